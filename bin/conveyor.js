@@ -5,10 +5,12 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const compiled = fileURLToPath(new URL('../dist/src/cli/main.js', import.meta.url));
+let cli;
 if (existsSync(compiled)) {
-  await import(compiled);
+  cli = await import(compiled);
 } else {
   const { register } = await import('tsx/esm/api');
   register();
-  await import('../src/cli/main.ts');
+  cli = await import('../src/cli/main.ts');
 }
+await cli.runFromProcess();

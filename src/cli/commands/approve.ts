@@ -1,0 +1,59 @@
+// `conveyor approve RUN STEP [--reject] [--comment TEXT]`: records a decision on a stopped local
+// run; `conveyor resume RUN` then continues it.
+import { userInfo } from 'node:os';
+import { EXIT, UsageError } from '../exit-codes.ts';
+import type { CliIO } from '../io.ts';
+import { parseOptions } from '../parse-options.ts';
+import { openStateStore, STATE_DIR_OPTION } from '../state-dir.ts';
+
+export const approveUsage = `Usage: conveyor approve RUN STEP [--reject] [--comment TEXT] [--state-dir DIR]
+
+Approves (or with --reject, rejects) a step that waits for approval. Then: conveyor resume RUN`;
+
+export async function approveCommand(argv: readonly string[], io: CliIO): Promise<number> {
+  const { values, positionals } = parseOptions('approve', argv, {
+    ...STATE_DIR_OPTION,
+    reject: { type: 'boolean' },
+    comment: { type: 'string', short: 'm' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (values.help) {
+    io.stdout.write(`${approveUsage}\n`);
+    return EXIT.succeeded;
+  }
+  if (positionals.length !== 2)
+    throw new UsageError(`conveyor approve: expected RUN and STEP\n\n${approveUsage}`);
+  const [runId, step] = positionals as [string, string];
+  const store = openStateStore(io, values);
+  const saved = store.load(runId);
+  if (!saved) throw new UsageError(`no run ${runId} in ${store.root} (see: conveyor history)`);
+  const waiting = saved.state.steps.filter((s) => s.phase === 'AwaitingApproval').map((s) => s.name);
+  if (!waiting.includes(step)) {
+    const which = waiting.length
+      ? `steps waiting for approval: ${waiting.join(', ')}`
+      : 'no step of it waits for approval';
+    throw new UsageError(`step '${step}' of run ${runId} does not wait for approval (${which})`);
+  }
+  const user = io.env.USER ?? userInfo().username;
+  const decision: 'approved' | 'rejected' = values.reject ? 'rejected' : 'approved';
+  const pending = [
+    ...(saved.pending ?? []).filter(
+      (o) => !(o.kind === 'approvalDecided' && o.step === step && o.user === user),
+    ),
+    {
+      kind: 'approvalDecided' as const,
+      step,
+      user,
+      decision,
+      ...(values.comment ? { comment: values.comment as string } : {}),
+      // At the local terminal the person who owns the state directory is the authority.
+      override: true,
+      at: io.now(),
+    },
+  ];
+  store.save({ ...saved, pending, savedAt: io.now() });
+  io.stdout.write(
+    `${decision === 'approved' ? 'Approved' : 'Rejected'} ${step} of ${runId} as ${user}. Continue with: conveyor resume ${runId}\n`,
+  );
+  return EXIT.succeeded;
+}

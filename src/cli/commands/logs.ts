@@ -1,0 +1,44 @@
+// `conveyor logs RUN [STEP]`: prints the saved output of a local run's step attempts.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { EXIT, UsageError } from '../exit-codes.ts';
+import type { CliIO } from '../io.ts';
+import { parseOptions } from '../parse-options.ts';
+import { openStateStore, STATE_DIR_OPTION } from '../state-dir.ts';
+
+export const logsUsage = 'Usage: conveyor logs RUN [STEP] [--state-dir DIR]';
+
+export async function logsCommand(argv: readonly string[], io: CliIO): Promise<number> {
+  const { values, positionals } = parseOptions('logs', argv, {
+    ...STATE_DIR_OPTION,
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (values.help) {
+    io.stdout.write(`${logsUsage}\n`);
+    return EXIT.succeeded;
+  }
+  const [runId, step] = positionals;
+  if (!runId) throw new UsageError(`conveyor logs: expected RUN\n\n${logsUsage}`);
+  const store = openStateStore(io, values);
+  const saved = store.load(runId);
+  if (!saved) throw new UsageError(`no run ${runId} in ${store.root} (see: conveyor history)`);
+  const dir = store.logDir(runId);
+  let files: string[] = [];
+  try {
+    files = readdirSync(dir).filter((f) => f.endsWith('.log'));
+  } catch {
+    // No step has written output yet.
+  }
+  const attempts = saved.state.steps
+    .flatMap((s) => s.history.map((h) => ({ step: s.name, h })))
+    .filter((a) => step === undefined || a.step === step)
+    .sort((a, b) => a.h.requestedAt - b.h.requestedAt);
+  if (step !== undefined && !saved.state.steps.some((s) => s.name === step))
+    throw new UsageError(`run ${runId} has no step '${step}'`);
+  for (const { step: name, h } of attempts) {
+    const file = `${h.id.replace(/[^A-Za-z0-9_.-]/g, '_')}.log`;
+    io.stdout.write(`==> ${name} attempt ${h.attempt} (${h.purpose}, ${h.outcome ?? 'running'}) <==\n`);
+    if (files.includes(file)) io.stdout.write(readFileSync(join(dir, file), 'utf8'));
+  }
+  return EXIT.succeeded;
+}

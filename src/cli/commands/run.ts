@@ -1,0 +1,154 @@
+// `conveyor run FILE`: validate, resolve the inputs, then run locally (or print the plan with
+// --dry-run). Exit codes: 0 succeeded, 1 failed, 2 invalid input, 3 waiting for approval, 130 cancelled.
+import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
+import { buildPlan, createRunState } from '../../engine/index.ts';
+import type { RunOptions } from '../../engine/types.ts';
+import { formatDiagnostic } from '../../spec/diagnostics.ts';
+import { parseDuration } from '../../spec/duration.ts';
+import { loadWorkflow } from '../../spec/load.ts';
+import { resolveRunContext } from '../../spec/run-context.ts';
+import { printDryRun } from '../dry-run.ts';
+import { EXIT, UsageError } from '../exit-codes.ts';
+import type { CliIO } from '../io.ts';
+import { runLocally } from '../local-run.ts';
+import { outputFormat, parseOptions } from '../parse-options.ts';
+import { readRunInputs, RUN_INPUT_OPTIONS } from '../run-inputs.ts';
+import { StateStore } from '../state-store.ts';
+
+export const runUsage = `Usage: conveyor run FILE [options]
+
+Runs a workflow on this machine, each step a local process.
+
+Options:
+  --set KEY=VALUE,...     parameters (Helm syntax: lists as {a,b}, \\, for a comma)
+  -e, --env ENV           the target environment (.environment)
+  --dry-run               print the plan: inputs, order and parallel waves, commands
+  --parallel N            run at most N steps at once
+  --continue-on-error     keep going after a step fails (the run still fails)
+  --timeout DURATION      overall timeout, e.g. 30m
+  --save-state            save the state after every change (resume after a crash)
+  --state-dir DIR         where states and logs live (default .conveyor)
+  --approve STEP,...      approve these manual-approval steps in advance
+  --auto-approve          approve every manual-approval step
+  --run-id ID             name the run (default: workflow name, time and a random suffix)
+  -o, --output text|json  json: one JSON document on stdout at the end, progress on stderr`;
+
+export const RUN_OPTIONS = {
+  ...RUN_INPUT_OPTIONS,
+  'dry-run': { type: 'boolean' },
+  parallel: { type: 'string' },
+  'continue-on-error': { type: 'boolean' },
+  timeout: { type: 'string' },
+  'save-state': { type: 'boolean' },
+  'state-dir': { type: 'string' },
+  approve: { type: 'string', multiple: true },
+  'auto-approve': { type: 'boolean' },
+  'run-id': { type: 'string' },
+  output: { type: 'string', short: 'o' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export async function runCommand(argv: readonly string[], io: CliIO): Promise<number> {
+  const { values, positionals } = parseOptions('run', argv, RUN_OPTIONS);
+  if (values.help) {
+    io.stdout.write(`${runUsage}\n`);
+    return EXIT.succeeded;
+  }
+  const output = outputFormat(values.output);
+  if (positionals.length !== 1) throw new UsageError(`conveyor run: expected one FILE\n\n${runUsage}`);
+  const file = positionals[0] as string;
+  const options = readRunOptions(values);
+  const inputs = readRunInputs(values);
+  const diagnosticsOut = output === 'json' ? io.stderr : io.stderr;
+
+  let text: string;
+  try {
+    text = await io.readFile(resolve(io.cwd, file));
+  } catch (error) {
+    diagnosticsOut.write(`${file}: cannot read workflow: ${(error as Error).message}\n`);
+    return EXIT.invalid;
+  }
+  const loaded = loadWorkflow(text, file);
+  for (const d of loaded.diagnostics) diagnosticsOut.write(`${formatDiagnostic(d)}\n`);
+  if (!loaded.workflow) return EXIT.invalid;
+  const workflow = loaded.workflow;
+
+  const runId = (values['run-id'] as string | undefined) ?? newRunId(workflow.name, io.now());
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,120}$/.test(runId))
+    throw new UsageError(`--run-id ${JSON.stringify(runId)}: use letters, digits, '.', '_' and '-'`);
+  const context = resolveRunContext(workflow, { ...inputs, runId });
+  if (!context.ok) {
+    for (const p of context.problems) diagnosticsOut.write(`${file}: ${p.subject}: ${p.message}\n`);
+    return EXIT.invalid;
+  }
+  const plan = buildPlan(workflow);
+  const store = new StateStore(resolve(io.cwd, (values['state-dir'] as string | undefined) ?? '.conveyor'));
+  const state = createRunState(
+    plan,
+    {
+      runId,
+      context: context.context,
+      creator: io.env.USER ?? '',
+      breakers: store.loadBreakers(workflow.name),
+      options,
+    },
+    io.now(),
+  );
+  if (values['dry-run']) {
+    printDryRun(io, plan, state, output);
+    return EXIT.succeeded;
+  }
+  if (store.load(runId))
+    throw new UsageError(
+      `a run named ${runId} already exists in ${store.root}; resume it or pick another --run-id`,
+    );
+  return runLocally({
+    io,
+    store,
+    plan,
+    state,
+    saved: { version: 1, runId, file, workflowText: text, inputs, options },
+    saveContinuously: values['save-state'] === true,
+    approve: new Set(
+      ((values.approve as string[] | undefined) ?? []).flatMap((a) => a.split(',')).map((s) => s.trim()),
+    ),
+    autoApprove: values['auto-approve'] === true,
+    output,
+    interactive: process.stdin.isTTY === true && io.stderr.isTTY && !io.env.CI,
+  });
+}
+
+export function readRunOptions(values: Record<string, unknown>): RunOptions {
+  let maxParallel: number | undefined;
+  if (values.parallel !== undefined) {
+    maxParallel = Number(values.parallel);
+    if (!Number.isInteger(maxParallel) || maxParallel < 1) {
+      throw new UsageError(
+        `--parallel must be a whole number of at least 1, got ${JSON.stringify(values.parallel)}`,
+      );
+    }
+  }
+  let timeoutMs: number | undefined;
+  if (values.timeout !== undefined) {
+    const d = parseDuration(values.timeout);
+    if (!d.ok) throw new UsageError(`--timeout: ${d.message}`);
+    timeoutMs = d.ms;
+  }
+  return {
+    ...(maxParallel !== undefined ? { maxParallel } : {}),
+    ...(values['continue-on-error'] === true ? { continueOnError: true } : {}),
+    ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+  };
+}
+
+function newRunId(workflow: string, now: number): string {
+  const stamp = new Date(now).toISOString().replace(/[-:T]/g, '').slice(0, 14);
+  const base =
+    workflow
+      .toLowerCase()
+      .replace(/[^a-z0-9-]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 40) || 'run';
+  return `${base}-${stamp}-${randomBytes(2).toString('hex')}`;
+}

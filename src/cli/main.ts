@@ -1,0 +1,70 @@
+// The `conveyor` command line: picks the command, runs it, and maps every outcome to an exit code.
+import { approveCommand } from './commands/approve.ts';
+import { cleanupCommand } from './commands/cleanup.ts';
+import { historyCommand } from './commands/history.ts';
+import { listCommand } from './commands/list.ts';
+import { logsCommand } from './commands/logs.ts';
+import { resumeCommand } from './commands/resume.ts';
+import { runCommand } from './commands/run.ts';
+import { validateCommand } from './commands/validate.ts';
+import { EXIT, UsageError } from './exit-codes.ts';
+import { processIO } from './io.ts';
+import type { CliIO } from './io.ts';
+
+type Command = (argv: readonly string[], io: CliIO) => Promise<number>;
+
+const COMMANDS: Readonly<Record<string, { run: Command; summary: string }>> = {
+  run: { run: runCommand, summary: 'run a workflow on this machine, with live progress' },
+  validate: { run: validateCommand, summary: 'check workflow files and explain what a run would do' },
+  approve: { run: approveCommand, summary: 'approve or reject a step that waits for approval' },
+  resume: {
+    run: resumeCommand,
+    summary: 'continue a stopped run, or re-run a failed one from its failed steps',
+  },
+  history: { run: historyCommand, summary: 'list earlier runs' },
+  logs: { run: logsCommand, summary: "print the output of a run's steps" },
+  cleanup: { run: cleanupCommand, summary: 'delete the state of old finished runs' },
+  list: { run: listCommand, summary: 'list the workflows in a folder' },
+};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
+  return `Usage: conveyor COMMAND [options]\n\nCommands:\n${lines.join('\n')}\n\nRun 'conveyor COMMAND --help' for a command's options.`;
+}
+
+export async function main(argv: readonly string[], io: CliIO): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    io.stdout.write(`${usage()}\n`);
+    return name === undefined ? EXIT.invalid : EXIT.succeeded;
+  }
+  if (name === '--version' || name === 'version') {
+    io.stdout.write('conveyor 0.1.0\n');
+    return EXIT.succeeded;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    io.stderr.write(`conveyor: unknown command '${name}'\n\n${usage()}\n`);
+    return EXIT.invalid;
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr.write(`${error.message}\n`);
+      return EXIT.invalid;
+    }
+    throw error;
+  }
+}
+
+/** Runs the CLI as a process: argv from the command line, exit code into process.exitCode. */
+export async function runFromProcess(): Promise<void> {
+  try {
+    process.exitCode = await main(process.argv.slice(2), processIO());
+  } catch (error) {
+    process.stderr.write(`conveyor: internal error: ${(error as Error).stack ?? String(error)}\n`);
+    process.exitCode = 70;
+  }
+}

@@ -1,0 +1,82 @@
+// The live progress box for terminals, like the seed's picture: one line per top-level step (groups
+// with their done/total), the running steps beneath with attempt and elapsed time, and a footer
+// with the percentage and an estimate of the time left. Redrawn in place.
+import type { Plan, RunState } from '../../engine/types.ts';
+import { TERMINAL_STEP_PHASES } from '../../engine/types.ts';
+import { summarizeProgress } from '../../engine/index.ts';
+import { formatDuration } from '../../spec/duration.ts';
+import { PHASE_SYMBOL } from './symbols.ts';
+
+const MAX_LINES = 30;
+
+export function renderBox(
+  plan: Plan,
+  state: RunState,
+  now: number,
+  remainingMs: number | undefined,
+  width: number,
+): string[] {
+  const lines: string[] = [];
+  const stepLine = (index: number, depth: number): void => {
+    const node = plan.nodes[index];
+    const s = state.steps[index];
+    if (!node || !s) return;
+    const label = node.step.description && depth === 0 ? node.step.description : node.name;
+    let detail = '';
+    if (node.isGroup) {
+      const leaves = leavesOf(plan, index);
+      const done = leaves.filter((i) =>
+        TERMINAL_STEP_PHASES.includes(state.steps[i]?.phase ?? 'Pending'),
+      ).length;
+      detail = ` (${done}/${leaves.length})`;
+    } else if (s.phase === 'Running' && s.startedAt !== undefined) {
+      detail = ` (${s.tries > 1 ? `attempt ${s.tries}, ` : ''}${formatDuration(now - s.startedAt)})`;
+    } else if (s.phase === 'AwaitingApproval') detail = ' (awaiting approval)';
+    else if (s.phase === 'Retrying' && s.nextAttemptAt !== undefined) {
+      detail = ` (retry in ${formatDuration(Math.max(0, s.nextAttemptAt - now))})`;
+    } else if (s.phase === 'Waiting' || (s.phase === 'Pending' && depth === 0)) detail = ' (waiting)';
+    else if (s.phase === 'Skipped') detail = ' (skipped)';
+    else if (s.phase === 'Failed')
+      detail = s.exitCode != null ? ` (exit ${s.exitCode})` : s.reason ? ` (${s.reason})` : '';
+    lines.push(`${'  '.repeat(depth)}${PHASE_SYMBOL[s.phase]} ${label}${detail}`);
+    if (node.isGroup && !TERMINAL_STEP_PHASES.includes(s.phase)) {
+      for (const child of node.children) {
+        const cs = state.steps[child];
+        if (cs && ['Running', 'Retrying', 'AwaitingApproval', 'Failed'].includes(cs.phase))
+          stepLine(child, depth + 1);
+      }
+    }
+  };
+  for (const root of plan.roots) stepLine(root, 0);
+  if (state.stage !== 'steps' && state.stage !== 'prerequisites' && state.stage !== 'done') {
+    lines.push(`… ${state.stage.replace('_', ' ')}`);
+  }
+  const shown =
+    lines.length > MAX_LINES
+      ? [...lines.slice(0, MAX_LINES - 1), `… ${lines.length - MAX_LINES + 1} more`]
+      : lines;
+  const progress = summarizeProgress(plan, state);
+  const footer = `Progress: ${progress.percent}%${remainingMs !== undefined ? ` (${formatDuration(remainingMs)} remaining)` : ''}`;
+  const title = ` ${plan.workflow.description ?? plan.workflow.name} `;
+  const inner = Math.min(
+    width - 4,
+    Math.max(title.length + 2, footer.length + 2, ...shown.map((l) => l.length + 2)),
+  );
+  const out = [`┌─${fit(title, inner, '─')}─┐`];
+  for (const l of shown) out.push(`│ ${fit(l, inner - 1, ' ')}│`);
+  out.push(`└─${fit(` ${footer} `, inner, '─')}─┘`);
+  return out;
+}
+
+function fit(text: string, width: number, pad: string): string {
+  const chars = [...text];
+  if (chars.length > width) return `${chars.slice(0, Math.max(0, width - 1)).join('')}…`;
+  return text + pad.repeat(width - chars.length);
+}
+
+function leavesOf(plan: Plan, index: number): number[] {
+  const node = plan.nodes[index];
+  if (!node) return [];
+  if (!node.isGroup) return [index];
+  return node.children.flatMap((c) => leavesOf(plan, c));
+}

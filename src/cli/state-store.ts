@@ -1,0 +1,128 @@
+// The local state directory (default `.conveyor/`): one folder per run with its saved state, the
+// workflow text it started with and its logs, plus circuit-breaker states carried across runs.
+// Writes go through a temporary file and a rename, so a crash never leaves half a state behind.
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BreakerState, Observation, RunOptions, RunState } from '../engine/types.ts';
+
+export const STATE_FILE_VERSION = 1;
+
+/** Everything needed to resume a run later: the pinned workflow text, the inputs and the state. */
+export interface SavedRun {
+  readonly version: typeof STATE_FILE_VERSION;
+  readonly runId: string;
+  readonly file: string;
+  readonly workflowText: string;
+  readonly inputs: { readonly parameters: Record<string, unknown>; readonly environment?: string };
+  readonly options: RunOptions;
+  readonly savedAt: number;
+  readonly state: RunState;
+  /** Decisions made while the run was stopped (`conveyor approve`), applied when it resumes. */
+  readonly pending?: readonly Observation[];
+}
+
+export interface RunSummary {
+  readonly runId: string;
+  readonly workflow: string;
+  readonly phase: string;
+  readonly reason?: string;
+  readonly startedAt?: number;
+  readonly finishedAt?: number;
+  readonly savedAt: number;
+  readonly file: string;
+}
+
+export class StateStore {
+  constructor(readonly root: string) {}
+
+  runDir(runId: string): string {
+    return join(this.root, 'runs', runId);
+  }
+
+  logDir(runId: string): string {
+    return join(this.runDir(runId), 'logs');
+  }
+
+  save(run: SavedRun): void {
+    writeAtomic(join(this.runDir(run.runId), 'state.json'), `${JSON.stringify(run)}\n`);
+  }
+
+  load(runId: string): SavedRun | undefined {
+    if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(runId)) return undefined;
+    try {
+      const saved = JSON.parse(readFileSync(join(this.runDir(runId), 'state.json'), 'utf8')) as SavedRun;
+      return saved.version === STATE_FILE_VERSION ? saved : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Every saved run, newest first. Unreadable folders are skipped, not fatal. */
+  list(): SavedRun[] {
+    let names: string[];
+    try {
+      names = readdirSync(join(this.root, 'runs'));
+    } catch {
+      return [];
+    }
+    const runs: SavedRun[] = [];
+    for (const name of names) {
+      const run = this.load(name);
+      if (run) runs.push(run);
+    }
+    return runs.sort(
+      (a, b) => (b.state.createdAt ?? 0) - (a.state.createdAt ?? 0) || b.runId.localeCompare(a.runId),
+    );
+  }
+
+  summaries(): RunSummary[] {
+    return this.list().map((r) => ({
+      runId: r.runId,
+      workflow: r.state.workflow,
+      phase: r.state.phase,
+      reason: r.state.reason,
+      startedAt: r.state.startedAt ?? r.state.createdAt,
+      finishedAt: r.state.finishedAt,
+      savedAt: r.savedAt,
+      file: r.file,
+    }));
+  }
+
+  remove(runId: string): void {
+    rmSync(this.runDir(runId), { recursive: true, force: true });
+  }
+
+  /** When a run folder was last written, for cleanup by age. */
+  modifiedAt(runId: string): number {
+    try {
+      return statSync(join(this.runDir(runId), 'state.json')).mtimeMs;
+    } catch {
+      return 0;
+    }
+  }
+
+  loadBreakers(workflow: string): Record<string, BreakerState> {
+    try {
+      return JSON.parse(readFileSync(this.breakerFile(workflow), 'utf8')) as Record<string, BreakerState>;
+    } catch {
+      return {};
+    }
+  }
+
+  saveBreakers(workflow: string, breakers: Readonly<Record<string, BreakerState>>): void {
+    if (Object.keys(breakers).length === 0) return;
+    writeAtomic(this.breakerFile(workflow), `${JSON.stringify(breakers, null, 2)}\n`);
+  }
+
+  private breakerFile(workflow: string): string {
+    return join(this.root, 'breakers', `${workflow.replace(/[^A-Za-z0-9_.-]/g, '_')}.json`);
+  }
+}
+
+function writeAtomic(path: string, text: string): void {
+  const dir = path.slice(0, path.lastIndexOf('/'));
+  mkdirSync(dir, { recursive: true });
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, path);
+}

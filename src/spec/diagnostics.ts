@@ -1,0 +1,37 @@
+// Located findings about a workflow document: what is wrong, where (file, line, column, field path),
+// and how to say it in one line the way compilers do.
+
+export type Severity = 'error' | 'warning';
+
+export interface Diagnostic {
+  readonly severity: Severity;
+  /** A stable machine-readable code such as `unknown-key` or `dependency-cycle`. */
+  readonly code: string;
+  readonly message: string;
+  /** Field path such as `steps[1].steps[2].depends_on`; empty for the document itself. */
+  readonly path: string;
+  readonly file?: string;
+  readonly line?: number;
+  readonly column?: number;
+}
+
+export function formatDiagnostic(d: Diagnostic): string {
+  const where = d.file ? `${d.file}${d.line ? `:${d.line}:${d.column ?? 1}` : ''}: ` : '';
+  const severity = d.severity === 'warning' ? 'warning: ' : '';
+  const path = d.path ? `${d.path}: ` : '';
+  return `${where}${severity}${path}${d.message}`;
+}
+
+export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {
+  return diagnostics.some((d) => d.severity === 'error');
+}
+
+/** Orders findings by position so that a reader fixes them top to bottom. */
+export function sortDiagnostics(diagnostics: readonly Diagnostic[]): Diagnostic[] {
+  return [...diagnostics].sort(
+    (a, b) =>
+      (a.line ?? Number.MAX_SAFE_INTEGER) - (b.line ?? Number.MAX_SAFE_INTEGER) ||
+      (a.column ?? 0) - (b.column ?? 0) ||
+      a.path.localeCompare(b.path),
+  );
+}
