@@ -50,7 +50,11 @@ export async function resumeCommand(argv: readonly string[], io: CliIO): Promise
     io.stdout.write(`Run ${runId} already succeeded; nothing to resume.\n`);
     return EXIT.succeeded;
   }
-  if (previous.stage === 'done') state = prepareResume(plan, previous, io.now(), options);
+  // A finished run starts a new round from its failed steps; a run saved mid-way by a process that
+  // died still shows attempts as running, which nothing will ever report on: start a new round too.
+  if (previous.stage === 'done' || previous.steps.some((s) => s.phase === 'Running')) {
+    state = prepareResume(plan, previous, io.now(), options);
+  }
   const approve = new Set(
     ((values.approve as string[] | undefined) ?? []).flatMap((a) => a.split(',')).map((s) => s.trim()),
   );

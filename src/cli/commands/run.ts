@@ -60,7 +60,7 @@ export async function runCommand(argv: readonly string[], io: CliIO): Promise<nu
   const file = positionals[0] as string;
   const options = readRunOptions(values);
   const inputs = readRunInputs(values);
-  const diagnosticsOut = output === 'json' ? io.stderr : io.stderr;
+  const diagnosticsOut = io.stderr;
 
   let text: string;
   try {
@@ -70,8 +70,15 @@ export async function runCommand(argv: readonly string[], io: CliIO): Promise<nu
     return EXIT.invalid;
   }
   const loaded = loadWorkflow(text, file);
-  for (const d of loaded.diagnostics) diagnosticsOut.write(`${formatDiagnostic(d)}\n`);
-  if (!loaded.workflow) return EXIT.invalid;
+  if (!loaded.workflow) {
+    for (const d of loaded.diagnostics) diagnosticsOut.write(`${formatDiagnostic(d)}\n`);
+    return EXIT.invalid;
+  }
+  // Warnings matter when editing, not on every run: one line points at `validate` for the details.
+  const warnings = loaded.diagnostics.filter((d) => d.severity === 'warning');
+  if (warnings.length === 1) diagnosticsOut.write(`${formatDiagnostic(warnings[0]!)}\n`);
+  else if (warnings.length > 1)
+    diagnosticsOut.write(`${file}: ${warnings.length} warnings (see: conveyor validate ${file})\n`);
   const workflow = loaded.workflow;
 
   const runId = (values['run-id'] as string | undefined) ?? newRunId(workflow.name, io.now());

@@ -79,13 +79,18 @@ export class ProgressReporter {
       const s = state.steps[node.index];
       if (!s || node.isGroup) continue;
       if (s.phase === 'Failed' || (node.role !== 'main' && s.phase === 'Succeeded')) {
-        const why = s.message ?? (s.exitCode != null ? `exit code ${s.exitCode}` : (s.reason ?? ''));
+        const why =
+          s.phase === 'Succeeded'
+            ? ''
+            : (s.message ?? (s.exitCode != null ? `exit code ${s.exitCode}` : (s.reason ?? '')));
         lines.push(
           `  ${PHASE_SYMBOL[s.phase]} ${node.name}${node.role !== 'main' ? ` (${node.role.replace(/_/g, ' ')})` : ''}${why ? `: ${why}` : ''}`,
         );
       }
     }
-    if (state.message) lines.push(`  ${state.message}`);
+    if (state.message && state.phase !== 'Succeeded' && !lines.some((l) => l.endsWith(state.message ?? ''))) {
+      lines.push(`  ${state.message}`);
+    }
     return `${lines.join('\n')}\n`;
   }
 

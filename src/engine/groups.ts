@@ -1,0 +1,103 @@
+// How a group ends: succeeded when all its children did, otherwise failed or cancelled; an atomic
+// group first stops its other children and undoes the succeeded ones (a saga, newest first).
+import { startActivity } from './activities.ts';
+import { abortActivities, namesOf, stopNodes } from './failure.ts';
+import { finishNode } from './readiness.ts';
+import { isTerminal } from './work.ts';
+import type { Work } from './work.ts';
+
+const FAILING = 'ChildFailed';
+
+/** All children of a running group have ended. */
+export function groupChildrenDone(w: Work, g: number): void {
+  const st = w.step(g);
+  if (st.phase !== 'Running' || w.activity(undoId(w, g))) return;
+  const node = w.node(g);
+  let allOk = true;
+  for (const c of node.children) {
+    const child = w.step(c);
+    const ok =
+      child.phase === 'Succeeded' ||
+      child.phase === 'FellBack' ||
+      (child.phase === 'Skipped' && child.reason === 'ConditionFalse');
+    if (!ok) allOk = false;
+  }
+  if (allOk) {
+    finishNode(w, g, 'Succeeded');
+    return;
+  }
+  if (node.step.atomic && w.d.stop?.reason !== 'Cancelled') {
+    const items = undoCandidates(w, g);
+    if (items.length > 0) {
+      startActivity(w, { id: undoId(w, g), purpose: 'undo', owner: node.name, items, stopOnFailure: false });
+      return;
+    }
+  }
+  concludeGroupFailure(w, g);
+}
+
+function undoId(w: Work, g: number): string {
+  return `undo:${w.node(g).name}`;
+}
+
+/** Succeeded leaves under the group with a `rollback` command, most recently completed first. */
+function undoCandidates(w: Work, g: number): string[] {
+  const found: { name: string; seq: number }[] = [];
+  const stack = [...w.node(g).children];
+  while (stack.length > 0) {
+    const i = stack.pop() as number;
+    const node = w.node(i);
+    stack.push(...node.children);
+    const st = w.step(i);
+    if (!node.isGroup && st.phase === 'Succeeded' && node.step.rollbackCommand && st.undone === undefined) {
+      found.push({ name: node.name, seq: st.completedSeq ?? 0 });
+    }
+  }
+  return found.sort((a, b) => b.seq - a.seq).map((f) => f.name);
+}
+
+/** After any undo: the group ends Failed when a child failed, else Cancelled. */
+export function concludeGroupFailure(w: Work, g: number): void {
+  const node = w.node(g);
+  if (isTerminal(w.step(g).phase)) return;
+  const failedChild = node.children.find((c) => w.step(c).phase === 'Failed');
+  if (failedChild === undefined) {
+    finishNode(
+      w,
+      g,
+      'Cancelled',
+      w.d.stop ? (w.d.stop.reason === 'Cancelled' ? 'Cancelled' : 'RunFailed') : 'GroupFailed',
+    );
+    return;
+  }
+  // The leaf that failed already raised step_failed and decided about the run; the group adds its own name.
+  w.raise(node.step.raises);
+  if (node.onFailure.length > 0 && w.d.stop?.reason !== 'Cancelled') {
+    startActivity(w, {
+      purpose: 'on_failure',
+      owner: node.name,
+      items: namesOf(w, node.onFailure),
+      stopOnFailure: false,
+    });
+  }
+  finishNode(w, g, 'Failed', 'ChildFailed', `step '${w.node(failedChild).name}' failed`);
+}
+
+/** A step inside atomic group `g` failed: the rest of the group stops (once). */
+export function atomicChildFailed(w: Work, g: number): void {
+  const st = w.step(g);
+  if (isTerminal(st.phase) || st.reason === FAILING) return;
+  w.patchStep(g, { reason: FAILING });
+  const inside: number[] = [];
+  const owners = new Set<string>();
+  const stack = [...w.node(g).children];
+  while (stack.length > 0) {
+    const i = stack.pop() as number;
+    inside.push(i);
+    owners.add(w.node(i).name);
+    stack.push(...w.node(i).children);
+  }
+  inside.sort((a, b) => a - b);
+  stopNodes(w, inside, 'Skipped', () => 'GroupFailed');
+  abortActivities(w, ['on_retry', 'recovery', 'fallback'], false, owners);
+}

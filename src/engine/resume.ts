@@ -1,0 +1,71 @@
+// Resuming a run: keep what succeeded (and its outputs), reset everything else to Pending for a new
+// round, keep the attempt history so that attempt ids (and Job names) never repeat.
+import { effectiveLimits, runOptions } from './state.ts';
+import type { ApprovalRecord, Plan, RunOptions, RunState, StepState } from './types.ts';
+
+export function prepareResume(plan: Plan, previous: RunState, _now: number, options?: RunOptions): RunState {
+  if (previous.steps.length !== plan.nodes.length) {
+    throw new Error(`run state has ${previous.steps.length} steps but the plan has ${plan.nodes.length}`);
+  }
+  const keep = new Uint8Array(plan.nodes.length);
+  // Children come after their group in plan order, so walking backwards sees them first.
+  for (let i = plan.mainNodeCount - 1; i >= 0; i--) {
+    const node = plan.nodes[i];
+    const st = previous.steps[i] as StepState;
+    if (!node) continue;
+    const ok = node.isGroup
+      ? st.phase === 'Succeeded' && node.children.every((c) => keep[c] === 1)
+      : (st.phase === 'Succeeded' && st.undone === undefined) || st.phase === 'FellBack';
+    keep[i] = ok ? 1 : 0;
+  }
+  const steps = previous.steps.map((st, i): StepState =>
+    keep[i] === 1
+      ? st
+      : {
+          name: st.name,
+          phase: 'Pending',
+          tries: 0,
+          extraTries: 0,
+          lastAttempt: st.lastAttempt,
+          history: st.history,
+        },
+  );
+  const outputs: Record<string, string> = {};
+  for (let i = 0; i < plan.mainNodeCount; i++) {
+    const name = plan.nodes[i]?.step.captureOutput;
+    const value = name === undefined ? undefined : previous.outputs[name];
+    if (keep[i] === 1 && name !== undefined && value !== undefined) outputs[name] = value;
+  }
+  const approvals: Record<string, ApprovalRecord> = {};
+  for (const [step, record] of Object.entries(previous.approvals)) {
+    // Approvals still count after a resume; a rejection is what the person resuming overrides.
+    const decisions = Object.fromEntries(
+      Object.entries(record.decisions).filter(([, d]) => d.decision === 'approved'),
+    );
+    approvals[step] = { required: record.required, decisions };
+  }
+  const merged: RunOptions = { ...previous.options, ...(options ?? {}) };
+  const degraded = steps.some((st, i) => i < plan.mainNodeCount && keep[i] === 1 && st.phase === 'FellBack');
+  return {
+    schemaVersion: previous.schemaVersion,
+    runId: previous.runId,
+    workflow: previous.workflow,
+    phase: 'Pending',
+    stage: 'prerequisites',
+    creator: previous.creator,
+    createdAt: previous.createdAt,
+    options: runOptions(merged),
+    limits: options?.maxParallel !== undefined ? effectiveLimits(plan, merged) : previous.limits,
+    context: previous.context,
+    steps,
+    outputs,
+    raised: [],
+    degraded,
+    activities: [],
+    breakers: previous.breakers,
+    breakerTrials: {},
+    approvals,
+    failedHooks: [],
+    seq: previous.seq,
+  };
+}

@@ -1,0 +1,461 @@
+// Follows the shell's quoting state through a rendered command or script, so that each substituted
+// value is escaped for the place it lands in: unquoted, inside '…', "…" or $'…', in a comment, or in
+// a here-document. Escaping only for the unquoted case would let `echo "{{ .x }}"` run `$(…)`.
+// Where no escaping is safe (inside `…` or ${…}, right after $ or \, or where bash evaluates text as
+// arithmetic, which runs any `$(…)` in it, quoted or not) a value that needs quoting is refused.
+import { itemText, toText } from './format.ts';
+import {
+  escapeInsideDoubleQuotes,
+  escapeInsideHeredoc,
+  escapeInsideSingleQuotes,
+  isPlainlySafe,
+  shellEscape,
+} from './shell-escape.ts';
+import { ValueFailure } from './template-error.ts';
+import { RawValue } from './values.ts';
+
+interface ContextFlags {
+  /** The previous character is a backslash that escapes whatever comes next. */
+  readonly afterBackslash: boolean;
+  /** The previous character is a `$` that would combine with what comes next (`$'…'`, `$(…)`, `$name`). */
+  readonly afterDollar: boolean;
+  /** Inside (( … )), $(( … )), [[ … ]] or a let/declare command, where bash may evaluate text as arithmetic. */
+  readonly arithmetic: boolean;
+  /** Every here-document being read, innermost last: a value must not contain a line that ends one. */
+  readonly heredocs: readonly HeredocEnd[];
+}
+
+interface HeredocEnd {
+  readonly delimiter: string;
+  readonly stripTabs: boolean;
+  /** Nothing but (strippable) tabs precedes this point on the current line (known for the innermost only). */
+  readonly atLineStart: boolean;
+}
+
+export type ShellContext =
+  | (ContextFlags & {
+      readonly kind: 'plain' | 'single' | 'double' | 'ansi' | 'backtick' | 'comment' | 'brace';
+    })
+  | (ContextFlags & { readonly kind: 'heredoc'; readonly quoted: boolean });
+
+/** Unquoted text: the top level, or the inside of `$( … )` (which closes at its own `)`). */
+interface PlainFrame {
+  readonly kind: 'plain';
+  readonly closesWithParen: boolean;
+  parens: number;
+  /** The paren depth at which `((` arithmetic began, or -1; `<<` there is a shift, not a here-document. */
+  arithmeticFrom: number;
+  /** Open `[[ … ]]` tests, whose operands bash may evaluate as arithmetic. */
+  brackets: number;
+  /** The current command is `let`, `declare`, `typeset` or `local` (`-i` makes their assignments arithmetic). */
+  arithmeticCommand: boolean;
+}
+
+interface HeredocFrame {
+  readonly kind: 'heredoc';
+  readonly delimiter: string;
+  readonly quoted: boolean;
+  readonly stripTabs: boolean;
+  /** The current line so far (capped: it only has to be compared with the delimiter). */
+  line: string;
+}
+
+/** `${ … }`: quotes inside it follow rules of their own, so values that need quoting are refused there. */
+interface BraceFrame {
+  readonly kind: 'brace';
+  depth: number;
+}
+
+type Frame =
+  | PlainFrame
+  | HeredocFrame
+  | BraceFrame
+  | { readonly kind: 'single' | 'double' | 'ansi' | 'backtick' | 'comment' };
+
+interface HeredocWord {
+  readonly stripTabs: boolean;
+  text: string;
+  quoted: boolean;
+  quote: string | null;
+  escapeNext: boolean;
+  started: boolean;
+}
+
+type PendingHeredoc = Pick<HeredocFrame, 'delimiter' | 'quoted' | 'stripTabs'>;
+
+const WORD_END = /[\s;&|()<>]/;
+const COMMAND_END = /[;&|\n]/;
+const SUBSTITUTION_CHARACTERS = /[$`]/;
+const ARITHMETIC_COMMANDS = new Set(['let', 'declare', 'typeset', 'local']);
+
+function plainFrame(closesWithParen: boolean): PlainFrame {
+  return {
+    kind: 'plain',
+    closesWithParen,
+    parens: 0,
+    arithmeticFrom: -1,
+    brackets: 0,
+    arithmeticCommand: false,
+  };
+}
+
+/** A character-level model of POSIX/bash quoting, fed with everything rendered so far, in order. */
+export class ShellQuoteTracker {
+  private readonly stack: Frame[] = [plainFrame(false)];
+  private escaped = false;
+  private previous = '';
+  /** The previous character is a `$` that starts an expansion (the second `$` of `$$` does not). */
+  private dollar = false;
+  private wordStart = true;
+  /** The unquoted word being read, when it began at a word start (to spot `[[`, `]]` and `let`). */
+  private word: string | null = null;
+  private lessThans = 0;
+  private heredocWord: HeredocWord | null = null;
+  private readonly pending: PendingHeredoc[] = [];
+
+  feed(text: string): void {
+    for (let i = 0; i < text.length; i++) this.step(text[i]!);
+  }
+
+  context(): ShellContext {
+    const top = this.top();
+    const flags: ContextFlags = {
+      afterBackslash: this.escaped,
+      afterDollar:
+        this.dollar &&
+        (top.kind === 'plain' ||
+          top.kind === 'double' ||
+          top.kind === 'brace' ||
+          (top.kind === 'heredoc' && !top.quoted)),
+      arithmetic: this.stack.some(
+        (f) => f.kind === 'plain' && (f.arithmeticFrom >= 0 || f.brackets > 0 || f.arithmeticCommand),
+      ),
+      // Bash finds the end of a here-document by its lines before it parses any $( … ) inside it,
+      // so every open here-document counts, not only the innermost.
+      heredocs: this.stack.flatMap((f) =>
+        f.kind !== 'heredoc'
+          ? []
+          : [
+              {
+                delimiter: f.delimiter,
+                stripTabs: f.stripTabs,
+                atLineStart: f !== top || (f.stripTabs ? /^\t*$/.test(f.line) : f.line === ''),
+              },
+            ],
+      ),
+    };
+    if (top.kind === 'heredoc') return { kind: 'heredoc', ...flags, quoted: top.quoted };
+    return { kind: top.kind, ...flags };
+  }
+
+  private top(): Frame {
+    return this.stack[this.stack.length - 1]!;
+  }
+
+  private push(frame: Frame): void {
+    this.stack.push(frame);
+  }
+
+  private pop(): void {
+    if (this.stack.length > 1) this.stack.pop();
+  }
+
+  private step(ch: string): void {
+    const top = this.top();
+    const dollar = this.dollar;
+    this.dollar = false;
+    if (this.escaped) {
+      this.escaped = false;
+      if (top.kind === 'heredoc' && ch !== '\n') this.appendLine(top, ch);
+      if (top.kind === 'plain') {
+        this.wordStart = false;
+        this.word = null;
+      }
+      this.previous = '';
+      return;
+    }
+    switch (top.kind) {
+      case 'single':
+        if (ch === "'") this.pop();
+        break;
+      case 'ansi':
+        if (ch === '\\') this.escaped = true;
+        else if (ch === "'") this.pop();
+        break;
+      case 'backtick':
+        if (ch === '\\') this.escaped = true;
+        else if (ch === '`') this.pop();
+        break;
+      case 'comment':
+        if (ch === '\n') {
+          this.pop();
+          this.wordStart = true;
+          this.endCommand();
+          this.startPendingHeredoc();
+        }
+        break;
+      case 'double':
+        if (ch === '\\') this.escaped = true;
+        else if (ch === '"') this.pop();
+        else this.stepSubstitution(ch, dollar);
+        break;
+      case 'brace':
+        this.stepBrace(top, ch, dollar);
+        break;
+      case 'heredoc':
+        this.stepHeredoc(top, ch, dollar);
+        break;
+      case 'plain':
+        this.stepPlain(top, ch, dollar);
+        break;
+    }
+    this.previous = ch;
+    if (ch === '$' && top.kind !== 'single' && top.kind !== 'ansi' && top.kind !== 'comment')
+      this.dollar = !dollar;
+  }
+
+  /** `$(`, `${` and backquotes open substitutions inside "…", ${…} and unquoted here-documents. */
+  private stepSubstitution(ch: string, dollar: boolean): void {
+    if (ch === '`') this.push({ kind: 'backtick' });
+    else if (ch === '{' && dollar) this.push({ kind: 'brace', depth: 0 });
+    else if (ch === '(' && dollar) {
+      this.push(plainFrame(true));
+      this.wordStart = true;
+      this.word = null;
+    }
+  }
+
+  private stepBrace(frame: BraceFrame, ch: string, dollar: boolean): void {
+    if (ch === '\\') this.escaped = true;
+    else if (ch === "'") this.push({ kind: 'single' });
+    else if (ch === '"') this.push({ kind: 'double' });
+    else if (ch === '}') {
+      if (frame.depth === 0) this.pop();
+      else frame.depth--;
+    } else if (ch === '{' && !dollar) frame.depth++;
+    else this.stepSubstitution(ch, dollar);
+  }
+
+  private appendLine(frame: HeredocFrame, ch: string): void {
+    if (frame.line.length <= frame.delimiter.length + 1024) frame.line += ch;
+  }
+
+  private stepHeredoc(frame: HeredocFrame, ch: string, dollar: boolean): void {
+    if (!frame.quoted && (ch === '\\' || ch === '`' || ch === '(' || ch === '{')) {
+      this.appendLine(frame, ch);
+      if (ch === '\\') this.escaped = true;
+      else this.stepSubstitution(ch, dollar);
+      return;
+    }
+    if (ch !== '\n') {
+      this.appendLine(frame, ch);
+      return;
+    }
+    const line = frame.stripTabs ? frame.line.replace(/^\t+/, '') : frame.line;
+    if (line !== frame.delimiter) {
+      frame.line = '';
+      return;
+    }
+    this.pop();
+    this.wordStart = true;
+    this.startPendingHeredoc();
+  }
+
+  private stepPlain(frame: PlainFrame, ch: string, dollar: boolean): void {
+    if (this.heredocWord !== null && this.collectHeredocWord(ch)) return;
+    if (WORD_END.test(ch)) this.endWord(frame);
+    if (COMMAND_END.test(ch)) frame.arithmeticCommand = false;
+    if (ch === '<') {
+      this.lessThans++;
+      this.wordStart = true;
+      return;
+    }
+    if (this.lessThans > 0) {
+      const run = this.lessThans;
+      this.lessThans = 0;
+      if (run === 2 && frame.arithmeticFrom < 0) {
+        this.heredocWord = {
+          stripTabs: ch === '-',
+          text: '',
+          quoted: false,
+          quote: null,
+          escapeNext: false,
+          started: false,
+        };
+        if (ch === '-' || this.collectHeredocWord(ch)) return;
+      }
+    }
+    switch (ch) {
+      case '\\':
+        this.escaped = true;
+        break;
+      case "'":
+      case '"':
+      case '`':
+        if (ch === "'") this.push({ kind: dollar ? 'ansi' : 'single' });
+        else if (ch === '"') this.push({ kind: 'double' });
+        else this.push({ kind: 'backtick' });
+        this.wordStart = false;
+        this.word = null;
+        break;
+      case '{':
+        if (dollar) {
+          this.push({ kind: 'brace', depth: 0 });
+          this.word = null;
+        } else this.readWordCharacter(ch);
+        break;
+      case '#':
+        if (this.wordStart) this.push({ kind: 'comment' });
+        else this.readWordCharacter(ch);
+        break;
+      case '(':
+        if (dollar) {
+          this.push(plainFrame(true));
+        } else {
+          frame.parens++;
+          if (this.previous === '(' && frame.arithmeticFrom < 0) frame.arithmeticFrom = frame.parens;
+        }
+        this.wordStart = true;
+        break;
+      case ')':
+        if (frame.closesWithParen && frame.parens === 0) {
+          this.pop();
+          this.wordStart = false;
+        } else {
+          frame.parens = Math.max(0, frame.parens - 1);
+          if (frame.arithmeticFrom > frame.parens) frame.arithmeticFrom = -1;
+          this.wordStart = true;
+        }
+        break;
+      case '\n':
+        this.wordStart = true;
+        this.startPendingHeredoc();
+        break;
+      case ' ':
+      case '\t':
+      case ';':
+      case '&':
+      case '|':
+      case '>':
+        this.wordStart = true;
+        break;
+      default:
+        this.readWordCharacter(ch);
+    }
+  }
+
+  private readWordCharacter(ch: string): void {
+    if (this.wordStart) this.word = ch;
+    else if (this.word !== null && this.word.length < 8) this.word += ch;
+    else this.word = null;
+    this.wordStart = false;
+  }
+
+  /** Notes the words that change how bash reads what follows: `[[`, `]]`, `let` and the like. */
+  private endWord(frame: PlainFrame): void {
+    const word = this.word;
+    this.word = null;
+    if (word === '[[') frame.brackets++;
+    else if (word === ']]') frame.brackets = Math.max(0, frame.brackets - 1);
+    else if (word !== null && ARITHMETIC_COMMANDS.has(word)) frame.arithmeticCommand = true;
+  }
+
+  private endCommand(): void {
+    const top = this.top();
+    if (top.kind === 'plain') top.arithmeticCommand = false;
+  }
+
+  /** Collects the delimiter word after `<<`; false when `ch` ends the word and must be read normally. */
+  private collectHeredocWord(ch: string): boolean {
+    const word = this.heredocWord!;
+    if (word.quote !== null) {
+      if (ch === word.quote) word.quote = null;
+      else word.text += ch;
+      return true;
+    }
+    if (word.escapeNext) {
+      word.text += ch;
+      word.escapeNext = false;
+      return true;
+    }
+    if (!word.started && (ch === ' ' || ch === '\t')) return true;
+    if (ch === "'" || ch === '"' || ch === '\\') {
+      word.quoted = true;
+      word.started = true;
+      if (ch === '\\') word.escapeNext = true;
+      else word.quote = ch;
+      return true;
+    }
+    if (WORD_END.test(ch)) {
+      this.heredocWord = null;
+      if (word.started)
+        this.pending.push({ delimiter: word.text, quoted: word.quoted, stripTabs: word.stripTabs });
+      return false;
+    }
+    word.text += ch;
+    word.started = true;
+    return true;
+  }
+
+  private startPendingHeredoc(): void {
+    const next = this.pending.shift();
+    if (next !== undefined) this.push({ kind: 'heredoc', ...next, line: '' });
+  }
+}
+
+/**
+ * The text a value becomes in a command or script: escaped for the context it lands in (list items
+ * one by one when unquoted), or verbatim when marked `raw`. Throws ValueFailure where no escaping
+ * is safe.
+ */
+export function renderForShell(value: unknown, context: ShellContext): string {
+  if (value instanceof RawValue) return toText(value.value);
+  const text = toText(value);
+  const safe = text === '' || isPlainlySafe(text);
+  if (context.arithmetic && SUBSTITUTION_CHARACTERS.test(text)) {
+    throw new ValueFailure(
+      'a value containing $ or ` cannot be used inside (( … )), $(( … )), [[ … ]], let or declare: bash may evaluate it as arithmetic, which runs commands',
+    );
+  }
+  if (context.afterDollar && !safe)
+    throw new ValueFailure("a value that needs quoting cannot directly follow '$'");
+  if (context.afterBackslash && !safe)
+    throw new ValueFailure('a value that needs quoting cannot follow a backslash');
+  if (context.kind === 'plain') {
+    if (Array.isArray(value)) return value.map((item) => shellEscape(itemText(item))).join(' ');
+    return shellEscape(text);
+  }
+  for (const heredoc of context.heredocs) checkHeredocEnd(text, heredoc);
+  if (safe) return text;
+  switch (context.kind) {
+    case 'single':
+      return escapeInsideSingleQuotes(text);
+    case 'double':
+      return escapeInsideDoubleQuotes(text);
+    case 'ansi':
+      // dash reads $'…' as `$` and '…', bash as ANSI-C quoting: no escaping is right for both.
+      throw new ValueFailure("a value that needs quoting cannot be substituted inside $'…'");
+    case 'comment':
+      // A line break would end the comment and run the rest.
+      return text.replace(/[\r\n]+/g, ' ');
+    case 'heredoc':
+      return context.quoted ? text : escapeInsideHeredoc(text);
+    case 'backtick':
+      throw new ValueFailure('a value that needs quoting cannot be substituted inside `…`: use $(…) instead');
+    case 'brace':
+      throw new ValueFailure('a value that needs quoting cannot be substituted inside ${…}');
+  }
+}
+
+function checkHeredocEnd(text: string, heredoc: HeredocEnd): void {
+  text.split('\n').forEach((line, i) => {
+    if (i === 0 && !heredoc.atLineStart) return;
+    const stripped = heredoc.stripTabs ? line.replace(/^\t+/, '') : line;
+    const ends = heredoc.delimiter === '' ? stripped === '' && i > 0 : stripped.startsWith(heredoc.delimiter);
+    if (ends) {
+      throw new ValueFailure(
+        `the value would end the here-document early: one of its lines starts with the delimiter '${heredoc.delimiter}'`,
+      );
+    }
+  });
+}

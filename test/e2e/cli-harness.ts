@@ -1,0 +1,72 @@
+// Runs the real `conveyor` program as a child process, the way users and scripts do, and collects
+// its exit code and output.
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO = fileURLToPath(new URL('../../', import.meta.url));
+export const BIN = join(REPO, 'bin', 'conveyor.js');
+export const STAND_IN_PATH = join(REPO, 'examples', 'bin');
+
+export interface CliResult {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export interface CliOptions {
+  readonly cwd?: string;
+  readonly env?: Record<string, string>;
+  /** Send this signal after the given number of ms (to test Ctrl-C). */
+  readonly signalAfter?: { readonly signal: NodeJS.Signals; readonly ms: number };
+  /** Send the signal once `check` holds (polled every 25 ms). */
+  readonly signalWhen?: { readonly signal: NodeJS.Signals; readonly check: () => boolean };
+}
+
+export function tempDir(prefix = 'conveyor-e2e-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export function conveyor(args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: options.cwd ?? REPO,
+      env: {
+        ...process.env,
+        PATH: `${STAND_IN_PATH}:${process.env.PATH ?? ''}`,
+        CI: 'true',
+        NO_COLOR: '1',
+        ...options.env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    const when = options.signalWhen;
+    const poll = when
+      ? setInterval(() => {
+          if (when.check()) {
+            clearInterval(poll);
+            child.kill(when.signal);
+          }
+        }, 25)
+      : undefined;
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    if (options.signalAfter) {
+      const { signal, ms } = options.signalAfter;
+      setTimeout(() => child.kill(signal), ms);
+    }
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (poll) clearInterval(poll);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
