@@ -1,6 +1,7 @@
 // The `conveyor` command line: picks the command, runs it, and maps every outcome to an exit code.
 import { approveCommand } from './commands/approve.ts';
 import { cleanupCommand } from './commands/cleanup.ts';
+import { controllerCommand } from './commands/controller.ts';
 import { historyCommand } from './commands/history.ts';
 import { listCommand } from './commands/list.ts';
 import { logsCommand } from './commands/logs.ts';
@@ -25,6 +26,7 @@ const COMMANDS: Readonly<Record<string, { run: Command; summary: string }>> = {
   logs: { run: logsCommand, summary: "print the output of a run's steps" },
   cleanup: { run: cleanupCommand, summary: 'delete the state of old finished runs' },
   list: { run: listCommand, summary: 'list the workflows in a folder' },
+  controller: { run: controllerCommand, summary: 'run the Kubernetes operator' },
 };
 
 function usage(): string {

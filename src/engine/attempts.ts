@@ -13,6 +13,7 @@ import type {
   AttemptPurpose,
   AttemptRecord,
   AttemptStartedObservation,
+  PlanNode,
   StartAttemptAction,
 } from './types.ts';
 
@@ -58,6 +59,31 @@ export function renderAttempt(
   return { ok: true, value: isScript ? { script: text, env } : { command: text, env } };
 }
 
+/** The start action of an attempt, from its rendered command or script. */
+export function startAction(
+  node: PlanNode,
+  attempt: number,
+  purpose: AttemptPurpose,
+  rendered: RenderedAttempt,
+): StartAttemptAction {
+  const step = node.step;
+  return {
+    kind: 'startAttempt',
+    attemptId: attemptId(node.name, attempt),
+    step: node.name,
+    attempt,
+    purpose,
+    ...(rendered.script !== undefined ? { script: rendered.script } : { command: rendered.command ?? '' }),
+    ...(step.shell !== undefined ? { shell: step.shell } : {}),
+    dynamic: step.dynamic,
+    env: rendered.env,
+    ...(step.timeoutMs !== undefined ? { timeoutMs: step.timeoutMs } : {}),
+    captureOutput: purpose !== 'undo' && step.captureOutput !== undefined,
+    ...(step.resources !== undefined ? { resources: step.resources } : {}),
+    ...(step.image !== undefined ? { image: step.image } : {}),
+  };
+}
+
 /** Hands out the next attempt number, records it and emits the start action. */
 export function launch(w: Work, i: number, purpose: AttemptPurpose, rendered: RenderedAttempt): void {
   const node = w.node(i);
@@ -82,23 +108,7 @@ export function launch(w: Work, i: number, purpose: AttemptPurpose, rendered: Re
           nextAttemptAt: undefined,
         },
   );
-  const step = node.step;
-  const action: StartAttemptAction = {
-    kind: 'startAttempt',
-    attemptId: id,
-    step: node.name,
-    attempt,
-    purpose,
-    ...(rendered.script !== undefined ? { script: rendered.script } : { command: rendered.command ?? '' }),
-    ...(step.shell !== undefined ? { shell: step.shell } : {}),
-    dynamic: step.dynamic,
-    env: rendered.env,
-    ...(step.timeoutMs !== undefined ? { timeoutMs: step.timeoutMs } : {}),
-    captureOutput: !undo && step.captureOutput !== undefined,
-    ...(step.resources !== undefined ? { resources: step.resources } : {}),
-    ...(step.image !== undefined ? { image: step.image } : {}),
-  };
-  w.emit(action);
+  w.emit(startAction(node, attempt, purpose, rendered));
   if (purpose === 'main') {
     addUsage(w.ix, w.plan, i, 1);
     const tries = st.tries + 1;

@@ -8,3 +8,4 @@ export { prepareResume } from './resume.ts';
 export { summarizeProgress } from './progress.ts';
 export { attemptId, DEFAULT_MAX_OUTPUT_BYTES } from './attempts.ts';
 export { retryDelayMs } from './retry.ts';
+export { restartAction } from './restart.ts';

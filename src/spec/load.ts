@@ -2,10 +2,11 @@
 // semantic checks. Accepts a bare workflow document or a `Workflow` resource (its `spec`).
 import type { Diagnostic } from './diagnostics.ts';
 import { hasErrors, sortDiagnostics } from './diagnostics.ts';
+import { formatPath } from './field-path.ts';
 import type { PathSegment } from './field-path.ts';
 import type { Workflow } from './model.ts';
 import { normalizeWorkflow } from './normalize.ts';
-import { checkSchema } from './schema-check.ts';
+import { checkSchema, sourceLocator } from './schema-check.ts';
 import { locate, locateInValue, parseSource } from './source.ts';
 import type { SourceDocument } from './source.ts';
 import { validateWorkflow } from './validate.ts';
@@ -29,7 +30,7 @@ export function loadWorkflow(text: string, file = '<input>'): LoadResult {
         { severity: 'error', code: 'not-a-workflow', message: problem, path: '', file, line: 1, column: 1 },
       ],
     };
-  const schemaProblems = checkSchema(source, body, prefix);
+  const schemaProblems = checkSchema(sourceLocator(source), file, body, prefix);
   if (schemaProblems.length > 0) return { diagnostics: sortDiagnostics(schemaProblems) };
   const at = (path: readonly PathSegment[]) => locate(source, [...prefix, ...path]);
   const { workflow, diagnostics } = normalizeWorkflow(body as Record<string, unknown>, at, file);
@@ -85,4 +86,26 @@ function parsePath(path: string): PathSegment[] {
     else if (m[3] !== undefined) out.push(JSON.parse(`"${m[3]}"`) as string);
   }
   return out;
+}
+
+/**
+ * Validates a workflow that arrives as data rather than text (a Workflow resource's spec, a run's
+ * inline workflow): the same checks and messages as files, located by field path alone.
+ */
+export function loadWorkflowObject(
+  value: unknown,
+  origin: string,
+  pathPrefix: readonly PathSegment[] = [],
+): LoadResult {
+  const noPosition = () => undefined;
+  const schemaProblems = checkSchema(noPosition, origin, value, pathPrefix);
+  if (schemaProblems.length > 0) return { diagnostics: schemaProblems };
+  const { workflow, diagnostics } = normalizeWorkflow(value as Record<string, unknown>, noPosition, origin);
+  const head = formatPath(pathPrefix);
+  // Paths from the normaliser and the semantic checks are relative to the workflow document.
+  const prefixed = [...diagnostics, ...validateWorkflow(workflow, origin)].map((d) =>
+    head ? { ...d, path: d.path ? `${head}.${d.path}` : head } : d,
+  );
+  const all = sortDiagnostics(prefixed);
+  return hasErrors(all) ? { diagnostics: all } : { workflow, diagnostics: all };
 }

@@ -8,7 +8,7 @@ import { formatPath, segmentsFromPointer } from './field-path.ts';
 import type { PathSegment } from './field-path.ts';
 import { workflowSchema } from './schema.ts';
 import { locate } from './source.ts';
-import type { SourceDocument } from './source.ts';
+import type { Position, SourceDocument } from './source.ts';
 
 let compiled: ValidateFunction | undefined;
 
@@ -17,9 +17,17 @@ function validator(): ValidateFunction {
   return compiled;
 }
 
+/** Finds where a path is written; `atKey` asks for the key rather than the value. */
+export type PathLocator = (path: readonly PathSegment[], atKey: boolean) => Position | undefined;
+
+export function sourceLocator(source: SourceDocument): PathLocator {
+  return (path, atKey) => locate(source, path, atKey);
+}
+
 export function checkSchema(
-  source: SourceDocument,
-  value: unknown = source.value,
+  locator: PathLocator,
+  file: string | undefined,
+  value: unknown,
   prefix: readonly PathSegment[] = [],
 ): Diagnostic[] {
   const validate = validator();
@@ -27,7 +35,7 @@ export function checkSchema(
   const seen = new Set<string>();
   const out: Diagnostic[] = [];
   for (const error of validate.errors ?? []) {
-    const d = toDiagnostic(source, error, prefix);
+    const d = toDiagnostic(locator, file, error, prefix);
     const key = `${d.path}|${d.message}`;
     if (!seen.has(key)) {
       seen.add(key);
@@ -38,12 +46,13 @@ export function checkSchema(
 }
 
 function toDiagnostic(
-  source: SourceDocument,
+  locator: PathLocator,
+  file: string | undefined,
   error: ErrorObject,
   prefix: readonly PathSegment[],
 ): Diagnostic {
   const segments = [...prefix, ...segmentsFromPointer(error.instancePath)];
-  const base = { severity: 'error' as const, file: source.file };
+  const base = { severity: 'error' as const, file };
   switch (error.keyword) {
     case 'additionalProperties': {
       const key = String((error.params as { additionalProperty: string }).additionalProperty);
@@ -52,37 +61,37 @@ function toDiagnostic(
       );
       const hint = suggest(key, allowed);
       const full = [...segments, key];
-      const pos = locate(source, full, true);
+      const pos = locator(full, true);
       return {
         ...base,
         code: 'unknown-key',
         path: formatPath(full),
         message: `unknown key '${key}'${hint ? ` (did you mean '${hint}'?)` : ''}`,
-        line: pos.line,
-        column: pos.column,
+        line: pos?.line,
+        column: pos?.column,
       };
     }
     case 'required': {
       const key = String((error.params as { missingProperty: string }).missingProperty);
-      const pos = locate(source, segments);
+      const pos = locator(segments, false);
       return {
         ...base,
         code: 'missing-key',
         path: formatPath(segments),
         message: `missing required key '${key}'`,
-        line: pos.line,
-        column: pos.column,
+        line: pos?.line,
+        column: pos?.column,
       };
     }
     default: {
-      const pos = locate(source, segments);
+      const pos = locator(segments, false);
       return {
         ...base,
         code: `invalid-${error.keyword}`,
         path: formatPath(segments),
         message: describe(error),
-        line: pos.line,
-        column: pos.column,
+        line: pos?.line,
+        column: pos?.column,
       };
     }
   }

@@ -3,6 +3,7 @@
 // name things that exist.
 import { parseTemplate, referencedNames, suggest } from '../template/index.ts';
 import type { Diagnostic, Severity } from './diagnostics.ts';
+import { dnsLabelPart } from './kubernetes-name.ts';
 import type { Resources, SourceRef, Workflow } from './model.ts';
 import { checkParameterValue, coerceParameter } from './parameter-value.ts';
 import { formatCpu, formatMemory } from './quantity.ts';
@@ -62,6 +63,21 @@ export function validateWorkflow(
       );
     } else {
       byName.set(entry.step.name, entry);
+    }
+  }
+  const byKubernetesName = new Map<string, string>();
+  for (const { step } of entries) {
+    const k = dnsLabelPart(step.name);
+    const other = byKubernetesName.get(k);
+    if (other !== undefined && other !== step.name) {
+      report(
+        'error',
+        'ambiguous-name',
+        step.source,
+        `step names '${other}' and '${step.name}' look the same in Kubernetes names ('${k}'); rename one`,
+      );
+    } else {
+      byKubernetesName.set(k, step.name);
     }
   }
   checkDependencies(entries, byName, report);

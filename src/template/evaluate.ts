@@ -19,8 +19,9 @@ import { toText } from './format.ts';
 import type { FunctionEnv } from './functions.ts';
 import { FUNCTIONS } from './functions.ts';
 import type { TemplateLimits } from './limits.ts';
-import { maxSteps, maxWorkBytes } from './limits.ts';
-import { ShellQuoteTracker, renderForShell } from './shell-context.ts';
+import { maxSteps, maxWork } from './limits.ts';
+import { ShellQuoteTracker } from './shell-context.ts';
+import { renderForShell } from './shell-escape.ts';
 import { TemplateFailure, ValueFailure } from './template-error.ts';
 import { isTruthy } from './truthiness.ts';
 import { describeValue, isPlainObject, readOwn, unwrap, utf8Length } from './values.ts';
@@ -81,7 +82,7 @@ export class Evaluation {
       keysOf: (object) => this.keysOf(object).keys,
     };
     this.stepLimit = maxSteps(options.limits);
-    this.workLimit = maxWorkBytes(options.limits);
+    this.workLimit = maxWork(options.limits);
   }
 
   render(nodes: readonly Node[]): string {

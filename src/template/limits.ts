@@ -29,7 +29,7 @@ export const MAX_PRINTF_WIDTH = 10_000;
 const STEPS_PER_ITERATION = 20;
 const BASE_STEPS = 200_000;
 /** Characters and items functions may process or build in total, as a multiple of the output limit. */
-const WORK_BYTES_FACTOR = 4;
+const WORK_FACTOR = 4;
 
 /** Merges partial limits over the defaults, left to right; values that are not non-negative numbers are ignored. */
 export function resolveLimits(...layers: (Partial<TemplateLimits> | undefined)[]): TemplateLimits {
@@ -50,6 +50,6 @@ export function maxSteps(limits: TemplateLimits): number {
 }
 
 /** Total characters and items functions may process or build in one evaluation. */
-export function maxWorkBytes(limits: TemplateLimits): number {
-  return WORK_BYTES_FACTOR * limits.maxOutputBytes;
+export function maxWork(limits: TemplateLimits): number {
+  return WORK_FACTOR * limits.maxOutputBytes;
 }

@@ -1,20 +1,8 @@
 // Follows the shell's quoting state through a rendered command or script, so that each substituted
-// value is escaped for the place it lands in: unquoted, inside '…', "…" or $'…', in a comment, or in
-// a here-document. Escaping only for the unquoted case would let `echo "{{ .x }}"` run `$(…)`.
-// Where no escaping is safe (inside `…` or ${…}, right after $ or \, or where bash evaluates text as
-// arithmetic, which runs any `$(…)` in it, quoted or not) a value that needs quoting is refused.
-import { itemText, toText } from './format.ts';
-import {
-  escapeInsideDoubleQuotes,
-  escapeInsideHeredoc,
-  escapeInsideSingleQuotes,
-  isPlainlySafe,
-  shellEscape,
-} from './shell-escape.ts';
-import { ValueFailure } from './template-error.ts';
-import { RawValue } from './values.ts';
+// value can be escaped for the place it lands in: unquoted, inside '…' or "…", in a comment, in a
+// here-document, in ${…}, `…` or $'…', or where bash evaluates text as arithmetic.
 
-interface ContextFlags {
+export interface ContextFlags {
   /** The previous character is a backslash that escapes whatever comes next. */
   readonly afterBackslash: boolean;
   /** The previous character is a `$` that would combine with what comes next (`$'…'`, `$(…)`, `$name`). */
@@ -25,7 +13,7 @@ interface ContextFlags {
   readonly heredocs: readonly HeredocEnd[];
 }
 
-interface HeredocEnd {
+export interface HeredocEnd {
   readonly delimiter: string;
   readonly stripTabs: boolean;
   /** Nothing but (strippable) tabs precedes this point on the current line (known for the innermost only). */
@@ -38,11 +26,13 @@ export type ShellContext =
     })
   | (ContextFlags & { readonly kind: 'heredoc'; readonly quoted: boolean });
 
-/** Unquoted text: the top level, or the inside of `$( … )` (which closes at its own `)`). */
+/** Unquoted text: the top level, or the inside of `$( … )` or `$[ … ]` (which close at their own `)`/`]`). */
 interface PlainFrame {
   readonly kind: 'plain';
-  readonly closesWithParen: boolean;
+  readonly closer: ')' | ']' | null;
   parens: number;
+  /** Open `[` inside a `$[ … ]` frame. */
+  squares: number;
   /** The paren depth at which `((` arithmetic began, or -1; `<<` there is a shift, not a here-document. */
   arithmeticFrom: number;
   /** Open `[[ … ]]` tests, whose operands bash may evaluate as arithmetic. */
@@ -58,6 +48,14 @@ interface HeredocFrame {
   readonly stripTabs: boolean;
   /** The current line so far (capped: it only has to be compared with the delimiter). */
   line: string;
+  /** Open `$[ … ]` arithmetic (read as plain text up to its `]`, not as nested quoting). */
+  squares: number;
+}
+
+interface DoubleFrame {
+  readonly kind: 'double';
+  /** Open `$[ … ]` arithmetic: inside "…" bash reads it up to its `]` without nested quoting. */
+  squares: number;
 }
 
 /** `${ … }`: quotes inside it follow rules of their own, so values that need quoting are refused there. */
@@ -69,10 +67,13 @@ interface BraceFrame {
 type Frame =
   | PlainFrame
   | HeredocFrame
+  | DoubleFrame
   | BraceFrame
-  | { readonly kind: 'single' | 'double' | 'ansi' | 'backtick' | 'comment' };
+  | { readonly kind: 'single' | 'ansi' | 'backtick' | 'comment' };
 
 interface HeredocWord {
+  /** Read inside arithmetic, where `<<` is most likely a shift. */
+  readonly possible: boolean;
   readonly stripTabs: boolean;
   text: string;
   quoted: boolean;
@@ -83,17 +84,22 @@ interface HeredocWord {
 
 type PendingHeredoc = Pick<HeredocFrame, 'delimiter' | 'quoted' | 'stripTabs'>;
 
+function doubleFrame(): DoubleFrame {
+  return { kind: 'double', squares: 0 };
+}
+
 const WORD_END = /[\s;&|()<>]/;
 const COMMAND_END = /[;&|\n]/;
-const SUBSTITUTION_CHARACTERS = /[$`]/;
 const ARITHMETIC_COMMANDS = new Set(['let', 'declare', 'typeset', 'local']);
 
-function plainFrame(closesWithParen: boolean): PlainFrame {
+function plainFrame(closer: ')' | ']' | null): PlainFrame {
   return {
     kind: 'plain',
-    closesWithParen,
+    closer,
     parens: 0,
-    arithmeticFrom: -1,
+    squares: 0,
+    // `$[ … ]` is bash's old arithmetic expansion.
+    arithmeticFrom: closer === ']' ? 0 : -1,
     brackets: 0,
     arithmeticCommand: false,
   };
@@ -101,7 +107,7 @@ function plainFrame(closesWithParen: boolean): PlainFrame {
 
 /** A character-level model of POSIX/bash quoting, fed with everything rendered so far, in order. */
 export class ShellQuoteTracker {
-  private readonly stack: Frame[] = [plainFrame(false)];
+  private readonly stack: Frame[] = [plainFrame(null)];
   private escaped = false;
   private previous = '';
   /** The previous character is a `$` that starts an expansion (the second `$` of `$$` does not). */
@@ -112,6 +118,11 @@ export class ShellQuoteTracker {
   private lessThans = 0;
   private heredocWord: HeredocWord | null = null;
   private readonly pending: PendingHeredoc[] = [];
+  /**
+   * Words after `<<` inside arithmetic: a shift to us, but bash re-reads a `$(( … ))` that is not
+   * valid arithmetic as a command substitution, so each may still end a here-document.
+   */
+  private readonly possibleDelimiters = new Set<string>();
 
   feed(text: string): void {
     for (let i = 0; i < text.length; i++) this.step(text[i]!);
@@ -128,24 +139,30 @@ export class ShellQuoteTracker {
           top.kind === 'brace' ||
           (top.kind === 'heredoc' && !top.quoted)),
       arithmetic: this.stack.some(
-        (f) => f.kind === 'plain' && (f.arithmeticFrom >= 0 || f.brackets > 0 || f.arithmeticCommand),
+        (f) =>
+          (f.kind === 'plain' && (f.arithmeticFrom >= 0 || f.brackets > 0 || f.arithmeticCommand)) ||
+          ((f.kind === 'double' || f.kind === 'heredoc') && f.squares > 0),
       ),
-      // Bash finds the end of a here-document by its lines before it parses any $( … ) inside it,
-      // so every open here-document counts, not only the innermost.
-      heredocs: this.stack.flatMap((f) =>
-        f.kind !== 'heredoc'
-          ? []
-          : [
-              {
-                delimiter: f.delimiter,
-                stripTabs: f.stripTabs,
-                atLineStart: f !== top || (f.stripTabs ? /^\t*$/.test(f.line) : f.line === ''),
-              },
-            ],
-      ),
+      heredocs: this.heredocEnds(top),
     };
     if (top.kind === 'heredoc') return { kind: 'heredoc', ...flags, quoted: top.quoted };
     return { kind: top.kind, ...flags };
+  }
+
+  /**
+   * Bash finds the end of a here-document by its lines before it parses any $( … ) inside it, so
+   * every open here-document counts, not only the innermost; possible ones count everywhere.
+   */
+  private heredocEnds(top: Frame): HeredocEnd[] {
+    const ends: HeredocEnd[] = [];
+    for (const f of this.stack) {
+      if (f.kind !== 'heredoc') continue;
+      const atLineStart = f !== top || (f.stripTabs ? /^\t*$/.test(f.line) : f.line === '');
+      ends.push({ delimiter: f.delimiter, stripTabs: f.stripTabs, atLineStart });
+    }
+    for (const delimiter of this.possibleDelimiters)
+      ends.push({ delimiter, stripTabs: true, atLineStart: true });
+    return ends;
   }
 
   private top(): Frame {
@@ -197,7 +214,7 @@ export class ShellQuoteTracker {
       case 'double':
         if (ch === '\\') this.escaped = true;
         else if (ch === '"') this.pop();
-        else this.stepSubstitution(ch, dollar);
+        else if (!this.stepSquare(top, ch, dollar)) this.stepSubstitution(ch, dollar);
         break;
       case 'brace':
         this.stepBrace(top, ch, dollar);
@@ -219,16 +236,24 @@ export class ShellQuoteTracker {
     if (ch === '`') this.push({ kind: 'backtick' });
     else if (ch === '{' && dollar) this.push({ kind: 'brace', depth: 0 });
     else if (ch === '(' && dollar) {
-      this.push(plainFrame(true));
+      this.push(plainFrame(')'));
       this.wordStart = true;
       this.word = null;
     }
   }
 
+  /** Counts `$[` … `]` inside "…" and here-documents; true when `ch` was one of them. */
+  private stepSquare(frame: DoubleFrame | HeredocFrame, ch: string, dollar: boolean): boolean {
+    if (ch === '[' && dollar) frame.squares++;
+    else if (ch === ']' && frame.squares > 0) frame.squares--;
+    else return false;
+    return true;
+  }
+
   private stepBrace(frame: BraceFrame, ch: string, dollar: boolean): void {
     if (ch === '\\') this.escaped = true;
     else if (ch === "'") this.push({ kind: 'single' });
-    else if (ch === '"') this.push({ kind: 'double' });
+    else if (ch === '"') this.push(doubleFrame());
     else if (ch === '}') {
       if (frame.depth === 0) this.pop();
       else frame.depth--;
@@ -241,10 +266,13 @@ export class ShellQuoteTracker {
   }
 
   private stepHeredoc(frame: HeredocFrame, ch: string, dollar: boolean): void {
-    if (!frame.quoted && (ch === '\\' || ch === '`' || ch === '(' || ch === '{')) {
+    if (
+      !frame.quoted &&
+      (ch === '\\' || ch === '`' || ch === '(' || ch === '[' || ch === ']' || ch === '{')
+    ) {
       this.appendLine(frame, ch);
       if (ch === '\\') this.escaped = true;
-      else this.stepSubstitution(ch, dollar);
+      else if (!this.stepSquare(frame, ch, dollar)) this.stepSubstitution(ch, dollar);
       return;
     }
     if (ch !== '\n') {
@@ -273,8 +301,9 @@ export class ShellQuoteTracker {
     if (this.lessThans > 0) {
       const run = this.lessThans;
       this.lessThans = 0;
-      if (run === 2 && frame.arithmeticFrom < 0) {
+      if (run === 2) {
         this.heredocWord = {
+          possible: frame.arithmeticFrom >= 0,
           stripTabs: ch === '-',
           text: '',
           quoted: false,
@@ -293,7 +322,7 @@ export class ShellQuoteTracker {
       case '"':
       case '`':
         if (ch === "'") this.push({ kind: dollar ? 'ansi' : 'single' });
-        else if (ch === '"') this.push({ kind: 'double' });
+        else if (ch === '"') this.push(doubleFrame());
         else this.push({ kind: 'backtick' });
         this.wordStart = false;
         this.word = null;
@@ -308,9 +337,29 @@ export class ShellQuoteTracker {
         if (this.wordStart) this.push({ kind: 'comment' });
         else this.readWordCharacter(ch);
         break;
+      case '[':
+        if (dollar) {
+          this.push(plainFrame(']'));
+          this.wordStart = true;
+          this.word = null;
+          break;
+        }
+        if (frame.closer === ']') frame.squares++;
+        this.readWordCharacter(ch);
+        break;
+      case ']':
+        if (frame.closer === ']' && frame.squares === 0) {
+          this.pop();
+          this.wordStart = false;
+          this.word = null;
+          break;
+        }
+        if (frame.closer === ']') frame.squares--;
+        this.readWordCharacter(ch);
+        break;
       case '(':
         if (dollar) {
-          this.push(plainFrame(true));
+          this.push(plainFrame(')'));
         } else {
           frame.parens++;
           if (this.previous === '(' && frame.arithmeticFrom < 0) frame.arithmeticFrom = frame.parens;
@@ -318,7 +367,7 @@ export class ShellQuoteTracker {
         this.wordStart = true;
         break;
       case ')':
-        if (frame.closesWithParen && frame.parens === 0) {
+        if (frame.closer === ')' && frame.parens === 0) {
           this.pop();
           this.wordStart = false;
         } else {
@@ -388,7 +437,8 @@ export class ShellQuoteTracker {
     }
     if (WORD_END.test(ch)) {
       this.heredocWord = null;
-      if (word.started)
+      if (word.started && word.possible) this.possibleDelimiters.add(word.text);
+      else if (word.started)
         this.pending.push({ delimiter: word.text, quoted: word.quoted, stripTabs: word.stripTabs });
       return false;
     }
@@ -399,63 +449,6 @@ export class ShellQuoteTracker {
 
   private startPendingHeredoc(): void {
     const next = this.pending.shift();
-    if (next !== undefined) this.push({ kind: 'heredoc', ...next, line: '' });
+    if (next !== undefined) this.push({ kind: 'heredoc', ...next, line: '', squares: 0 });
   }
-}
-
-/**
- * The text a value becomes in a command or script: escaped for the context it lands in (list items
- * one by one when unquoted), or verbatim when marked `raw`. Throws ValueFailure where no escaping
- * is safe.
- */
-export function renderForShell(value: unknown, context: ShellContext): string {
-  if (value instanceof RawValue) return toText(value.value);
-  const text = toText(value);
-  const safe = text === '' || isPlainlySafe(text);
-  if (context.arithmetic && SUBSTITUTION_CHARACTERS.test(text)) {
-    throw new ValueFailure(
-      'a value containing $ or ` cannot be used inside (( … )), $(( … )), [[ … ]], let or declare: bash may evaluate it as arithmetic, which runs commands',
-    );
-  }
-  if (context.afterDollar && !safe)
-    throw new ValueFailure("a value that needs quoting cannot directly follow '$'");
-  if (context.afterBackslash && !safe)
-    throw new ValueFailure('a value that needs quoting cannot follow a backslash');
-  if (context.kind === 'plain') {
-    if (Array.isArray(value)) return value.map((item) => shellEscape(itemText(item))).join(' ');
-    return shellEscape(text);
-  }
-  for (const heredoc of context.heredocs) checkHeredocEnd(text, heredoc);
-  if (safe) return text;
-  switch (context.kind) {
-    case 'single':
-      return escapeInsideSingleQuotes(text);
-    case 'double':
-      return escapeInsideDoubleQuotes(text);
-    case 'ansi':
-      // dash reads $'…' as `$` and '…', bash as ANSI-C quoting: no escaping is right for both.
-      throw new ValueFailure("a value that needs quoting cannot be substituted inside $'…'");
-    case 'comment':
-      // A line break would end the comment and run the rest.
-      return text.replace(/[\r\n]+/g, ' ');
-    case 'heredoc':
-      return context.quoted ? text : escapeInsideHeredoc(text);
-    case 'backtick':
-      throw new ValueFailure('a value that needs quoting cannot be substituted inside `…`: use $(…) instead');
-    case 'brace':
-      throw new ValueFailure('a value that needs quoting cannot be substituted inside ${…}');
-  }
-}
-
-function checkHeredocEnd(text: string, heredoc: HeredocEnd): void {
-  text.split('\n').forEach((line, i) => {
-    if (i === 0 && !heredoc.atLineStart) return;
-    const stripped = heredoc.stripTabs ? line.replace(/^\t+/, '') : line;
-    const ends = heredoc.delimiter === '' ? stripped === '' && i > 0 : stripped.startsWith(heredoc.delimiter);
-    if (ends) {
-      throw new ValueFailure(
-        `the value would end the here-document early: one of its lines starts with the delimiter '${heredoc.delimiter}'`,
-      );
-    }
-  });
 }

@@ -1,4 +1,6 @@
-// `conveyor logs RUN [STEP]`: prints the saved output of a local run's step attempts.
+// `conveyor logs RUN [STEP]`: prints the saved output of a local run's step attempts. An attempt's
+// stdout and stderr are in `<attempt>.log`; when its output was captured, its stdout is in
+// `<attempt>.out` instead (printed first).
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EXIT, UsageError } from '../exit-codes.ts';
@@ -25,7 +27,7 @@ export async function logsCommand(argv: readonly string[], io: CliIO): Promise<n
   const dir = store.logDir(runId);
   let files: string[] = [];
   try {
-    files = readdirSync(dir).filter((f) => f.endsWith('.log'));
+    files = readdirSync(dir).filter((f) => f.endsWith('.log') || f.endsWith('.out'));
   } catch {
     // No step has written output yet.
   }
@@ -36,9 +38,11 @@ export async function logsCommand(argv: readonly string[], io: CliIO): Promise<n
   if (step !== undefined && !saved.state.steps.some((s) => s.name === step))
     throw new UsageError(`run ${runId} has no step '${step}'`);
   for (const { step: name, h } of attempts) {
-    const file = `${h.id.replace(/[^A-Za-z0-9_.-]/g, '_')}.log`;
+    const base = h.id.replace(/[^A-Za-z0-9_.-]/g, '_');
     io.stdout.write(`==> ${name} attempt ${h.attempt} (${h.purpose}, ${h.outcome ?? 'running'}) <==\n`);
-    if (files.includes(file)) io.stdout.write(readFileSync(join(dir, file), 'utf8'));
+    for (const file of [`${base}.out`, `${base}.log`]) {
+      if (files.includes(file)) io.stdout.write(readFileSync(join(dir, file), 'utf8'));
+    }
   }
   return EXIT.succeeded;
 }

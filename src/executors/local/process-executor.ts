@@ -1,13 +1,25 @@
-// Runs step attempts as local child processes: `sh -c` (or `shell`) for commands, the script's
-// shebang for scripts, each in its own process group so a timeout or Ctrl-C stops its children too.
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
-import type { WriteStream } from 'node:fs';
+// Runs step attempts as local processes: `sh -c` (or `shell`) for commands, plain commands exec'd
+// directly, the script's shebang for scripts; each in its own process group so that a timeout or
+// Ctrl-C stops its children too (SIGTERM, then SIGKILL after a grace period).
+//
+// Output goes straight from the process to files in `logDir` (no pipes through Node): stdout and
+// stderr share `<attempt>.log`; when the output is captured, stdout goes to `<attempt>.out` instead,
+// read back (bounded) when the attempt ends. `conveyor logs` prints both.
+//
+// Processes are started by a Launcher: a Perl helper when perl is available (much cheaper per
+// process, see perl-launcher.ts), child_process.spawn otherwise. CONVEYOR_LAUNCHER=node|perl in
+// the executor's env forces one.
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CancelAttemptAction, StartAttemptAction } from '../../engine/types.ts';
 import type { ObservationSink, StepExecutor } from '../executor.ts';
-import { BoundedBuffer } from './bounded-buffer.ts';
+import { readCapture } from './capture.ts';
+import { commandLine } from './command-line.ts';
+import type { LaunchHandle, LaunchResult, Launcher } from './launcher.ts';
+import { NodeLauncher } from './node-launcher.ts';
+import { PerlLauncher } from './perl-launcher.ts';
+
+export type LauncherChoice = 'auto' | 'perl' | 'node';
 
 export interface ProcessExecutorOptions {
   /** Folder for per-attempt logs and script files. */
@@ -19,104 +31,101 @@ export interface ProcessExecutorOptions {
   readonly killGraceMs?: number;
   /** Bound on captured stdout kept in memory. */
   readonly maxCaptureBytes?: number;
-  /** Called with every chunk of output, for live display. */
-  readonly onOutput?: (step: string, attempt: number, stream: 'stdout' | 'stderr', chunk: Buffer) => void;
+  /** Which launcher starts processes (default: env CONVEYOR_LAUNCHER, else `auto`: perl if it starts). */
+  readonly launcher?: LauncherChoice;
 }
 
 interface Running {
-  readonly child: ChildProcess;
   readonly action: StartAttemptAction;
-  readonly stdout: BoundedBuffer;
-  readonly log: WriteStream;
+  /** Where captured stdout goes, when captured. */
+  readonly capturePath?: string;
+  handle?: LaunchHandle;
   timedOut: boolean;
   timer?: NodeJS.Timeout;
   killTimer?: NodeJS.Timeout;
   readonly done: Promise<void>;
+  resolve(): void;
 }
+
+/** Set once perl failed to start or died in this process: later executors go straight to spawn. */
+let perlUnavailable = false;
 
 export class ProcessExecutor implements StepExecutor {
   private readonly running = new Map<string, Running>();
   private readonly started = new Set<string>();
   private readonly grace: number;
+  private readonly baseEnv: Readonly<Record<string, string>>;
+  private readonly choice: LauncherChoice;
+  private current?: Launcher;
 
   constructor(
     private readonly options: ProcessExecutorOptions,
     private readonly report: ObservationSink,
   ) {
     this.grace = options.killGraceMs ?? 5000;
+    const env: Record<string, string> = {};
+    for (const [k, v] of Object.entries(options.env)) if (v !== undefined) env[k] = v;
+    this.baseEnv = env;
+    const fromEnv = env.CONVEYOR_LAUNCHER;
+    this.choice = options.launcher ?? (fromEnv === 'perl' || fromEnv === 'node' ? fromEnv : 'auto');
     mkdirSync(options.logDir, { recursive: true });
+  }
+
+  /** Which launcher starts (or will start) processes: 'perl' or 'node'. */
+  get launcherKind(): 'perl' | 'node' {
+    return this.launcher().kind;
   }
 
   start(action: StartAttemptAction): void {
     if (this.started.has(action.attemptId)) return;
     this.started.add(action.attemptId);
-    const argv = this.commandLine(action);
-    const logPath = join(this.options.logDir, `${safeFileName(action.attemptId)}.log`);
-    const log = createWriteStream(logPath, { flags: 'a' });
-    let child: ChildProcess;
+    const base = join(this.options.logDir, safeFileName(action.attemptId));
+    let argv: string[];
     try {
-      child = spawn(argv[0] as string, argv.slice(1), {
-        cwd: this.options.cwd,
-        env: {
-          ...this.options.env,
-          CONVEYOR_STEP: action.step,
-          CONVEYOR_ATTEMPT: String(action.attempt),
-          ...action.env,
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-        detached: true,
-      });
+      argv = commandLine(action, `${base}.script`);
+      // The kernel honours the shebang (including `#!/usr/bin/env bash`) when the file is executed.
+      if (action.script !== undefined) writeFileSync(`${base}.script`, action.script, { mode: 0o700 });
     } catch (error) {
-      log.end();
-      this.finish(action, { exitCode: null, error: `cannot start: ${(error as Error).message}` });
+      this.finished(action, undefined, {
+        exitCode: null,
+        signal: null,
+        error: `cannot start: ${(error as Error).message}`,
+      });
       return;
     }
-    const stdout = new BoundedBuffer(this.options.maxCaptureBytes ?? 1024 * 1024);
-    let spawnError: string | undefined;
-    const done = new Promise<void>((resolve) => {
-      child.on('error', (error) => {
-        spawnError = `cannot start ${argv[0] as string}: ${error.message}`;
-      });
-      child.on('close', (code, signal) => {
-        const entry = this.running.get(action.attemptId);
-        if (entry?.timer) clearTimeout(entry.timer);
-        if (entry?.killTimer) clearTimeout(entry.killTimer);
-        this.running.delete(action.attemptId);
-        log.end();
-        this.finish(action, {
-          exitCode: spawnError ? null : code,
-          timedOut: entry?.timedOut,
-          output: action.captureOutput ? stdout.text() : undefined,
-          outputTruncated: action.captureOutput ? stdout.truncated : undefined,
-          error: spawnError ?? (signal && !entry?.timedOut ? `killed by ${signal}` : undefined),
-        });
-        resolve();
-      });
-    });
-    const entry: Running = { child, action, stdout, log, timedOut: false, done };
-    child.stdout?.on('data', (chunk: Buffer) => {
-      if (action.captureOutput) stdout.push(chunk);
-      log.write(chunk);
-      this.options.onOutput?.(action.step, action.attempt, 'stdout', chunk);
-    });
-    child.stderr?.on('data', (chunk: Buffer) => {
-      log.write(chunk);
-      this.options.onOutput?.(action.step, action.attempt, 'stderr', chunk);
-    });
-    if (action.timeoutMs !== undefined) {
+    const launcher = this.launcher();
+    let resolve = (): void => {};
+    const done = new Promise<void>((r) => (resolve = r));
+    const capturePath = action.captureOutput ? `${base}.out` : undefined;
+    const entry: Running = { action, capturePath, timedOut: false, done, resolve };
+    this.running.set(action.attemptId, entry);
+    entry.handle = launcher.start(
+      {
+        argv,
+        cwd: this.options.cwd,
+        env: { CONVEYOR_STEP: action.step, CONVEYOR_ATTEMPT: String(action.attempt), ...action.env },
+        stdoutPath: capturePath ?? `${base}.log`,
+        stdoutAppend: capturePath === undefined,
+        stderrPath: capturePath === undefined ? undefined : `${base}.log`,
+      },
+      {
+        onStart: (pid) =>
+          this.report({
+            kind: 'attemptStarted',
+            step: action.step,
+            attempt: action.attempt,
+            at: Date.now(),
+            handle: `pid ${pid}`,
+          }),
+        onExit: (result) => this.finished(action, entry, result),
+      },
+    );
+    if (action.timeoutMs !== undefined && this.running.has(action.attemptId)) {
       entry.timer = setTimeout(() => {
         entry.timedOut = true;
         this.stop(entry);
       }, action.timeoutMs);
     }
-    this.running.set(action.attemptId, entry);
-    this.report({
-      kind: 'attemptStarted',
-      step: action.step,
-      attempt: action.attempt,
-      at: Date.now(),
-      handle: `pid ${child.pid ?? '?'}`,
-    });
   }
 
   cancel(action: CancelAttemptAction): void {
@@ -124,58 +133,65 @@ export class ProcessExecutor implements StepExecutor {
     if (entry) this.stop(entry);
   }
 
+  /** Stops everything still running (at once when already asked to stop once) and waits for it. */
   async close(): Promise<void> {
     const all = [...this.running.values()];
-    for (const entry of all) this.stop(entry);
+    for (const entry of all) {
+      if (entry.killTimer) entry.handle?.kill('SIGKILL');
+      else this.stop(entry);
+    }
     await Promise.all(all.map((e) => e.done));
+    const launcher = this.current;
+    this.current = undefined;
+    await launcher?.close();
+  }
+
+  private launcher(): Launcher {
+    if (this.current?.usable) return this.current;
+    let launcher: Launcher | undefined;
+    if (this.choice === 'perl' || (this.choice === 'auto' && !perlUnavailable)) {
+      launcher = PerlLauncher.start(this.baseEnv, () => {
+        perlUnavailable = true;
+      });
+      if (!launcher) {
+        perlUnavailable = true;
+        if (this.choice === 'perl') throw new Error('CONVEYOR_LAUNCHER=perl, but perl cannot be started');
+      }
+    }
+    this.current = launcher ?? new NodeLauncher(this.baseEnv);
+    return this.current;
   }
 
   /** SIGTERM to the whole process group, SIGKILL after the grace period. */
   private stop(entry: Running): void {
     if (entry.killTimer) return;
-    signalGroup(entry.child, 'SIGTERM');
-    entry.killTimer = setTimeout(() => signalGroup(entry.child, 'SIGKILL'), this.grace);
+    entry.handle?.kill('SIGTERM');
+    entry.killTimer = setTimeout(() => entry.handle?.kill('SIGKILL'), this.grace);
   }
 
-  private commandLine(action: StartAttemptAction): string[] {
-    if (action.script !== undefined) {
-      const scriptPath = join(this.options.logDir, `${safeFileName(action.attemptId)}.script`);
-      writeFileSync(scriptPath, action.script, { mode: 0o700 });
-      // The kernel honours the shebang (including `#!/usr/bin/env bash`) when the file is executed.
-      return action.script.startsWith('#!') ? [scriptPath] : [action.shell ?? 'sh', scriptPath];
+  private finished(action: StartAttemptAction, entry: Running | undefined, result: LaunchResult): void {
+    if (entry) {
+      clearTimeout(entry.timer);
+      clearTimeout(entry.killTimer);
+      this.running.delete(action.attemptId);
     }
-    return [action.shell ?? 'sh', '-c', action.command ?? ''];
-  }
-
-  private finish(
-    action: StartAttemptAction,
-    result: {
-      exitCode: number | null;
-      timedOut?: boolean;
-      output?: string;
-      outputTruncated?: boolean;
-      error?: string;
-    },
-  ): void {
+    const timedOut = entry?.timedOut === true;
+    const capture =
+      entry?.capturePath !== undefined && result.error === undefined
+        ? readCapture(entry.capturePath, this.options.maxCaptureBytes ?? 1024 * 1024)
+        : undefined;
+    const error = result.error ?? (result.signal && !timedOut ? `killed by ${result.signal}` : undefined);
     this.report({
       kind: 'attemptFinished',
       step: action.step,
       attempt: action.attempt,
-      exitCode: result.exitCode,
-      ...(result.timedOut ? { timedOut: true } : {}),
-      ...(result.output !== undefined ? { output: result.output } : {}),
-      ...(result.outputTruncated ? { outputTruncated: true } : {}),
-      ...(result.error ? { error: result.error } : {}),
+      exitCode: result.error !== undefined ? null : result.exitCode,
+      ...(timedOut ? { timedOut: true } : {}),
+      ...(action.captureOutput ? { output: capture?.text ?? '' } : {}),
+      ...(capture?.truncated ? { outputTruncated: true } : {}),
+      ...(error ? { error } : {}),
     });
-  }
-}
-
-function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  if (child.pid === undefined) return;
-  try {
-    process.kill(-child.pid, signal);
-  } catch {
-    // The group is already gone.
+    entry?.resolve();
   }
 }
 

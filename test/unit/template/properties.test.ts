@@ -2,6 +2,9 @@
 // the source), and shell escaping round-trips any string through a real shell.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { evaluateValue, parseTemplate, renderTemplate, shellEscape } from '../../../src/template/index.ts';
@@ -203,5 +206,91 @@ describe('shell escaping properties', () => {
       }),
       { numRuns: 100 },
     );
+  });
+
+  it('never executes a hostile value, wherever random shell text puts it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'conveyor-fuzz-'));
+    const owned = join(dir, 'owned');
+    const shellText = [
+      'echo ',
+      "printf '%s' ",
+      '"',
+      "'",
+      '$(',
+      ')',
+      '(',
+      '`',
+      '#',
+      '\n',
+      ' ',
+      ';',
+      '$',
+      '{',
+      '}',
+      '[',
+      ']',
+      '((',
+      '))',
+      '[[ ',
+      ' ]]',
+      '$[',
+      '<<EOF\n',
+      '\nEOF\n',
+      "<<'EOF'\n",
+      '<<-X\n',
+      '\n\tX\n',
+      '\\',
+      'a',
+      '=',
+      'let ',
+      'declare -i n=',
+      '${',
+      '$((',
+      'case ',
+      ' in ',
+      'esac',
+      "$'",
+      '&&',
+      '|',
+      ' -eq ',
+      '1',
+      '{{ .x }}',
+      '{{ .x }}',
+      '{{ .x }}',
+      '{{ .l }}',
+    ];
+    const hostile = [
+      `$(touch ${owned})`,
+      `\`touch ${owned}\``,
+      `'; touch ${owned}; '`,
+      `"; touch ${owned}; "`,
+      `\n touch ${owned}\n`,
+      `a[$(touch ${owned})]`,
+      `) ; touch ${owned} ; (`,
+      `\\'; touch ${owned} #`,
+      `EOF\ntouch ${owned}\n`,
+      `}; touch ${owned}; {`,
+    ];
+    try {
+      fc.assert(
+        fc.property(
+          fc.array(fc.constantFrom(...shellText), { maxLength: 25 }),
+          fc.constantFrom(...hostile),
+          (parts, x) => {
+            const parsed = parseTemplate(parts.join(''));
+            if ('error' in parsed) return;
+            const rendered = renderTemplate(parsed.template, { x, l: [x, 'b'] }, { mode: 'shell' });
+            if (!rendered.ok) return;
+            for (const shell of ['sh', 'bash']) {
+              spawnSync(shell, ['-c', rendered.value], { cwd: dir, timeout: 2000, stdio: 'ignore' });
+            }
+            assert.equal(existsSync(owned), false, `executed:\n${rendered.value}`);
+          },
+        ),
+        { numRuns: 60 },
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

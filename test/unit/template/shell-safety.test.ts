@@ -196,13 +196,21 @@ echo '{{ .x }}'
     assert.equal(existsSync(owned), false);
   });
 
-  it('refuses a value that would end a here-document early', () => {
-    const error = renderError(
+  it('refuses a value that would end a here-document early, also from a $(…) inside it', () => {
+    const x = `fine\nEOF\ntouch ${owned}; echo '\n`;
+    for (const source of [
       'cat <<EOF\n{{ .x }}\nEOF\n',
-      { x: `fine\nEOF\ntouch ${owned}` },
-      { mode: 'shell' },
-    );
-    assert.match(error.message, /would end the here-document early/);
+      'cat <<EOF\n$(echo {{ .x }})\nEOF\n',
+      // bash may read a << inside $[ … ] or $(( … )) as a here-document after all
+      'echo $[ 1 <<EOF ]\n{{ .x }}\n',
+      "cat <<'EOF'\n\t{{ .x }}\nEOF\n",
+    ]) {
+      assert.match(
+        renderError(source, { x }, { mode: 'shell' }).message,
+        /would end the here-document early/,
+        source,
+      );
+    }
   });
 
   it('refuses a value that needs quoting inside backquotes, but allows a plainly safe one', () => {
@@ -229,6 +237,7 @@ echo '{{ .x }}'
       '(( n = {{ .x }} ))',
       'let n={{ .x }}',
       'declare -i n={{ .x }}',
+      'echo "$[ {{ .x }} ]"',
       'local n={{ .x }}',
       'if [[ -n "$(echo {{ .x }})" ]]; then :; fi',
     ]) {

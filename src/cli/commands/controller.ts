@@ -1,0 +1,102 @@
+// `conveyor controller`: runs the operator (what the Helm chart's Deployment starts).
+import { KubeConfig } from '@kubernetes/client-node';
+import { hostname } from 'node:os';
+import { Controller } from '../../controller/controller.ts';
+import { createLogger } from '../../observability/logger.ts';
+import { parseSetValues } from '../../spec/set-values.ts';
+import { EXIT, UsageError } from '../exit-codes.ts';
+import type { CliIO } from '../io.ts';
+import { parseOptions } from '../parse-options.ts';
+
+export const controllerUsage = `Usage: conveyor controller [options]
+
+Runs the Conveyor operator: reconciles Workflows and WorkflowRuns into Jobs.
+
+Options:
+  --namespace NS            watch one namespace (default: all namespaces)
+  --concurrency N           runs reconciled at once (default 8)
+  --leader-elect            take part in leader election (for more than one replica)
+  --lease-namespace NS      namespace of the leader-election Lease (default: POD_NAMESPACE or conveyor-system)
+  --lease-name NAME         (default conveyor-controller)
+  --port N                  port of /metrics, /healthz and /readyz (default 8080)
+  --runner-image IMAGE      image of step Jobs when a workflow names none (default busybox:1.37)
+  --runner-service-account  service account of step pods when a workflow names none
+  --step-env K=V,...        environment for every step
+  --log-level LEVEL         trace, debug, info, warn, error (default info)
+  --kubeconfig FILE         default: in-cluster, then KUBECONFIG, then ~/.kube/config`;
+
+export async function controllerCommand(argv: readonly string[], io: CliIO): Promise<number> {
+  const { values } = parseOptions('controller', argv, {
+    namespace: { type: 'string', short: 'n' },
+    concurrency: { type: 'string' },
+    'leader-elect': { type: 'boolean' },
+    'lease-namespace': { type: 'string' },
+    'lease-name': { type: 'string' },
+    port: { type: 'string' },
+    'runner-image': { type: 'string' },
+    'runner-service-account': { type: 'string' },
+    'step-env': { type: 'string', multiple: true },
+    'log-level': { type: 'string' },
+    kubeconfig: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (values.help) {
+    io.stdout.write(`${controllerUsage}\n`);
+    return EXIT.succeeded;
+  }
+  const number = (name: string, fallback: number): number => {
+    const raw = values[name];
+    if (raw === undefined) return fallback;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < 0)
+      throw new UsageError(`--${name} must be a whole number, got ${JSON.stringify(raw)}`);
+    return n;
+  };
+  const stepEnv = parseSetValues((values['step-env'] as string[] | undefined) ?? []);
+  if (!stepEnv.ok) throw new UsageError(`--step-env: ${stepEnv.message}`);
+  const kc = new KubeConfig();
+  if (values.kubeconfig) kc.loadFromFile(values.kubeconfig as string);
+  else kc.loadFromDefault();
+  const logger = createLogger({
+    level: (values['log-level'] as string | undefined) ?? io.env.LOG_LEVEL ?? 'info',
+    name: 'controller',
+  });
+  const controller = new Controller({
+    kc,
+    namespace: values.namespace as string | undefined,
+    concurrency: number('concurrency', 8),
+    leaderElection: values['leader-elect']
+      ? {
+          namespace:
+            (values['lease-namespace'] as string | undefined) ?? io.env.POD_NAMESPACE ?? 'conveyor-system',
+          name: (values['lease-name'] as string | undefined) ?? 'conveyor-controller',
+          identity: `${io.env.POD_NAME ?? hostname()}_${process.pid}`,
+        }
+      : undefined,
+    port: number('port', 8080),
+    jobDefaults: {
+      image: (values['runner-image'] as string | undefined) ?? 'busybox:1.37',
+      serviceAccountName: values['runner-service-account'] as string | undefined,
+      env: Object.fromEntries(Object.entries(stepEnv.values).map(([k, v]) => [k, String(v)])),
+    },
+    logger,
+  });
+  const stopped = new Promise<void>((resolve) => {
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      logger.info({ signal }, 'shutting down: finishing in-flight work and releasing the lease');
+      controller.stop().then(resolve, (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        resolve();
+      });
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+  const { port } = await controller.start();
+  logger.info({ port }, 'controller started');
+  await stopped;
+  return EXIT.succeeded;
+}

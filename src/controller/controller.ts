@@ -1,0 +1,284 @@
+// The operator process: informers on Workflows, WorkflowRuns and the Jobs and Pods of runs, one
+// work queue, the two reconcilers, leader election (only the leader reconciles), the metrics and
+// health server, and an orderly shutdown on SIGTERM.
+import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+import type { JobDefaults } from '../executors/kubernetes/job-manifest.ts';
+import { LABELS } from '../executors/kubernetes/names.ts';
+import type { Plan } from '../engine/types.ts';
+import { createEventSink, EventRecorder } from '../observability/events.ts';
+import type { Logger } from '../observability/logger.ts';
+import { createControllerMetrics } from '../observability/metrics.ts';
+import type { ControllerMetrics } from '../observability/metrics.ts';
+import { KubeRunApi } from './kube-run-api.ts';
+import { reconcileRun } from './reconcile-run.ts';
+import type { ReconcileContext } from './reconcile-run.ts';
+import { workflowStatus } from './reconcile-workflow.ts';
+import type { WorkflowObject, WorkflowRunObject } from './resources.ts';
+import { API_VERSION } from './resources.ts';
+import { ConflictError } from './run-api.ts';
+import {
+  informersLiveCheck,
+  informersSyncedCheck,
+  leaderLiveCheck,
+  leaderReadyCheck,
+} from './runtime/health-checks.ts';
+import { OperatorHttpServer } from './runtime/http-server.ts';
+import { createInformer } from './runtime/informer.ts';
+import type { Informer } from './runtime/informer.ts';
+import type { CacheChange } from './runtime/object-cache.ts';
+import { LeaderElector } from './runtime/leader-election.ts';
+import { createLeaseStore } from './runtime/lease-store.ts';
+import { WorkQueue } from './runtime/work-queue.ts';
+import type { WorkOutcome } from './runtime/work-queue.ts';
+
+export interface ControllerOptions {
+  readonly kc: KubeConfig;
+  /** Watch one namespace; all namespaces when undefined. */
+  readonly namespace?: string;
+  readonly concurrency: number;
+  readonly leaderElection?: { readonly namespace: string; readonly name: string; readonly identity?: string };
+  readonly port: number;
+  readonly jobDefaults: JobDefaults;
+  readonly logger: Logger;
+}
+
+/** A conflict means our copy was stale; the informer will have the new one shortly. */
+const CONFLICT_RETRY_MS = 200;
+
+export class Controller {
+  private readonly metrics: ControllerMetrics;
+  private readonly informers: {
+    workflows: Informer<KubernetesObject>;
+    runs: Informer<KubernetesObject>;
+    jobs: Informer<KubernetesObject>;
+    pods: Informer<KubernetesObject>;
+  };
+  private readonly queue: WorkQueue;
+  private readonly api: KubeRunApi;
+  private readonly events: EventRecorder;
+  private readonly elector?: LeaderElector;
+  private readonly server: OperatorHttpServer;
+  private readonly plans = new Map<string, Plan>();
+  private readonly log: Logger;
+
+  constructor(private readonly options: ControllerOptions) {
+    const { kc, namespace, logger } = options;
+    this.log = logger;
+    this.metrics = createControllerMetrics();
+    const informerOptions = (name: string) => ({
+      name,
+      logger,
+      onWatchRestart: (reason: string) => this.metrics.watchRestarts.inc({ resource: name, reason }),
+      onRelist: () => this.metrics.relists.inc({ resource: name }),
+    });
+    const ours = `${LABELS.run}`;
+    this.informers = {
+      workflows: createInformer(
+        kc,
+        { path: `/apis/${API_VERSION}/workflows`, namespace },
+        informerOptions('workflows'),
+      ),
+      runs: createInformer(
+        kc,
+        { path: `/apis/${API_VERSION}/workflowruns`, namespace },
+        informerOptions('workflowruns'),
+      ),
+      jobs: createInformer(
+        kc,
+        { path: '/apis/batch/v1/jobs', namespace, labelSelector: ours },
+        informerOptions('jobs'),
+      ),
+      pods: createInformer(
+        kc,
+        { path: '/api/v1/pods', namespace, labelSelector: ours },
+        informerOptions('pods'),
+      ),
+    };
+    this.events = new EventRecorder({
+      sink: createEventSink(kc),
+      component: 'conveyor-controller',
+      logger,
+      onError: (_error, verb) => this.metrics.apiErrors.inc({ verb, resource: 'events', code: 'error' }),
+    });
+    this.api = new KubeRunApi({ kc, ...this.informers, events: this.events, metrics: this.metrics });
+    this.queue = new WorkQueue((key) => this.process(key), {
+      concurrency: options.concurrency,
+      paused: options.leaderElection !== undefined,
+      logger,
+      onError: (key, error, retryInMs) =>
+        this.log.warn({ key, err: error, retryInMs }, 'reconcile failed; it will be retried'),
+    });
+    this.metrics.trackQueueDepth('workflowruns', () => this.queue.depth);
+    if (options.leaderElection) {
+      const le = options.leaderElection;
+      this.elector = new LeaderElector({
+        store: createLeaseStore(kc, { namespace: le.namespace, name: le.name }),
+        identity: le.identity,
+        logger,
+        onStartedLeading: () => {
+          this.log.info('became leader: reconciling');
+          this.metrics.isLeader.set(1);
+          this.enqueueAll();
+          this.queue.resume();
+        },
+        onStoppedLeading: () => {
+          this.log.warn('stopped leading: no longer reconciling');
+          this.metrics.isLeader.set(0);
+          this.queue.pause();
+        },
+      });
+    }
+    const all = Object.values(this.informers);
+    this.server = new OperatorHttpServer({
+      port: options.port,
+      registry: this.metrics.registry,
+      logger,
+      liveness: [informersLiveCheck(all), ...(this.elector ? [leaderLiveCheck(this.elector)] : [])],
+      readiness: [informersSyncedCheck(all), ...(this.elector ? [leaderReadyCheck(this.elector)] : [])],
+    });
+    this.wire();
+  }
+
+  async start(): Promise<{ port: number }> {
+    const address = await this.server.listen();
+    for (const informer of Object.values(this.informers)) informer.start();
+    await Promise.all(Object.values(this.informers).map((i) => i.waitForSync()));
+    this.log.info({ namespace: this.options.namespace ?? '(all)' }, 'caches synced');
+    if (this.elector) this.elector.start();
+    else {
+      this.metrics.isLeader.set(1);
+      this.enqueueAll();
+    }
+    return { port: address.port };
+  }
+
+  /** Stop taking work, finish what is in flight, release the lease, stop watching. */
+  async stop(): Promise<void> {
+    await this.queue.shutDown();
+    await this.elector?.stop();
+    await Promise.all(Object.values(this.informers).map((i) => i.stop()));
+    await this.events.flush();
+    await this.server.close();
+  }
+
+  private wire(): void {
+    this.informers.runs.on('change', (c) => {
+      const meta = c.object.metadata;
+      if (c.type === 'deleted') this.plans.delete(meta?.uid ?? '');
+      else this.queue.add(`run/${meta?.namespace}/${meta?.name}`);
+    });
+    this.informers.workflows.on('change', (c) => {
+      if (c.type !== 'deleted')
+        this.queue.add(`workflow/${c.object.metadata?.namespace}/${c.object.metadata?.name}`);
+    });
+    // Jobs and pods wake their run; pods matter for exit codes, which a pod reports after its Job fails.
+    const wakeOwnerRun = (c: CacheChange<KubernetesObject>): void => {
+      const meta = c.object.metadata;
+      // The owner reference holds the exact name; the label may be a hashed form of a long one.
+      const run =
+        meta?.ownerReferences?.find((r) => r.kind === 'WorkflowRun')?.name ?? meta?.labels?.[LABELS.run];
+      if (run && meta?.namespace) this.queue.add(`run/${meta.namespace}/${run}`);
+    };
+    this.informers.jobs.on('change', wakeOwnerRun);
+    this.informers.pods.on('change', wakeOwnerRun);
+  }
+
+  private enqueueAll(): void {
+    for (const key of this.informers.runs.keys()) this.queue.add(`run/${key}`);
+    for (const key of this.informers.workflows.keys()) this.queue.add(`workflow/${key}`);
+  }
+
+  private async process(key: string): Promise<WorkOutcome> {
+    const [kind, namespace, name] = key.split('/') as [string, string, string];
+    const done = this.metrics.startReconcileTimer(kind === 'run' ? 'workflowrun' : 'workflow');
+    try {
+      const outcome =
+        kind === 'run'
+          ? await this.reconcileRunKey(namespace, name)
+          : await this.reconcileWorkflowKey(namespace, name);
+      done(outcome?.requeueAfterMs !== undefined ? 'requeue' : 'success');
+      return outcome;
+    } catch (error) {
+      if (error instanceof ConflictError) {
+        done('requeue');
+        return { requeueAfterMs: CONFLICT_RETRY_MS };
+      }
+      done('error');
+      throw error;
+    }
+  }
+
+  private async reconcileRunKey(namespace: string, name: string): Promise<WorkOutcome> {
+    const run = this.informers.runs.get(namespace, name) as unknown as WorkflowRunObject | undefined;
+    if (!run) return undefined;
+    const log = this.log.child({ run: name, namespace });
+    const ctx: ReconcileContext = {
+      api: this.api,
+      now: () => Date.now(),
+      jobDefaults: this.options.jobDefaults,
+      plans: this.plans,
+    };
+    const outcome = await reconcileRun(ctx, run);
+    for (const action of outcome.actions) {
+      if (action.kind === 'startAttempt') {
+        this.metrics.stepAttempts.inc({ phase: 'Started' });
+        if (action.attempt > 1 && action.purpose === 'main') this.metrics.retries.inc();
+        log.info(
+          { step: action.step, attempt: action.attempt, purpose: action.purpose },
+          'starting step attempt',
+        );
+      } else if (action.kind === 'event') {
+        log.info({ step: action.step, event: action.type }, action.message);
+      }
+    }
+    if (outcome.finished) {
+      const { state, workflow } = outcome.finished;
+      if (state.startedAt !== undefined && state.finishedAt !== undefined) {
+        this.metrics.runDuration.observe({ phase: state.phase }, (state.finishedAt - state.startedAt) / 1000);
+      }
+      for (const s of state.steps) {
+        if (s.startedAt !== undefined && s.finishedAt !== undefined && s.history.length > 0) {
+          this.metrics.stepDuration.observe({ phase: s.phase }, (s.finishedAt - s.startedAt) / 1000);
+        }
+      }
+      // Breakers and the last run belong to the Workflow, so the next run of it starts from them.
+      if (run.spec?.workflowRef?.name) {
+        await this.api.patchWorkflowStatus(namespace, workflow, {
+          breakers: state.breakers,
+          lastRun: {
+            name,
+            phase: state.phase,
+            startedAt: iso(state.startedAt),
+            finishedAt: iso(state.finishedAt),
+          },
+        });
+      }
+      log.info({ phase: state.phase }, 'run finished');
+    }
+    this.updateRunGauge();
+    return outcome.requeueAfterMs !== undefined
+      ? { requeueAfterMs: Math.max(50, outcome.requeueAfterMs) }
+      : undefined;
+  }
+
+  private async reconcileWorkflowKey(namespace: string, name: string): Promise<WorkOutcome> {
+    const workflow = this.informers.workflows.get(namespace, name) as unknown as WorkflowObject | undefined;
+    if (!workflow) return undefined;
+    const status = workflowStatus(workflow, new Date());
+    if (status)
+      await this.api.patchWorkflowStatus(namespace, name, status as unknown as Record<string, unknown>);
+    return undefined;
+  }
+
+  private updateRunGauge(): void {
+    const counts: Record<string, number> = {};
+    for (const o of this.informers.runs.list() as unknown as WorkflowRunObject[]) {
+      const phase = String((o.status as { phase?: string } | undefined)?.phase ?? 'Pending');
+      counts[phase] = (counts[phase] ?? 0) + 1;
+    }
+    this.metrics.setRunPhases(counts);
+  }
+}
+
+const iso = (ms: number | undefined): string | undefined =>
+  ms === undefined ? undefined : new Date(ms).toISOString();

@@ -1,0 +1,214 @@
+// RunApi over a real API server: reads from the informers' caches, writes with client-node. Every
+// error is classified (conflict, already exists, quota, invalid) so that the reconciler decides
+// what a failure means instead of guessing from strings.
+import {
+  BatchV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  PatchStrategy,
+  setHeaderOptions,
+} from '@kubernetes/client-node';
+import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+import type { ControllerMetrics } from '../observability/metrics.ts';
+import type { EventRecorder } from '../observability/events.ts';
+import { LABELS } from '../executors/kubernetes/names.ts';
+import type { Informer } from './runtime/informer.ts';
+import { isConflict, isNotFound, statusCodeOf } from './runtime/api-error.ts';
+import type { CreateOutcome, RunApi } from './run-api.ts';
+import { ConflictError } from './run-api.ts';
+import type { JobObject, PodObject, WorkflowObject, WorkflowRunObject } from './resources.ts';
+import { GROUP, VERSION } from './resources.ts';
+
+export interface KubeRunApiOptions {
+  readonly kc: KubeConfig;
+  readonly workflows: Informer<KubernetesObject>;
+  readonly runs: Informer<KubernetesObject>;
+  readonly jobs: Informer<KubernetesObject>;
+  readonly pods: Informer<KubernetesObject>;
+  readonly events: EventRecorder;
+  readonly metrics?: ControllerMetrics;
+}
+
+const MERGE_PATCH = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+
+export class KubeRunApi implements RunApi {
+  private readonly core: CoreV1Api;
+  private readonly batch: BatchV1Api;
+  private readonly custom: CustomObjectsApi;
+  /** Pinned workflows never change (immutable ConfigMaps), so one read per run is enough. */
+  private readonly pinned = new Map<string, Record<string, string>>();
+
+  constructor(private readonly options: KubeRunApiOptions) {
+    this.core = options.kc.makeApiClient(CoreV1Api);
+    this.batch = options.kc.makeApiClient(BatchV1Api);
+    this.custom = options.kc.makeApiClient(CustomObjectsApi);
+  }
+
+  getWorkflow(namespace: string, name: string): WorkflowObject | undefined {
+    return this.options.workflows.get(namespace, name) as unknown as WorkflowObject | undefined;
+  }
+
+  getRun(namespace: string, name: string): WorkflowRunObject | undefined {
+    return this.options.runs.get(namespace, name) as unknown as WorkflowRunObject | undefined;
+  }
+
+  jobsOf(run: WorkflowRunObject): readonly JobObject[] {
+    return (this.options.jobs.list(run.metadata.namespace) as unknown as JobObject[]).filter((j) =>
+      ownedBy(j.metadata, run.metadata.uid),
+    );
+  }
+
+  podsOf(namespace: string, job: string): readonly PodObject[] {
+    return (this.options.pods.list(namespace) as unknown as PodObject[]).filter(
+      (p) =>
+        p.metadata.labels?.['job-name'] === job ||
+        p.metadata.labels?.['batch.kubernetes.io/job-name'] === job,
+    );
+  }
+
+  async createJob(job: Record<string, unknown>): Promise<CreateOutcome> {
+    const namespace = (job.metadata as { namespace: string }).namespace;
+    return this.create('create', 'jobs', () =>
+      this.batch.createNamespacedJob({ namespace, body: job as never, fieldValidation: 'Strict' }),
+    );
+  }
+
+  async deleteJob(namespace: string, name: string): Promise<void> {
+    try {
+      await this.batch.deleteNamespacedJob({ namespace, name, propagationPolicy: 'Background' });
+    } catch (error) {
+      if (isNotFound(error)) return;
+      this.countError('delete', 'jobs', error);
+      throw error;
+    }
+  }
+
+  async readLog(namespace: string, pod: string, limitBytes: number): Promise<string | undefined> {
+    try {
+      return await this.core.readNamespacedPodLog({ namespace, name: pod, container: 'step', limitBytes });
+    } catch (error) {
+      this.countError('get', 'pods/log', error);
+      return undefined;
+    }
+  }
+
+  async getConfigMap(namespace: string, name: string): Promise<Record<string, string> | undefined> {
+    const key = `${namespace}/${name}`;
+    const cached = this.pinned.get(key);
+    if (cached) return cached;
+    try {
+      const cm = await this.core.readNamespacedConfigMap({ namespace, name });
+      const data = cm.data ?? {};
+      this.pinned.set(key, data);
+      return data;
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      this.countError('get', 'configmaps', error);
+      throw error;
+    }
+  }
+
+  async createConfigMap(object: Record<string, unknown>): Promise<CreateOutcome> {
+    const namespace = (object.metadata as { namespace: string }).namespace;
+    return this.create('create', 'configmaps', () =>
+      this.core.createNamespacedConfigMap({ namespace, body: object as never }),
+    );
+  }
+
+  async patchRunStatus(
+    run: WorkflowRunObject,
+    status: Record<string, unknown>,
+  ): Promise<{ resourceVersion?: string }> {
+    // The resourceVersion in the patch makes the write conditional: a stale copy gets a conflict.
+    const body = { metadata: { resourceVersion: run.metadata.resourceVersion }, status };
+    try {
+      const result = (await this.custom.patchNamespacedCustomObjectStatus(
+        {
+          group: GROUP,
+          version: VERSION,
+          namespace: run.metadata.namespace,
+          plural: 'workflowruns',
+          name: run.metadata.name,
+          body,
+        },
+        MERGE_PATCH,
+      )) as { metadata?: { resourceVersion?: string } };
+      return { resourceVersion: result.metadata?.resourceVersion };
+    } catch (error) {
+      if (isConflict(error)) throw new ConflictError(`WorkflowRun ${run.metadata.name} changed meanwhile`);
+      if (isNotFound(error)) return {};
+      this.countError('patch', 'workflowruns/status', error);
+      throw error;
+    }
+  }
+
+  async patchWorkflowStatus(namespace: string, name: string, status: Record<string, unknown>): Promise<void> {
+    try {
+      await this.custom.patchNamespacedCustomObjectStatus(
+        { group: GROUP, version: VERSION, namespace, plural: 'workflows', name, body: { status } },
+        MERGE_PATCH,
+      );
+    } catch (error) {
+      if (isNotFound(error)) return;
+      this.countError('patch', 'workflows/status', error);
+      throw error;
+    }
+  }
+
+  recordEvent(run: WorkflowRunObject, type: 'Normal' | 'Warning', reason: string, message: string): void {
+    void this.options.events.record(
+      { apiVersion: `${GROUP}/${VERSION}`, kind: 'WorkflowRun', metadata: run.metadata } as never,
+      type,
+      reason,
+      message,
+    );
+  }
+
+  private async create(verb: string, resource: string, call: () => Promise<unknown>): Promise<CreateOutcome> {
+    try {
+      await call();
+      return { kind: 'created' };
+    } catch (error) {
+      const code = statusCodeOf(error);
+      if (code === 409) return { kind: 'exists' };
+      this.countError(verb, resource, error);
+      const message = messageOf(error);
+      if (code === 403 && /exceeded quota|forbidden: exceeded/i.test(message))
+        return { kind: 'refused', code, message, retryable: true };
+      if (code === 422 || code === 400 || code === 403)
+        return { kind: 'refused', code, message, retryable: false };
+      // Server errors and timeouts: let the work queue retry with backoff.
+      throw error;
+    }
+  }
+
+  private countError(verb: string, resource: string, error: unknown): void {
+    this.options.metrics?.apiErrors.inc({ verb, resource, code: String(statusCodeOf(error) ?? 'network') });
+  }
+}
+
+function ownedBy(
+  meta: { labels?: Readonly<Record<string, string>>; ownerReferences?: readonly { uid?: string }[] },
+  uid: string,
+): boolean {
+  return (
+    (meta as { ownerReferences?: readonly { uid?: string }[] }).ownerReferences?.some((o) => o.uid === uid) ??
+    false
+  );
+}
+
+function messageOf(error: unknown): string {
+  const body = (error as { body?: unknown }).body;
+  if (typeof body === 'string') {
+    try {
+      return (JSON.parse(body) as { message?: string }).message ?? body;
+    } catch {
+      return body;
+    }
+  }
+  if (body && typeof body === 'object' && 'message' in body)
+    return String((body as { message: unknown }).message);
+  return error instanceof Error ? error.message : String(error);
+}
+
+export const RUN_LABEL = LABELS.run;

@@ -1,0 +1,336 @@
+// Reconciles one WorkflowRun, level-triggered: load the engine state (or start the run), observe its
+// Jobs, approvals and requests, let the engine decide, carry out its actions idempotently, then
+// write status once. Each step returns a result; `summarise` alone turns results into conditions.
+import { decide, restartAction } from '../engine/index.ts';
+import type { Action, Observation, Plan, RunState, StartAttemptAction } from '../engine/types.ts';
+import { buildJob } from '../executors/kubernetes/job-manifest.ts';
+import type { JobDefaults } from '../executors/kubernetes/job-manifest.ts';
+import { decodeEngineState } from './engine-state-codec.ts';
+import { finishedJob, inFlightAttempts } from './job-observations.ts';
+import type { InFlightAttempt } from './job-observations.ts';
+import type { RunApi } from './run-api.ts';
+import { runConditions } from './run-conditions.ts';
+import type { Condition, RunSituation } from './run-conditions.ts';
+import { buildRunStatus } from './run-status.ts';
+import type { WorkflowRunObject } from './resources.ts';
+import { loadPinnedPlan, startRun } from './start-run.ts';
+
+/** The most of a step's log read back as its captured output (the engine enforces its own bound). */
+const MAX_OUTPUT_READ = 300 * 1024;
+/** How often a run that waits on something outside (a missing Workflow, a quota) is looked at again. */
+const WAIT_RETRY_MS = 10_000;
+
+export interface ReconcileContext {
+  readonly api: RunApi;
+  readonly now: () => number;
+  readonly jobDefaults: JobDefaults;
+  /** Plans by run uid: building one is the costliest part of a reconcile, and runs are pinned. */
+  readonly plans: Map<string, Plan>;
+}
+
+export interface ReconcileOutcome {
+  /** Reconcile again after this many ms (a timer of the engine, or a wait). */
+  readonly requeueAfterMs?: number;
+  readonly phase?: string;
+  /** The engine actions carried out, for metrics. */
+  readonly actions: readonly Action[];
+  /** The run finished in this reconcile. */
+  readonly finished?: { readonly state: RunState; readonly workflow: string };
+}
+
+interface Loaded {
+  readonly plan: Plan;
+  readonly state: RunState;
+  readonly pinned: string;
+  readonly workflow: string;
+}
+
+export async function reconcileRun(ctx: ReconcileContext, run: WorkflowRunObject): Promise<ReconcileOutcome> {
+  if (run.metadata.deletionTimestamp) return { actions: [] };
+  const status = (run.status ?? {}) as {
+    conditions?: Condition[];
+    pinnedWorkflow?: string;
+    workflowName?: string;
+    engine?: unknown;
+  };
+  const now = ctx.now();
+
+  // 1. Load the engine state, or start the run.
+  let loaded: Loaded;
+  if (status.engine !== undefined) {
+    const decoded = decodeEngineState(status.engine);
+    if (!decoded.ok)
+      return blocked(
+        ctx,
+        run,
+        'InvalidStatus',
+        `${decoded.message}. The run cannot continue; create a new run (spec.resumeFrom is not possible either).`,
+      );
+    const pinned = status.pinnedWorkflow ?? '';
+    let plan = ctx.plans.get(run.metadata.uid);
+    if (!plan) {
+      const p = await loadPinnedPlan(ctx.api, run, pinned);
+      if (!p.ok) return blocked(ctx, run, 'PinnedWorkflowUnavailable', p.message);
+      plan = p.plan;
+      ctx.plans.set(run.metadata.uid, plan);
+    }
+    if (decoded.state.steps.length !== plan.nodes.length) {
+      return blocked(
+        ctx,
+        run,
+        'InvalidStatus',
+        'status.engine does not match the pinned workflow (was the status edited by hand?).',
+      );
+    }
+    loaded = { plan, state: decoded.state, pinned, workflow: status.workflowName ?? decoded.state.workflow };
+  } else {
+    const started = await startRun(ctx.api, run, now);
+    if (!started.ok) {
+      if (started.retry) return waiting(ctx, run, started.reason, started.message);
+      return blocked(ctx, run, started.reason, started.message);
+    }
+    ctx.plans.set(run.metadata.uid, started.plan);
+    loaded = {
+      plan: started.plan,
+      state: started.state,
+      pinned: started.pinned,
+      workflow: started.workflowName,
+    };
+  }
+
+  // 2. Observe: finished Jobs, approvals, cancel and rollback requests.
+  const { observations, missing } = await observe(ctx, run, loaded);
+
+  // 3. Decide.
+  const decision = decide(loaded.plan, loaded.state, observations, now);
+  const state = decision.state;
+
+  // 4. Act: Jobs first (idempotent by name), so that status never claims what does not exist.
+  const starts = [
+    ...decision.actions.filter((a): a is StartAttemptAction => a.kind === 'startAttempt'),
+    // An attempt the engine started whose Job is absent (the controller died between deciding and
+    // creating, or a create failed): the same Job name makes creating it again safe.
+    ...missing
+      .map((m) => restartAction(loaded.plan, state, m.step, m.attempt))
+      .filter((a): a is StartAttemptAction => a !== undefined),
+  ];
+  let quotaWait: string | undefined;
+  const refused: Observation[] = [];
+  for (const action of starts) {
+    const job = buildJob(
+      {
+        name: run.metadata.name,
+        namespace: run.metadata.namespace,
+        uid: run.metadata.uid,
+        workflow: loaded.workflow,
+      },
+      action,
+      loaded.plan.workflow.runner,
+      ctx.jobDefaults,
+    );
+    const outcome = await ctx.api.createJob(job);
+    if (outcome.kind === 'refused') {
+      if (outcome.retryable) {
+        quotaWait = `Job for ${action.step} is waiting: ${outcome.message}`;
+      } else {
+        refused.push({
+          kind: 'attemptFinished',
+          step: action.step,
+          attempt: action.attempt,
+          exitCode: null,
+          error: `the API server refused the Job: ${outcome.message}`,
+        });
+      }
+    } else if (outcome.kind === 'created') {
+      ctx.api.recordEvent(
+        run,
+        'Normal',
+        'JobCreated',
+        `Created Job ${String((job.metadata as { name: string }).name)} for step ${action.step} (attempt ${action.attempt}).`,
+      );
+    }
+  }
+  for (const action of decision.actions) {
+    if (action.kind === 'cancelAttempt') {
+      const m = inFlightAttempts(loaded.plan, loaded.state, run.metadata.name).find(
+        (a) => a.step === action.step && a.attempt === action.attempt,
+      );
+      if (m) await ctx.api.deleteJob(run.metadata.namespace, m.job);
+    } else if (action.kind === 'event') {
+      ctx.api.recordEvent(
+        run,
+        action.severity === 'info' ? 'Normal' : 'Warning',
+        eventReason(action.type),
+        action.message,
+      );
+    }
+  }
+  // A Job the API server refuses for good fails its attempt now rather than at the next event.
+  const final = refused.length > 0 ? decide(loaded.plan, state, refused, now) : decision;
+
+  // 5. Write status once.
+  const awaiting = final.state.steps.filter((s) => s.phase === 'AwaitingApproval').map((s) => s.name);
+  const situation: RunSituation = {
+    phase: final.state.phase,
+    reason: final.state.reason,
+    message: final.state.message,
+    degraded: final.state.degraded,
+    awaiting,
+    ...(quotaWait ? { waitingOn: { reason: 'QuotaExceeded', message: quotaWait } } : {}),
+  };
+  await ctx.api.patchRunStatus(run, {
+    ...buildRunStatus(loaded.plan, final.state, run.metadata.name),
+    workflowName: loaded.workflow,
+    pinnedWorkflow: loaded.pinned,
+    observedGeneration: run.metadata.generation,
+    conditions: runConditions(situation, run.metadata.generation, status.conditions ?? [], new Date(now)),
+  });
+
+  // 6. When to look again.
+  const wake = [...decision.actions, ...final.actions]
+    .filter((a) => a.kind === 'wakeAt')
+    .map((a) => (a as { at: number }).at);
+  let requeueAfterMs = wake.length ? Math.max(0, Math.min(...wake) - now) : undefined;
+  if (quotaWait) requeueAfterMs = Math.min(requeueAfterMs ?? WAIT_RETRY_MS, WAIT_RETRY_MS);
+  const justFinished = final.state.stage === 'done' && loaded.state.stage !== 'done';
+  return {
+    requeueAfterMs,
+    phase: final.state.phase,
+    actions: [...decision.actions, ...(final === decision ? [] : final.actions)],
+    ...(justFinished ? { finished: { state: final.state, workflow: loaded.workflow } } : {}),
+  };
+}
+
+async function observe(
+  ctx: ReconcileContext,
+  run: WorkflowRunObject,
+  loaded: Loaded,
+): Promise<{ observations: Observation[]; missing: InFlightAttempt[] }> {
+  const { plan, state } = loaded;
+  const observations: Observation[] = [];
+  const missing: InFlightAttempt[] = [];
+  const jobs = new Map(ctx.api.jobsOf(run).map((j) => [j.metadata.name, j]));
+  for (const attempt of inFlightAttempts(plan, state, run.metadata.name)) {
+    const job = jobs.get(attempt.job);
+    if (!job) {
+      if (attempt.cancelRequested) {
+        observations.push({
+          kind: 'attemptFinished',
+          step: attempt.step,
+          attempt: attempt.attempt,
+          exitCode: null,
+          error: 'cancelled: its Job was deleted',
+        });
+      } else {
+        missing.push(attempt);
+      }
+      continue;
+    }
+    const done = finishedJob(attempt, job, ctx.api.podsOf(run.metadata.namespace, attempt.job));
+    if (!done) continue;
+    let output: string | undefined;
+    if (attempt.captureOutput && done.pod)
+      output = await ctx.api.readLog(run.metadata.namespace, done.pod, MAX_OUTPUT_READ);
+    observations.push({
+      ...done.observation,
+      ...(output !== undefined ? { output } : {}),
+      ...(output !== undefined && Buffer.byteLength(output) >= MAX_OUTPUT_READ
+        ? { outputTruncated: true }
+        : {}),
+    });
+  }
+  const spec = run.spec ?? {};
+  const now = ctx.now();
+  for (const [step, byUser] of Object.entries(spec.approvals ?? {})) {
+    const known = state.approvals[step]?.decisions ?? {};
+    const node = plan.byName.get(step);
+    const approval = node === undefined ? undefined : plan.nodes[node]?.step.approval;
+    for (const [user, entry] of Object.entries(byUser ?? {})) {
+      if (entry?.decision !== 'approved' && entry?.decision !== 'rejected') continue;
+      if (known[user]?.decision === entry.decision) continue;
+      observations.push({
+        kind: 'approvalDecided',
+        step,
+        user,
+        decision: entry.decision,
+        ...(entry.comment ? { comment: entry.comment } : {}),
+        // The admission policy admitted this entry only for an allowed user or group member, so
+        // the membership it checked is vouched for here (the controller cannot see groups).
+        groups: approval?.groups ?? [],
+        at: now,
+      });
+    }
+  }
+  if (spec.cancel === true && state.stage !== 'done' && state.stop?.reason !== 'Cancelled') {
+    observations.push({ kind: 'cancelRequested', message: 'spec.cancel was set' });
+  }
+  if (
+    spec.rollback === true &&
+    state.stage === 'done' &&
+    state.phase !== 'Succeeded' &&
+    state.rollback?.trigger !== 'manual'
+  ) {
+    observations.push({ kind: 'rollbackRequested' });
+  }
+  return { observations, missing };
+}
+
+function eventReason(type: string): string {
+  return type.replace(/(^|_)([a-z])/g, (_m, _s: string, c: string) => c.toUpperCase());
+}
+
+async function blocked(
+  ctx: ReconcileContext,
+  run: WorkflowRunObject,
+  reason: string,
+  message: string,
+): Promise<ReconcileOutcome> {
+  return writeProblem(ctx, run, { blocked: { reason, message } }, undefined);
+}
+
+async function waiting(
+  ctx: ReconcileContext,
+  run: WorkflowRunObject,
+  reason: string,
+  message: string,
+): Promise<ReconcileOutcome> {
+  return writeProblem(ctx, run, { waitingOn: { reason, message } }, WAIT_RETRY_MS);
+}
+
+async function writeProblem(
+  ctx: ReconcileContext,
+  run: WorkflowRunObject,
+  problem: Pick<RunSituation, 'blocked' | 'waitingOn'>,
+  requeueAfterMs: number | undefined,
+): Promise<ReconcileOutcome> {
+  const status = (run.status ?? {}) as { conditions?: Condition[]; phase?: string };
+  const phase = problem.blocked
+    ? 'Failed'
+    : ((status.phase as RunSituation['phase'] | undefined) ?? 'Pending');
+  const text = problem.blocked ?? problem.waitingOn;
+  const conditions = runConditions(
+    { phase, degraded: false, awaiting: [], ...problem },
+    run.metadata.generation,
+    status.conditions ?? [],
+    new Date(ctx.now()),
+  );
+  const previous = status.conditions?.find((c) => c.type === 'Ready');
+  // Writing the same problem again would only churn resourceVersions and wake every watcher.
+  if (
+    previous &&
+    previous.reason === text?.reason &&
+    previous.message === text?.message &&
+    status.phase === phase
+  ) {
+    return { requeueAfterMs, phase, actions: [] };
+  }
+  ctx.api.recordEvent(run, 'Warning', text?.reason ?? 'Problem', text?.message ?? '');
+  await ctx.api.patchRunStatus(run, {
+    phase,
+    reason: text?.reason,
+    message: text?.message,
+    observedGeneration: run.metadata.generation,
+    conditions,
+  });
+  return { requeueAfterMs, phase, actions: [] };
+}

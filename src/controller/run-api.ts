@@ -1,0 +1,34 @@
+// What reconciling a run needs from the cluster, as one small interface: reads come from informer
+// caches, writes go to the API server. Tests and the benchmark pass their own implementations.
+import type { JobObject, PodObject, WorkflowObject, WorkflowRunObject } from './resources.ts';
+
+export type CreateOutcome =
+  | { kind: 'created' }
+  | { kind: 'exists' }
+  | { kind: 'refused'; code: number; message: string; retryable: boolean };
+
+export interface RunApi {
+  getWorkflow(namespace: string, name: string): WorkflowObject | undefined;
+  getRun(namespace: string, name: string): WorkflowRunObject | undefined;
+  /** Jobs labelled with the run. */
+  jobsOf(run: WorkflowRunObject): readonly JobObject[];
+  /** Pods of one Job. */
+  podsOf(namespace: string, job: string): readonly PodObject[];
+  createJob(job: Record<string, unknown>): Promise<CreateOutcome>;
+  deleteJob(namespace: string, name: string): Promise<void>;
+  /** The container's log, at most `limitBytes`; undefined when it cannot be read (pod gone). */
+  readLog(namespace: string, pod: string, limitBytes: number): Promise<string | undefined>;
+  getConfigMap(namespace: string, name: string): Promise<Record<string, string> | undefined>;
+  createConfigMap(object: Record<string, unknown>): Promise<CreateOutcome>;
+  /** Merge-patches the status subresource; fails with a conflict when `resourceVersion` is stale. */
+  patchRunStatus(
+    run: WorkflowRunObject,
+    status: Record<string, unknown>,
+  ): Promise<{ resourceVersion?: string }>;
+  recordEvent(run: WorkflowRunObject, type: 'Normal' | 'Warning', reason: string, message: string): void;
+}
+
+/** A write lost a race with another writer: the caller requeues and reads again. */
+export class ConflictError extends Error {
+  override readonly name = 'ConflictError';
+}

@@ -1,0 +1,101 @@
+// The one place that turns a run's situation into status conditions, following kstatus (Ready,
+// Reconciling, Stalled) so that kubectl wait, Flux and Argo CD read runs correctly, plus Succeeded,
+// Degraded and AwaitingApproval for people.
+
+export interface Condition {
+  readonly type: string;
+  readonly status: 'True' | 'False' | 'Unknown';
+  readonly reason: string;
+  readonly message: string;
+  readonly observedGeneration?: number;
+  readonly lastTransitionTime: string;
+}
+
+export interface RunSituation {
+  readonly phase: 'Pending' | 'Running' | 'AwaitingApproval' | 'Succeeded' | 'Failed' | 'Cancelled';
+  readonly reason?: string;
+  readonly message?: string;
+  readonly degraded: boolean;
+  readonly awaiting: readonly string[];
+  /** A problem that stops the controller from running the run at all (invalid spec, unreadable state). */
+  readonly blocked?: { readonly reason: string; readonly message: string };
+  /** Something the run waits on that is not its fault (quota, API errors): still progressing. */
+  readonly waitingOn?: { readonly reason: string; readonly message: string };
+}
+
+type Draft = Omit<Condition, 'lastTransitionTime' | 'observedGeneration'>;
+
+export function runConditions(
+  s: RunSituation,
+  generation: number | undefined,
+  previous: readonly Condition[],
+  now: Date,
+): Condition[] {
+  const drafts: Draft[] = [];
+  const set = (type: string, status: Draft['status'], reason: string, message: string): void => {
+    drafts.push({ type, status, reason, message });
+  };
+  if (s.blocked) {
+    set('Ready', 'False', s.blocked.reason, s.blocked.message);
+    set('Stalled', 'True', s.blocked.reason, s.blocked.message);
+    set('Reconciling', 'False', s.blocked.reason, s.blocked.message);
+  } else {
+    switch (s.phase) {
+      case 'Succeeded':
+        set('Ready', 'True', 'Succeeded', s.message ?? 'The run succeeded.');
+        set('Succeeded', 'True', 'Succeeded', s.message ?? 'The run succeeded.');
+        set('Reconciling', 'False', 'Succeeded', 'The run is finished.');
+        set('Stalled', 'False', 'Succeeded', 'The run is finished.');
+        break;
+      case 'Failed':
+      case 'Cancelled': {
+        const reason = s.reason ?? s.phase;
+        const message = s.message ?? `The run ${s.phase === 'Failed' ? 'failed' : 'was cancelled'}.`;
+        set('Ready', 'False', reason, message);
+        set('Succeeded', 'False', reason, message);
+        set('Stalled', 'True', reason, message);
+        set('Reconciling', 'False', reason, message);
+        break;
+      }
+      case 'AwaitingApproval': {
+        const message = `Waiting for approval of ${s.awaiting.join(', ')}.`;
+        set('Ready', 'False', 'AwaitingApproval', message);
+        set('Reconciling', 'True', 'AwaitingApproval', message);
+        set('Stalled', 'False', 'AwaitingApproval', message);
+        break;
+      }
+      default: {
+        const reason = s.waitingOn?.reason ?? 'Progressing';
+        const message =
+          s.waitingOn?.message ?? (s.phase === 'Pending' ? 'The run is starting.' : 'Steps are running.');
+        set('Ready', 'False', reason, message);
+        set('Reconciling', 'True', reason, message);
+        set('Stalled', 'False', reason, message);
+      }
+    }
+  }
+  set(
+    'AwaitingApproval',
+    s.awaiting.length > 0 && !s.blocked ? 'True' : 'False',
+    s.awaiting.length > 0 ? 'ApprovalRequested' : 'NoApprovalPending',
+    s.awaiting.length > 0
+      ? `Approve with: kubectl conveyor approve RUN ${s.awaiting[0]}`
+      : 'No step waits for approval.',
+  );
+  set(
+    'Degraded',
+    s.degraded ? 'True' : 'False',
+    s.degraded ? 'FellBack' : 'AllStepsNominal',
+    s.degraded ? 'A step was replaced by its fallback.' : 'No step fell back.',
+  );
+  return drafts.map((d) => {
+    const old = previous.find((p) => p.type === d.type);
+    // lastTransitionTime changes only when the status does, as the Kubernetes API conventions ask.
+    const since = old && old.status === d.status ? old.lastTransitionTime : now.toISOString();
+    return {
+      ...d,
+      ...(generation !== undefined ? { observedGeneration: generation } : {}),
+      lastTransitionTime: since,
+    };
+  });
+}

@@ -1,0 +1,122 @@
+// Builds WorkflowRun.status from the engine's state: phase, progress, one compact entry per step,
+// outputs, approvals (who may approve, who did), and the encoded engine state. The only place that
+// decides what status looks like; status-writer.ts is the only place that writes it.
+import { summarizeProgress } from '../engine/index.ts';
+import type { Plan, RunState } from '../engine/types.ts';
+import { jobName } from '../executors/kubernetes/names.ts';
+import { encodeEngineState } from './engine-state-codec.ts';
+import type { EncodedEngineState } from './engine-state-codec.ts';
+import type { Condition } from './run-conditions.ts';
+
+export interface StepStatus {
+  readonly phase: string;
+  readonly attempts?: number;
+  readonly job?: string;
+  readonly startedAt?: string;
+  readonly finishedAt?: string;
+  readonly exitCode?: number;
+  readonly reason?: string;
+  readonly message?: string;
+}
+
+export interface ApprovalStatus {
+  readonly users: readonly string[];
+  readonly groups: readonly string[];
+  readonly required: number;
+  readonly allowSelfApproval: boolean;
+  readonly requestedAt?: string;
+  readonly outcome?: string;
+  readonly decided?: Record<string, { decision: string; comment?: string; at: string; counted: boolean }>;
+}
+
+export interface RunStatus {
+  phase: string;
+  reason?: string;
+  message?: string;
+  observedGeneration?: number;
+  conditions: Condition[];
+  startedAt?: string;
+  finishedAt?: string;
+  creator?: string;
+  workflowName?: string;
+  pinnedWorkflow?: string;
+  progress?: { done: number; total: number; percent: number; summary: string };
+  steps?: Record<string, StepStatus>;
+  outputs?: Record<string, string>;
+  approvals?: Record<string, ApprovalStatus>;
+  engine?: EncodedEngineState;
+}
+
+const iso = (ms: number | undefined): string | undefined =>
+  ms === undefined ? undefined : new Date(ms).toISOString();
+
+function compact<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
+
+export function buildRunStatus(
+  plan: Plan,
+  state: RunState,
+  runName: string,
+): Omit<RunStatus, 'conditions' | 'observedGeneration'> {
+  const steps: Record<string, StepStatus> = {};
+  for (const node of plan.nodes) {
+    const s = state.steps[node.index];
+    if (!s) continue;
+    // Hooks and actions that never ran would only add noise (and bytes) to the object.
+    if (node.role !== 'main' && s.history.length === 0) continue;
+    const last = s.history[s.history.length - 1];
+    steps[node.name] = compact({
+      phase: s.phase,
+      attempts: s.history.length || undefined,
+      job: last && !node.isGroup ? jobName(runName, node.name, last.attempt) : undefined,
+      startedAt: iso(s.startedAt),
+      finishedAt: iso(s.finishedAt),
+      exitCode: s.exitCode ?? undefined,
+      reason: s.reason,
+      message: s.message,
+    });
+  }
+  const approvals: Record<string, ApprovalStatus> = {};
+  for (const node of plan.nodes) {
+    if (!node.step.manualApproval) continue;
+    const a = node.step.approval;
+    const record = state.approvals[node.name];
+    const decided = record
+      ? Object.fromEntries(
+          Object.entries(record.decisions).map(([user, d]) => [
+            user,
+            compact({
+              decision: d.decision,
+              comment: d.comment,
+              at: new Date(d.at).toISOString(),
+              counted: d.counted,
+            }),
+          ]),
+        )
+      : undefined;
+    approvals[node.name] = compact({
+      users: a?.users ?? [],
+      groups: a?.groups ?? [],
+      required: a?.required ?? 1,
+      allowSelfApproval: a?.allowSelfApproval ?? false,
+      requestedAt: iso(record?.requestedAt),
+      outcome: record?.outcome,
+      decided: decided && Object.keys(decided).length > 0 ? decided : undefined,
+    });
+  }
+  const p = summarizeProgress(plan, state);
+  return compact({
+    phase: state.phase,
+    reason: state.reason,
+    message: state.message,
+    startedAt: iso(state.startedAt),
+    finishedAt: iso(state.finishedAt),
+    creator: state.creator || undefined,
+    progress: { done: p.done, total: p.total, percent: p.percent, summary: `${p.done}/${p.total}` },
+    steps,
+    outputs: Object.keys(state.outputs).length ? { ...state.outputs } : undefined,
+    approvals: Object.keys(approvals).length ? approvals : undefined,
+    engine: encodeEngineState(state),
+  });
+}

@@ -1,0 +1,494 @@
+// A list+watch informer for any resource: a cache plus add/update/delete handlers that never stops on
+// its own: 410 relists, errors reconnect with capped backoff, a watchdog restarts silent watches.
+import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+import { silentLogger, type Logger } from '../../observability/logger.ts';
+import { KubeApiError, isGone } from './api-error.ts';
+import { backoffDelay, type BackoffPolicy } from './backoff.ts';
+import {
+  raceAbort,
+  sleepOn,
+  systemClock,
+  withDeadline,
+  type Clock,
+  type Sleep,
+  type TimerHandle,
+} from './clock.ts';
+import { createKubeListWatch } from './kube-list-watch.ts';
+import type { ListFn, ResourceSelector, WatchEvent, WatchFn } from './list-watch.ts';
+import { ObjectCache, type CacheChange } from './object-cache.ts';
+import { keyOf } from './object-key.ts';
+
+/**
+ * Why a watch was started again: the server closed it (its timeoutSeconds), its resourceVersion
+ * expired (410), it failed, or the watchdog found it silent for too long.
+ */
+export type WatchRestartReason = 'closed' | 'expired' | 'error' | 'watchdog';
+/** Why the informer listed again after its first sync. */
+export type RelistReason = 'expired' | 'stale';
+
+export interface InformerOptions<T> {
+  /** What is watched, for logs and metric labels ("workflowruns", "jobs"). */
+  name: string;
+  list: ListFn<T>;
+  watch: WatchFn<T>;
+  clock?: Clock;
+  /** Waits between retries; defaults to timers on `clock`. */
+  sleep?: Sleep;
+  /** Jitter source for backoff and watch timeouts. */
+  random?: () => number;
+  /** Reconnect backoff; default 800 ms doubling to 30 s, half of it random (as client-go's reflector). */
+  backoff?: Partial<BackoffPolicy>;
+  /**
+   * Server-side watch timeout; each watch asks for a random value between this and twice this (as
+   * client-go does) so that many informers do not reconnect in step. Default 180 s.
+   */
+  watchTimeoutSeconds?: number;
+  /**
+   * Longest silence (no event, not even a bookmark) before the watchdog aborts the watch. Default: the
+   * watch's own timeoutSeconds plus `watchdogGraceMs`, so it fires only when the server failed to close
+   * the watch when it should have (a half-open TCP connection that nothing noticed).
+   */
+  watchdogMs?: number;
+  /** Default 30 s. */
+  watchdogGraceMs?: number;
+  /** A watch that lived this long, or delivered an event, counts as healthy and resets the backoff. */
+  healthyWatchMs?: number;
+  /** A list that takes longer is aborted and retried. Default 60 s. */
+  listTimeoutMs?: number;
+  /** When set, every object is handed to the update handlers again this often (old === new). */
+  resyncIntervalMs?: number;
+  logger?: Logger;
+  /** For metrics (watch restarts by reason). */
+  onWatchRestart?: (reason: WatchRestartReason) => void;
+  /** For metrics (relists). */
+  onRelist?: (reason: RelistReason) => void;
+}
+
+export interface InformerStats {
+  name: string;
+  hasSynced: boolean;
+  watching: boolean;
+  resourceVersion: string;
+  objects: number;
+  watchRestarts: number;
+  relists: number;
+  consecutiveFailures: number;
+  lastActivityAt: number;
+}
+
+type AddHandler<T> = (object: T) => void;
+type UpdateHandler<T> = (object: T, old: T) => void;
+type ChangeHandler<T> = (change: CacheChange<T>) => void;
+
+const DEFAULT_BACKOFF: BackoffPolicy = { initialMs: 800, maxMs: 30_000, factor: 2, jitter: 0.5 };
+/** Consecutive watches closed at once without an event before the resourceVersion is distrusted. */
+const STALE_AFTER_QUICK_CLOSES = 3;
+
+/** The abort reason the informer gives its own watch, so it knows why the watch ended. */
+class WatchEnd {
+  constructor(
+    readonly reason: WatchRestartReason | 'stopped',
+    readonly cause?: unknown,
+  ) {}
+}
+
+interface WatchOutcome {
+  reason: WatchRestartReason | 'stopped';
+  healthy: boolean;
+  cause?: unknown;
+}
+
+// client-node's makeInformer stops for good on errors, misses relists after 410 and hangs on silent
+// connections (kubernetes-client/javascript#596, #958, #2893); this loop has no exit but stop().
+export class Informer<T extends KubernetesObject> {
+  readonly name: string;
+  private readonly cache = new ObjectCache<T>();
+  private readonly clock: Clock;
+  private readonly sleep: Sleep;
+  private readonly random: () => number;
+  private readonly backoff: BackoffPolicy;
+  private readonly log: Logger;
+  private readonly handlers = {
+    add: new Set<AddHandler<T>>(),
+    update: new Set<UpdateHandler<T>>(),
+    delete: new Set<AddHandler<T>>(),
+    change: new Set<ChangeHandler<T>>(),
+  };
+  private readonly stopController = new AbortController();
+  private readonly syncWaiters = new Set<(synced: boolean) => void>();
+  private loop: Promise<void> | undefined;
+  private resyncTimer: TimerHandle | undefined;
+  private synced = false;
+  private relistReason: RelistReason | undefined;
+  private resourceVersion = '';
+  private watching = false;
+  private watchRestarts = 0;
+  private relists = 0;
+  private failures = 0;
+  private quickCloses = 0;
+  private lastActivityAt: number;
+
+  constructor(private readonly options: InformerOptions<T>) {
+    this.name = options.name;
+    this.clock = options.clock ?? systemClock;
+    this.sleep = options.sleep ?? sleepOn(this.clock);
+    this.random = options.random ?? Math.random;
+    this.backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
+    this.log = (options.logger ?? silentLogger()).child({ informer: options.name });
+    this.lastActivityAt = this.clock.now();
+  }
+
+  /** Registers a handler; returns a function that removes it. Handlers run after the cache changed. */
+  on(event: 'add' | 'delete', handler: AddHandler<T>): () => void;
+  on(event: 'update', handler: UpdateHandler<T>): () => void;
+  on(event: 'change', handler: ChangeHandler<T>): () => void;
+  on(event: 'add' | 'update' | 'delete' | 'change', handler: unknown): () => void {
+    const set = this.handlers[event] as Set<unknown>;
+    set.add(handler);
+    return () => set.delete(handler);
+  }
+
+  /** Starts listing and watching in the background (idempotent). */
+  start(): void {
+    if (this.loop || this.stopController.signal.aborted) return;
+    this.touch();
+    this.loop = this.run().catch((error: unknown) => {
+      // run() catches every I/O failure itself; reaching this is a bug, and it must not go unseen.
+      this.log.error({ err: error }, `The ${this.name} informer stopped because of an unexpected error.`);
+    });
+    this.scheduleResync();
+  }
+
+  /** Stops watching, cancels any wait, and resolves once the loop has ended. */
+  async stop(): Promise<void> {
+    if (!this.stopController.signal.aborted) this.stopController.abort(new WatchEnd('stopped'));
+    if (this.resyncTimer) this.clock.clearTimer(this.resyncTimer);
+    for (const waiter of this.syncWaiters) waiter(false);
+    this.syncWaiters.clear();
+    await this.loop;
+  }
+
+  /** True once the first list has been applied to the cache. */
+  get hasSynced(): boolean {
+    return this.synced;
+  }
+
+  get isStopped(): boolean {
+    return this.stopController.signal.aborted;
+  }
+
+  /** Resolves true once synced, false if the informer stops (or `signal` aborts) first. */
+  waitForSync(signal?: AbortSignal): Promise<boolean> {
+    if (this.synced) return Promise.resolve(true);
+    if (this.isStopped || signal?.aborted) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const done = (synced: boolean) => {
+        this.syncWaiters.delete(done);
+        signal?.removeEventListener('abort', onAbort);
+        resolve(synced);
+      };
+      const onAbort = () => done(false);
+      this.syncWaiters.add(done);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  get(namespace: string | undefined, name: string): T | undefined {
+    return this.cache.get(keyOf(namespace, name));
+  }
+
+  getByKey(key: string): T | undefined {
+    return this.cache.get(key);
+  }
+
+  list(namespace?: string): T[] {
+    return this.cache.list(namespace);
+  }
+
+  keys(): string[] {
+    return this.cache.keys();
+  }
+
+  stats(): InformerStats {
+    return {
+      name: this.name,
+      hasSynced: this.synced,
+      watching: this.watching,
+      resourceVersion: this.resourceVersion,
+      objects: this.cache.size,
+      watchRestarts: this.watchRestarts,
+      relists: this.relists,
+      consecutiveFailures: this.failures,
+      lastActivityAt: this.lastActivityAt,
+    };
+  }
+
+  /**
+   * True when the loop has shown no sign of life for far longer than any wait it can be in (a
+   * silent watch is bounded by the watchdog, a list by its timeout, a retry by the backoff cap): for
+   * /healthz, where restarting the process is the only cure left.
+   */
+  isWedged(now = this.clock.now()): boolean {
+    if (!this.loop || this.isStopped) return false;
+    const longestWait = Math.max(
+      this.options.watchdogMs ?? 2 * this.watchTimeoutBase() * 1000 + this.watchdogGrace(),
+      this.options.listTimeoutMs ?? 60_000,
+      this.backoff.maxMs,
+    );
+    return now - this.lastActivityAt > 2 * longestWait;
+  }
+
+  private watchTimeoutBase(): number {
+    return this.options.watchTimeoutSeconds ?? 180;
+  }
+
+  private watchdogGrace(): number {
+    return this.options.watchdogGraceMs ?? 30_000;
+  }
+
+  private touch(): void {
+    this.lastActivityAt = this.clock.now();
+  }
+
+  private get stopping(): boolean {
+    return this.stopController.signal.aborted;
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopping) {
+      this.touch();
+      if (!this.synced || this.relistReason) {
+        try {
+          await this.listAndReplace();
+        } catch (error) {
+          if (this.stopping) break;
+          this.failures++;
+          const delayMs = this.nextDelay();
+          this.log.warn(
+            { err: error, attempt: this.failures, delayMs },
+            `Listing ${this.name} failed; trying again in ${delayMs} ms.`,
+          );
+          await this.sleep(delayMs, this.stopController.signal);
+          continue;
+        }
+      }
+
+      const outcome = await this.watchOnce();
+      const reason = outcome.reason;
+      if (reason === 'stopped') break;
+      this.watchRestarts++;
+      this.notify(() => this.options.onWatchRestart?.(reason));
+      if (outcome.healthy) this.failures = 0;
+      this.quickCloses = outcome.reason === 'closed' && !outcome.healthy ? this.quickCloses + 1 : 0;
+
+      if (outcome.reason === 'expired') {
+        this.relistReason = 'expired';
+        this.log.info(
+          { resourceVersion: this.resourceVersion, detail: messageOf(outcome.cause) },
+          `The ${this.name} watch fell behind what the API server keeps (410 Gone); listing again.`,
+        );
+      } else if (this.quickCloses >= STALE_AFTER_QUICK_CLOSES) {
+        // A server that keeps closing the watch at once without an event (kubernetes/kubernetes#104171
+        // for a stale resourceVersion) would otherwise be retried from the same version forever.
+        this.relistReason = 'stale';
+        this.quickCloses = 0;
+      }
+      // A healthy watch that simply ended resumes at once; everything else waits, so that no failure
+      // mode (not even an immediate 410 after every list) can turn into a hot loop on the API server
+      // (kubernetes-client/javascript#1933).
+      if (outcome.healthy && (outcome.reason === 'closed' || outcome.reason === 'expired')) continue;
+      this.failures++;
+      const delayMs = this.nextDelay();
+      if (outcome.reason !== 'closed' || this.failures > 1) {
+        this.log.warn(
+          { reason: outcome.reason, err: outcome.cause, attempt: this.failures, delayMs },
+          `The ${this.name} watch ended (${outcome.reason}); watching again in ${delayMs} ms.`,
+        );
+      }
+      await this.sleep(delayMs, this.stopController.signal);
+    }
+  }
+
+  private nextDelay(): number {
+    return backoffDelay(this.failures, this.backoff, this.random);
+  }
+
+  private async listAndReplace(): Promise<void> {
+    const relistReason = this.synced ? (this.relistReason ?? 'expired') : undefined;
+    const listTimeoutMs = this.options.listTimeoutMs ?? 60_000;
+    const result = await withDeadline((signal) => this.options.list({ signal }), {
+      ms: listTimeoutMs,
+      clock: this.clock,
+      what: `listing ${this.name}`,
+      signal: this.stopController.signal,
+    });
+    if (this.stopping) return;
+    this.touch();
+    const changes = this.cache.replace(result.items);
+    this.resourceVersion = result.resourceVersion;
+    this.relistReason = undefined;
+    this.quickCloses = 0;
+    for (const change of changes) this.dispatch(change);
+    if (relistReason) {
+      this.relists++;
+      this.notify(() => this.options.onRelist?.(relistReason));
+      this.log.info(
+        { objects: result.items.length, changes: changes.length, resourceVersion: this.resourceVersion },
+        `Listed ${this.name} again (${relistReason}).`,
+      );
+    } else {
+      this.log.debug(
+        { objects: result.items.length, resourceVersion: this.resourceVersion },
+        `Listed ${this.name}.`,
+      );
+    }
+    if (!this.synced) {
+      this.synced = true;
+      for (const waiter of this.syncWaiters) waiter(true);
+      this.syncWaiters.clear();
+    }
+  }
+
+  private async watchOnce(): Promise<WatchOutcome> {
+    // stop() may have come while the list was finishing; its abort event has fired already.
+    if (this.stopping) return { reason: 'stopped', healthy: false };
+    const controller = new AbortController();
+    const onStop = () => controller.abort(new WatchEnd('stopped'));
+    this.stopController.signal.addEventListener('abort', onStop, { once: true });
+    const timeoutSeconds = Math.floor(this.watchTimeoutBase() * (1 + this.random()));
+    const silenceMs = this.options.watchdogMs ?? timeoutSeconds * 1000 + this.watchdogGrace();
+    const bark = () =>
+      controller.abort(new WatchEnd('watchdog', new Error(`no event for ${silenceMs} ms (watchdog)`)));
+    let watchdog = this.clock.setTimer(bark, silenceMs);
+    const startedAt = this.clock.now();
+    let delivered = 0;
+
+    const onEvent = (event: WatchEvent<T>) => {
+      if (controller.signal.aborted) return;
+      this.clock.clearTimer(watchdog);
+      watchdog = this.clock.setTimer(bark, silenceMs);
+      this.touch();
+      const end = this.apply(event);
+      if (end) controller.abort(end);
+      else delivered++;
+    };
+
+    this.watching = true;
+    let failure: unknown;
+    try {
+      const watching = this.options.watch({
+        resourceVersion: this.resourceVersion,
+        timeoutSeconds,
+        allowWatchBookmarks: true,
+        signal: controller.signal,
+        onEvent,
+      });
+      await raceAbort(watching, controller.signal);
+    } catch (error) {
+      failure = error;
+    } finally {
+      this.watching = false;
+      this.clock.clearTimer(watchdog);
+      this.stopController.signal.removeEventListener('abort', onStop);
+    }
+    this.touch();
+    const healthy = delivered > 0 || this.clock.now() - startedAt >= (this.options.healthyWatchMs ?? 30_000);
+    // Our own abort reason comes first: after an abort the watch rejects with a generic AbortError.
+    const ended: unknown = controller.signal.aborted ? controller.signal.reason : undefined;
+    if (ended instanceof WatchEnd) return { reason: ended.reason, healthy, cause: ended.cause };
+    if (failure !== undefined)
+      return { reason: isGone(failure) ? 'expired' : 'error', healthy, cause: failure };
+    return { reason: 'closed', healthy };
+  }
+
+  /** Applies one event to the cache and handlers; returns a WatchEnd when the event ends the watch. */
+  private apply(event: WatchEvent<T>): WatchEnd | undefined {
+    switch (event.type) {
+      case 'ERROR': {
+        const status = event.object;
+        const error = KubeApiError.fromStatus(status, 500, `watch ${this.name}`);
+        return new WatchEnd(error.statusCode === 410 ? 'expired' : 'error', error);
+      }
+      case 'BOOKMARK':
+        break;
+      case 'ADDED':
+      case 'MODIFIED': {
+        const change = this.cache.upsert(event.object);
+        if (change) this.dispatch(change);
+        break;
+      }
+      case 'DELETED': {
+        const change = this.cache.remove(event.object);
+        if (change) this.dispatch(change);
+        break;
+      }
+      default:
+        this.log.debug(
+          { type: (event as { type: unknown }).type },
+          'Ignoring a watch event of unknown type.',
+        );
+        return undefined;
+    }
+    const version = event.object.metadata?.resourceVersion;
+    if (version) this.resourceVersion = version;
+    return undefined;
+  }
+
+  private dispatch(change: CacheChange<T>): void {
+    for (const handler of this.handlers.change) this.notify(() => handler(change));
+    switch (change.type) {
+      case 'added':
+        for (const handler of this.handlers.add) this.notify(() => handler(change.object));
+        break;
+      case 'updated':
+        for (const handler of this.handlers.update) this.notify(() => handler(change.object, change.old));
+        break;
+      case 'deleted':
+        for (const handler of this.handlers.delete) this.notify(() => handler(change.object));
+        break;
+    }
+  }
+
+  /** A throwing handler must not stop the informer or hide the events after it. */
+  private notify(call: () => void): void {
+    try {
+      call();
+    } catch (error) {
+      this.log.error({ err: error }, `A ${this.name} informer handler threw; the informer carries on.`);
+    }
+  }
+
+  private scheduleResync(): void {
+    const interval = this.options.resyncIntervalMs;
+    if (!interval || interval <= 0 || this.stopping) return;
+    this.resyncTimer = this.clock.setTimer(() => {
+      if (this.stopping) return;
+      if (this.synced) {
+        for (const object of this.cache.list()) {
+          for (const handler of this.handlers.update) this.notify(() => handler(object, object));
+        }
+      }
+      this.scheduleResync();
+    }, interval);
+  }
+}
+
+function messageOf(error: unknown): string | undefined {
+  return error instanceof Error ? error.message : undefined;
+}
+
+/** An informer over the real API server for `selector`, e.g. `{ path: '/apis/batch/v1/jobs', labelSelector }`. */
+export function createInformer<T extends KubernetesObject>(
+  kc: KubeConfig,
+  selector: ResourceSelector,
+  options: Omit<InformerOptions<T>, 'list' | 'watch' | 'name'> & { name?: string } = {},
+): Informer<T> {
+  const { list, watch } = createKubeListWatch<T>(kc, selector);
+  const name = options.name ?? describeSelector(selector);
+  return new Informer<T>({ ...options, name, list, watch });
+}
+
+function describeSelector(selector: ResourceSelector): string {
+  const resource = selector.path.split('/').pop() ?? selector.path;
+  return selector.namespace ? `${selector.namespace}/${resource}` : resource;
+}

@@ -1,0 +1,181 @@
+// Starting a run: find its workflow (by reference or inline), validate it, pin it in an owned
+// ConfigMap so that later edits of the Workflow never change the run, resolve the inputs, and
+// create the engine's first state (or continue a previous run's state for `resumeFrom`).
+import { buildPlan, createRunState, prepareResume } from '../engine/index.ts';
+import type { Plan, RunOptions, RunState } from '../engine/types.ts';
+import { ANNOTATIONS, pinnedWorkflowName } from '../executors/kubernetes/names.ts';
+import { formatDiagnostic } from '../spec/diagnostics.ts';
+import { parseDuration } from '../spec/duration.ts';
+import { loadWorkflowObject } from '../spec/load.ts';
+import { resolveRunContext } from '../spec/run-context.ts';
+import { decodeEngineState } from './engine-state-codec.ts';
+import type { RunApi } from './run-api.ts';
+import type { WorkflowRunObject } from './resources.ts';
+import { API_VERSION } from './resources.ts';
+
+export const PINNED_KEY = 'workflow.json';
+
+export type StartResult =
+  | { ok: true; plan: Plan; state: RunState; pinned: string; workflowName: string }
+  | { ok: false; reason: string; message: string; retry?: boolean };
+
+export function runOptions(
+  run: WorkflowRunObject,
+): { ok: true; options: RunOptions } | { ok: false; message: string } {
+  const spec = run.spec ?? {};
+  let timeoutMs: number | undefined;
+  if (spec.timeout !== undefined) {
+    const d = parseDuration(spec.timeout);
+    if (!d.ok) return { ok: false, message: `spec.timeout: ${d.message}` };
+    timeoutMs = d.ms;
+  }
+  return {
+    ok: true,
+    options: {
+      ...(typeof spec.parallel === 'number' ? { maxParallel: spec.parallel } : {}),
+      ...(spec.continueOnError === true ? { continueOnError: true } : {}),
+      ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+    },
+  };
+}
+
+/** Loads the pinned workflow of a run that already started. */
+export async function loadPinnedPlan(
+  api: RunApi,
+  run: WorkflowRunObject,
+  pinned: string,
+): Promise<{ ok: true; plan: Plan } | { ok: false; message: string }> {
+  const data = await api.getConfigMap(run.metadata.namespace, pinned);
+  const text = data?.[PINNED_KEY];
+  if (text === undefined) return { ok: false, message: `the pinned workflow ConfigMap ${pinned} is missing` };
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (error) {
+    return {
+      ok: false,
+      message: `the pinned workflow in ${pinned} is not JSON: ${(error as Error).message}`,
+    };
+  }
+  const loaded = loadWorkflowObject(doc, `configmap/${pinned}`);
+  if (!loaded.workflow) return { ok: false, message: loaded.diagnostics.map(formatDiagnostic).join('; ') };
+  return { ok: true, plan: buildPlan(loaded.workflow) };
+}
+
+export async function startRun(api: RunApi, run: WorkflowRunObject, now: number): Promise<StartResult> {
+  const { namespace, name } = run.metadata;
+  const spec = run.spec ?? {};
+  let document: Record<string, unknown>;
+  let workflowName: string;
+  let origin: string;
+  if (spec.workflowRef?.name) {
+    const wf = api.getWorkflow(namespace, spec.workflowRef.name);
+    if (!wf) {
+      return {
+        ok: false,
+        reason: 'WorkflowNotFound',
+        message: `Workflow ${spec.workflowRef.name} does not exist in namespace ${namespace}.`,
+        retry: true,
+      };
+    }
+    document = { ...(wf.spec ?? {}), name: wf.metadata.name };
+    workflowName = wf.metadata.name;
+    origin = `workflow/${wf.metadata.name}`;
+  } else if (spec.workflow) {
+    document = { name, ...spec.workflow };
+    workflowName = String(document.name);
+    origin = `workflowrun/${name}`;
+  } else {
+    return { ok: false, reason: 'InvalidSpec', message: 'spec needs workflowRef or workflow.' };
+  }
+  const loaded = loadWorkflowObject(document, origin, spec.workflowRef ? ['spec'] : ['spec', 'workflow']);
+  if (!loaded.workflow) {
+    const errors = loaded.diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic);
+    return {
+      ok: false,
+      reason: 'InvalidWorkflow',
+      message:
+        errors.slice(0, 10).join('; ') + (errors.length > 10 ? ` (and ${errors.length - 10} more)` : ''),
+    };
+  }
+  const options = runOptions(run);
+  if (!options.ok) return { ok: false, reason: 'InvalidSpec', message: options.message };
+  const workflow = loaded.workflow;
+  const plan = buildPlan(workflow);
+
+  const pinned = pinnedWorkflowName(name);
+  const created = await api.createConfigMap({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: {
+      name: pinned,
+      namespace,
+      labels: { 'conveyor.dev/run': name, 'app.kubernetes.io/managed-by': 'conveyor' },
+      ownerReferences: [
+        {
+          apiVersion: API_VERSION,
+          kind: 'WorkflowRun',
+          name,
+          uid: run.metadata.uid,
+          controller: true,
+          blockOwnerDeletion: true,
+        },
+      ],
+    },
+    immutable: true,
+    data: { [PINNED_KEY]: JSON.stringify(document) },
+  });
+  if (created.kind === 'refused')
+    return {
+      ok: false,
+      reason: 'PinFailed',
+      message: `cannot pin the workflow: ${created.message}`,
+      retry: created.retryable,
+    };
+
+  let state: RunState;
+  if (spec.resumeFrom) {
+    const previous = api.getRun(namespace, spec.resumeFrom);
+    const decoded = previous ? decodeEngineState(previous.status?.engine) : undefined;
+    if (!previous || !decoded?.ok) {
+      return {
+        ok: false,
+        reason: 'ResumeSourceNotFound',
+        message: `spec.resumeFrom: run ${spec.resumeFrom} does not exist or has no state to resume.`,
+      };
+    }
+    state = { ...prepareResume(plan, decoded.state, now, options.options), runId: name };
+  } else {
+    const context = resolveRunContext(workflow, {
+      parameters: spec.parameters ?? {},
+      environment: spec.environment,
+      runId: name,
+    });
+    if (!context.ok) {
+      return {
+        ok: false,
+        reason: 'InvalidParameters',
+        message: context.problems.map((p) => `${p.subject}: ${p.message}`).join('; '),
+      };
+    }
+    state = createRunState(
+      plan,
+      {
+        runId: name,
+        context: context.context,
+        creator: run.metadata.annotations?.[ANNOTATIONS.createdBy] ?? '',
+        breakers: breakersOf(api, namespace, workflowName),
+        options: options.options,
+      },
+      now,
+    );
+  }
+  return { ok: true, plan, state, pinned, workflowName };
+}
+
+/** Circuit breakers carry over from the Workflow's status (runs of inline workflows start closed). */
+function breakersOf(api: RunApi, namespace: string, workflow: string): RunState['breakers'] {
+  const status = api.getWorkflow(namespace, workflow)?.status as
+    { breakers?: RunState['breakers'] } | undefined;
+  return status?.breakers && typeof status.breakers === 'object' ? status.breakers : {};
+}

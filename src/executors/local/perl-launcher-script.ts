@@ -1,0 +1,152 @@
+// The Perl side of PerlLauncher, run as `perl -e PERL_LAUNCHER_SCRIPT` (why Perl at all: see
+// perl-launcher.ts). It only uses modules from perl-base (POSIX, Fcntl), which every Debian/Ubuntu
+// system and macOS ship; JSON::PP is not in perl-base, hence the tab-separated protocol.
+//
+// Protocol, one line per message, fields separated by TAB; every text field escapes `\` as `\\`,
+// TAB as `\t` and newline as `\n` (numbers and single letters are never escaped):
+//
+//   in   E  KEY VALUE ...                         replace the base environment
+//        R  N CWD MODE STDOUT STDERR NENV KEY VALUE ... ARGV...
+//                                                  start request N; MODE `a` appends to STDOUT, `w`
+//                                                  truncates it; an empty STDERR shares STDOUT's file
+//   out  S  N PID                                  started; PID is also its process group
+//        F  N MESSAGE                              could not be set up (a D follows)
+//        D  N x CODE  |  D N s SIGNAL             ended (exit code or signal number); one per R
+//
+// How it waits without ever hanging: SIGCHLD only wakes the select() loop through a self-pipe and
+// every pass reaps with waitpid(WNOHANG). Perl delivers %SIG handlers between opcodes (deferred
+// "safe" signals), so a SIGCHLD landing in the few instructions between the last reap and select()
+// entering the kernel runs its handler only after select() returns: the self-pipe alone cannot close
+// that window in pure Perl (an async handler could, but running Perl code inside a signal handler
+// risks heap corruption). select() therefore also times out after BACKSTOP seconds while children
+// run, which bounds that rare case to a short delay instead of a hang (and costs ~50 idle wake-ups a
+// second only while steps run).
+//
+// The launcher runs in its own session (spawned detached), so a terminal's Ctrl-C reaches only Node,
+// which stops the steps itself; no signal is ignored here, so children inherit default dispositions.
+// It exits once stdin is closed and all its children have been reaped.
+export const PERL_LAUNCHER_SCRIPT = String.raw`
+use strict;
+use warnings;
+use POSIX ();
+use Fcntl ();
+
+my $BACKSTOP = 0.02;
+my %request_of;
+my $inbox = '';
+my $eof = 0;
+
+pipe(my $wake_r, my $wake_w) or die "conveyor launcher: pipe: $!\n";
+for my $fh ($wake_r, $wake_w) {
+  my $flags = fcntl($fh, Fcntl::F_GETFL(), 0);
+  fcntl($fh, Fcntl::F_SETFL(), $flags | Fcntl::O_NONBLOCK());
+}
+$SIG{CHLD} = sub { syswrite($wake_w, 'x') };
+
+# One syswrite per line: a write below PIPE_BUF to a pipe is atomic, children write F lines too.
+sub report { syswrite(STDOUT, $_[0]) }
+
+sub unescape {
+  my ($s) = @_;
+  $s =~ s/\\(.)/$1 eq 't' ? "\t" : $1 eq 'n' ? "\n" : $1/gse if index($s, '\\') >= 0;
+  return $s;
+}
+
+sub escape {
+  my ($s) = @_;
+  $s =~ s/([\\\t\n])/$1 eq "\t" ? '\\t' : $1 eq "\n" ? '\\n' : '\\\\'/ge;
+  return $s;
+}
+
+sub reap {
+  while ((my $pid = waitpid(-1, POSIX::WNOHANG())) > 0) {
+    my $status = $?;
+    my $n = delete $request_of{$pid};
+    next unless defined $n;
+    report(($status & 127) ? "D $n s " . ($status & 127) . "\n" : "D $n x " . ($status >> 8) . "\n");
+  }
+}
+
+# Runs in the forked child: redirect, chdir, set the environment, exec. Never returns.
+sub become {
+  my ($n, $cwd, $mode, $out, $err, $env, $argv) = @_;
+  POSIX::setpgid(0, 0);
+  my $fail = sub { report("F $n " . escape($_[0]) . "\n"); POSIX::_exit(127) };
+  chdir($cwd) or $fail->("cannot change to directory $cwd: $!");
+  my $in = POSIX::open('/dev/null', POSIX::O_RDONLY());
+  defined $in or $fail->("cannot open /dev/null: $!");
+  my $creat = POSIX::O_WRONLY() | POSIX::O_CREAT();
+  my $o = POSIX::open($out, $creat | ($mode eq 'a' ? POSIX::O_APPEND() : POSIX::O_TRUNC()), 0666);
+  defined $o or $fail->("cannot open $out: $!");
+  my $e = $err eq '' ? $o : POSIX::open($err, $creat | POSIX::O_APPEND(), 0666);
+  defined $e or $fail->("cannot open $err: $!");
+  # Until here fd 1 was still the pipe to Node (for F lines); now 0-2 become the step's.
+  POSIX::dup2($in, 0);
+  POSIX::dup2($o, 1);
+  POSIX::dup2($e, 2);
+  my %seen;
+  POSIX::close($_) for grep { $_ > 2 && !$seen{$_}++ } ($in, $o, $e);
+  for (my $i = 0; $i < @$env; $i += 2) { $ENV{$env->[$i]} = $env->[$i + 1] }
+  { no warnings 'exec'; exec { $argv->[0] } @$argv; }
+  my $why = "$!";
+  my $code = $! == POSIX::ENOENT() ? 127 : 126;
+  syswrite(STDERR, "conveyor: cannot run $argv->[0]: $why\n");
+  POSIX::_exit($code);
+}
+
+sub start {
+  my @f = split /\t/, $_[0], -1;
+  my ($n, $cwd, $mode, $out, $err, $count) = splice(@f, 1, 6);
+  my @env = map { unescape($_) } splice(@f, 1, 2 * $count);
+  my @argv = map { unescape($_) } @f[1 .. $#f];
+  my $pid = fork();
+  if (!defined $pid) {
+    report("F $n " . escape("cannot fork: $!") . "\n");
+    report("D $n x 127\n");
+    return;
+  }
+  become($n, unescape($cwd), $mode, unescape($out), unescape($err), \@env, \@argv) if $pid == 0;
+  # The child does this too; whichever runs first wins, and the group exists before Node learns
+  # the pid, so an early kill(-pid) cannot miss it.
+  POSIX::setpgid($pid, $pid);
+  $request_of{$pid} = $n;
+  report("S $n $pid\n");
+}
+
+sub handle {
+  my ($line) = @_;
+  my $op = substr($line, 0, 1);
+  if ($op eq 'R') {
+    start($line);
+  } elsif ($op eq 'E') {
+    my @f = split /\t/, $line, -1;
+    shift @f;
+    %ENV = ();
+    while (@f >= 2) { my ($k, $v) = splice(@f, 0, 2); $ENV{unescape($k)} = unescape($v) }
+  }
+}
+
+while (1) {
+  my $junk;
+  1 while (sysread($wake_r, $junk, 512) // 0) > 0;
+  reap();
+  last if $eof && !%request_of;
+  my $rin = '';
+  vec($rin, fileno($wake_r), 1) = 1;
+  vec($rin, 0, 1) = 1 unless $eof;
+  my $ready = select(my $rout = $rin, undef, undef, %request_of ? $BACKSTOP : undef);
+  next if $ready <= 0 || $eof || !vec($rout, 0, 1);
+  my $got = sysread(STDIN, $inbox, 65536, length $inbox);
+  if (!defined $got) {
+    next if $!{EINTR} || $!{EAGAIN};
+    $eof = 1;
+    next;
+  }
+  if ($got == 0) { $eof = 1; next }
+  while ((my $nl = index($inbox, "\n")) >= 0) {
+    my $line = substr($inbox, 0, $nl + 1, '');
+    chop $line;
+    handle($line);
+  }
+}
+`;

@@ -1,0 +1,369 @@
+// The operator on a real control plane, the controller running as a separate process: seed
+// workflows run to Succeeded as Jobs in the promised order, failures retry as new Jobs, runs stop
+// for approval and continue after a kubectl patch, cancel deletes running Jobs, bad input becomes
+// conditions, and killing the controller mid-run loses nothing.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { parse } from 'yaml';
+import { CREATED_BY_ANNOTATION, workflowResource } from '../../src/spec/crd/resources.ts';
+import { callOf, maxConcurrency, overlapped, readCalls, stepsCalled } from '../e2e/call-log.ts';
+import { ADMIN_USER, REPO_ROOT } from './harness.ts';
+import { apply, createNamespace, getObject, kubectl, listObjects } from './kubectl.ts';
+import { pollUntil } from './lib/wait.ts';
+import type { KubectlOptions } from './kubectl.ts';
+import { useCluster } from './use-cluster.ts';
+
+const suite = await useCluster();
+
+interface Run {
+  metadata: { name: string; uid: string };
+  status?: {
+    phase?: string;
+    reason?: string;
+    message?: string;
+    conditions?: { type: string; status: string; reason: string; message: string }[];
+    steps?: Record<
+      string,
+      { phase: string; attempts?: number; job?: string; exitCode?: number; reason?: string }
+    >;
+    approvals?: Record<string, { users: string[]; decided?: Record<string, { decision: string }> }>;
+    outputs?: Record<string, string>;
+  };
+}
+
+interface Job {
+  metadata: { name: string; labels?: Record<string, string>; creationTimestamp?: string };
+}
+
+describe('the operator', suite.options, () => {
+  let ns: { name: string; remove: () => Promise<void> };
+  let target: KubectlOptions;
+  let controller: ChildProcess | undefined;
+  let controllerLog = '';
+  const work = mkdtempSync(join(tmpdir(), 'conveyor-operator-'));
+  const callLog = join(work, 'calls.log');
+
+  function startController(): ChildProcess {
+    const path = [
+      join(REPO_ROOT, 'examples', 'bin'),
+      dirname(process.execPath),
+      '/usr/local/bin',
+      '/usr/bin',
+      '/bin',
+    ].join(':');
+    const child = spawn(
+      process.execPath,
+      [
+        join(REPO_ROOT, 'bin', 'conveyor.js'),
+        'controller',
+        '--kubeconfig',
+        suite.get().kubeconfig,
+        '--namespace',
+        ns.name,
+        '--port',
+        '0',
+        '--step-env',
+        `SYSCTL_LOG=${callLog},SYSCTL_DELAY_MS=300,SYSCTL_SLOW=deploy worker=3000\\,deploy scheduler=3000,PATH=${path}`,
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    child.stdout?.on('data', (d: Buffer) => (controllerLog += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (controllerLog += d.toString()));
+    return child;
+  }
+
+  async function stopController(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    const child = controller;
+    controller = undefined;
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill(signal);
+    await exited;
+  }
+
+  before(async () => {
+    const cluster = suite.get();
+    await kubectl(
+      [
+        'apply',
+        '-f',
+        join(REPO_ROOT, 'crds', 'conveyor.dev_workflows.yaml'),
+        '-f',
+        join(REPO_ROOT, 'crds', 'conveyor.dev_workflowruns.yaml'),
+      ],
+      {
+        kubeconfig: cluster.kubeconfig,
+      },
+    );
+    await kubectl(
+      [
+        'wait',
+        '--for=condition=Established',
+        'crd/workflows.conveyor.dev',
+        'crd/workflowruns.conveyor.dev',
+        '--timeout=60s',
+      ],
+      {
+        kubeconfig: cluster.kubeconfig,
+      },
+    );
+    ns = await createNamespace('operator', cluster.kubeconfig);
+    target = { kubeconfig: cluster.kubeconfig, namespace: ns.name };
+    controller = startController();
+  });
+
+  after(async () => {
+    await stopController();
+    await ns?.remove();
+  });
+
+  async function applySeed(file: string, name = file.replace(/\.yaml$/, '')): Promise<void> {
+    const document = parse(readFileSync(join(REPO_ROOT, 'examples', file), 'utf8')) as Record<
+      string,
+      unknown
+    >;
+    const wrapped = workflowResource({ ...document, name }, ns.name);
+    assert.ok(wrapped.ok);
+    await apply([wrapped.resource], target);
+  }
+
+  async function createRun(name: string, spec: Record<string, unknown>): Promise<void> {
+    await apply(
+      [
+        {
+          apiVersion: 'conveyor.dev/v1alpha1',
+          kind: 'WorkflowRun',
+          metadata: { name, namespace: ns.name, annotations: { [CREATED_BY_ANNOTATION]: ADMIN_USER } },
+          spec,
+        },
+      ],
+      target,
+    );
+  }
+
+  function waitForRun(name: string, ok: (run: Run) => boolean, timeoutMs = 90_000): Promise<Run> {
+    return pollUntil(
+      async () => {
+        const run = await getObject<Run>('workflowrun', name, target);
+        return run && ok(run) ? run : undefined;
+      },
+      {
+        what: `run ${name}`,
+        timeoutMs,
+        intervalMs: 300,
+        describe: async () =>
+          `${JSON.stringify(await getObject('workflowrun', name, target), null, 2)}\n--- controller log (tail) ---\n${controllerLog.slice(-4000)}`,
+      },
+    );
+  }
+
+  const jobsOf = async (run: string): Promise<Job[]> =>
+    listObjects<Job>('jobs', `conveyor.dev/run=${run}`, target);
+
+  test('basic-deployment runs to Succeeded with Jobs in the promised order and overlap', async () => {
+    await applySeed('basic-deployment.yaml');
+    await createRun('basic-1', {
+      workflowRef: { name: 'basic-deployment' },
+      parameters: { environment: 'staging' },
+    });
+    const run = await waitForRun('basic-1', (r) => r.status?.phase === 'Succeeded');
+    assert.equal(run.status?.conditions?.find((c) => c.type === 'Ready')?.status, 'True');
+    const calls = readCalls(callLog).filter((c) => c.args.includes('staging') || c.args[0] === 'notify');
+    assert.deepEqual(stepsCalled(calls).slice(0, 2), ['pre_deployment_check', 'deploy_api']);
+    assert.ok(overlapped(callOf(calls, 'deploy_worker'), callOf(calls, 'deploy_scheduler')));
+    assert.ok(
+      callOf(calls, 'post_deployment_test').start >= (callOf(calls, 'deploy_worker').end ?? Infinity),
+    );
+    const jobs = await jobsOf('basic-1');
+    assert.equal(jobs.length, 6, jobs.map((j) => j.metadata.name).join(', '));
+    assert.ok(jobs.some((j) => j.metadata.name === 'basic-1-deploy-api-1'));
+    assert.equal(run.status?.steps?.deploy_api?.job, 'basic-1-deploy-api-1');
+  });
+
+  test('a failing step is retried as a new Job per attempt, and the run fails after the last', async () => {
+    await createRun('retry-1', {
+      workflow: {
+        steps: [{ name: 'flaky', command: 'exit 3', retry: { attempts: 2, delay: '1s' } }],
+      },
+    });
+    const run = await waitForRun('retry-1', (r) => r.status?.phase === 'Failed');
+    assert.equal(run.status?.steps?.flaky?.attempts, 2);
+    assert.equal(run.status?.steps?.flaky?.exitCode, 3);
+    const names = (await jobsOf('retry-1')).map((j) => j.metadata.name).sort();
+    assert.deepEqual(names, ['retry-1-flaky-1', 'retry-1-flaky-2']);
+    assert.equal(run.status?.conditions?.find((c) => c.type === 'Stalled')?.status, 'True');
+  });
+
+  test('captured output feeds a condition, read from the pod log', async () => {
+    await applySeed('conditional-deployment.yaml');
+    await createRun('cond-1', { workflowRef: { name: 'conditional-deployment' }, environment: 'staging' });
+    const run = await waitForRun('cond-1', (r) => r.status?.phase === 'Succeeded');
+    assert.match(run.status?.outputs?.status_check ?? '', /"health_score":70/);
+    assert.equal(run.status?.steps?.deploy_api?.phase, 'Succeeded');
+  });
+
+  test('a run stops for approval; the API server refuses the creator and a false name, and alice approves it', async () => {
+    const cluster = suite.get();
+    await kubectl(
+      [
+        'apply',
+        '-f',
+        join(REPO_ROOT, 'crds', 'approval-policy.yaml'),
+        '-f',
+        join(REPO_ROOT, 'crds', 'approver-role.yaml'),
+      ],
+      { kubeconfig: cluster.kubeconfig },
+    );
+    await kubectl(
+      [
+        'create',
+        'rolebinding',
+        'approvers',
+        '--clusterrole',
+        'conveyor-approver',
+        '--user',
+        'alice',
+        '--user',
+        'bob',
+      ],
+      target,
+    );
+    await applySeed('advanced-deployment.yaml');
+    await createRun('approve-1', {
+      workflowRef: { name: 'advanced-deployment' },
+      parameters: { environment: 'production', services: ['api'] },
+    });
+    const waiting = await waitForRun('approve-1', (r) => r.status?.phase === 'AwaitingApproval');
+    assert.equal(waiting.status?.conditions?.find((c) => c.type === 'AwaitingApproval')?.status, 'True');
+    assert.ok(waiting.status?.approvals?.switch_traffic);
+    const patch = (user: string, decision = 'approved') => [
+      'patch',
+      'wfr',
+      'approve-1',
+      '--type=merge',
+      '-p',
+      JSON.stringify({
+        spec: { approvals: { switch_traffic: { [user]: { decision, comment: 'ship it' } } } },
+      }),
+    ];
+    // Four eyes: the creator may not approve their own run.
+    const self = await kubectl(patch(ADMIN_USER), { ...target, allowFailure: true });
+    assert.notEqual(self.code, 0, 'the creator must be refused');
+    const alice = { kubeconfig: await cluster.kubeconfigFor('alice'), namespace: ns.name };
+    // Nobody approves in someone else's name.
+    const impostor = await kubectl(patch('bob'), { ...alice, allowFailure: true });
+    assert.notEqual(impostor.code, 0, 'alice must not approve as bob');
+    assert.match(impostor.stderr, /alice/);
+    await kubectl(patch('alice'), alice);
+    const done = await waitForRun('approve-1', (r) => r.status?.phase === 'Succeeded');
+    assert.equal(done.status?.approvals?.switch_traffic?.decided?.alice?.decision, 'approved');
+  });
+
+  test('spec.cancel deletes the running Job and the run ends Cancelled', async () => {
+    await createRun('cancel-1', {
+      workflow: {
+        steps: [
+          { name: 'long', command: 'sleep 60' },
+          { name: 'after', command: 'true' },
+        ],
+      },
+    });
+    await pollUntil(async () => (await jobsOf('cancel-1')).length > 0, {
+      what: 'a Job of cancel-1',
+      timeoutMs: 60_000,
+    });
+    await kubectl(['patch', 'wfr', 'cancel-1', '--type=merge', '-p', '{"spec":{"cancel":true}}'], target);
+    const run = await waitForRun('cancel-1', (r) => r.status?.phase === 'Cancelled');
+    assert.equal(run.status?.steps?.after?.phase, 'Cancelled');
+    await pollUntil(async () => (await jobsOf('cancel-1')).length === 0, {
+      what: 'no Job of cancel-1',
+      timeoutMs: 60_000,
+    });
+  });
+
+  test('an invalid inline workflow gets a condition that says what is wrong', async () => {
+    await createRun('bad-1', {
+      workflow: { steps: [{ name: 'a', command: 'true', depends_on: ['nope'] }] },
+    });
+    const run = await waitForRun(
+      'bad-1',
+      (r) => r.status?.conditions?.some((c) => c.type === 'Stalled' && c.status === 'True') === true,
+    );
+    const ready = run.status?.conditions?.find((c) => c.type === 'Ready');
+    assert.equal(ready?.reason, 'InvalidWorkflow');
+    assert.match(ready?.message ?? '', /spec\.workflow\.steps\[0\]\.depends_on: unknown step 'nope'/);
+  });
+
+  test('a hand-edited status never crashes the controller; the run says why it stopped', async () => {
+    await createRun('edited-1', { workflow: { steps: [{ name: 'a', command: 'sleep 2' }] } });
+    await waitForRun('edited-1', (r) => r.status?.phase === 'Running');
+    await kubectl(
+      [
+        'patch',
+        'wfr',
+        'edited-1',
+        '--subresource=status',
+        '--type=merge',
+        '-p',
+        '{"status":{"engine":{"schemaVersion":1,"encoding":"gzip+base64","data":"bm90IGd6aXA="}}}',
+      ],
+      target,
+    );
+    const run = await waitForRun(
+      'edited-1',
+      (r) => r.status?.conditions?.find((c) => c.type === 'Ready')?.reason === 'InvalidStatus',
+    );
+    assert.match(run.status?.conditions?.find((c) => c.type === 'Ready')?.message ?? '', /cannot be read/);
+    // The controller is still alive and reconciling.
+    await createRun('after-edit', { workflow: { steps: [{ name: 'a', command: 'true' }] } });
+    await waitForRun('after-edit', (r) => r.status?.phase === 'Succeeded');
+  });
+
+  test('kill -9 of the controller during 10 concurrent runs: every run finishes and no attempt has two Jobs', async () => {
+    const names = Array.from({ length: 10 }, (_, i) => `crash-${i}`);
+    for (const name of names) {
+      await createRun(name, {
+        workflow: {
+          steps: [
+            { name: 'one', command: 'sleep 1' },
+            {
+              name: 'two',
+              parallel: true,
+              steps: [
+                { name: 'a', command: 'sleep 1' },
+                { name: 'b', command: 'exit 0' },
+              ],
+            },
+            { name: 'three', command: 'true' },
+          ],
+        },
+      });
+    }
+    for (let i = 0; i < 3; i++) {
+      await new Promise((r) => setTimeout(r, 1500));
+      await stopController('SIGKILL');
+      controller = startController();
+    }
+    for (const name of names) {
+      const run = await waitForRun(name, (r) => r.status?.phase === 'Succeeded', 120_000);
+      assert.equal(Object.values(run.status?.steps ?? {}).filter((s) => s.phase === 'Succeeded').length, 5);
+      const jobs = await jobsOf(name);
+      const perStep = new Map<string, number>();
+      for (const j of jobs) {
+        const step = j.metadata.labels?.['conveyor.dev/step'] ?? '';
+        perStep.set(step, (perStep.get(step) ?? 0) + 1);
+      }
+      assert.deepEqual(
+        [...perStep.values()].filter((n) => n !== 1),
+        [],
+        `duplicate Jobs in ${name}: ${jobs.map((j) => j.metadata.name).join(', ')}`,
+      );
+    }
+    assert.ok(maxConcurrency(readCalls(callLog)) >= 1);
+  });
+});
