@@ -47,10 +47,12 @@ async function run(
 
 describe('basic-deployment', () => {
   test('runs in order, deploys worker and scheduler at once, then notifies', async () => {
-    const { result, json, calls } = await run('examples/basic-deployment.yaml', [
-      '--set',
-      'environment=staging,image_tag=v2',
-    ]);
+    // Overlap is observable only if each call outlasts the other's start-up, even on a busy machine.
+    const { result, json, calls } = await run(
+      'examples/basic-deployment.yaml',
+      ['--set', 'environment=staging,image_tag=v2'],
+      { SYSCTL_SLOW: 'deploy worker=1500,deploy scheduler=1500' },
+    );
     assert.equal(result.code, 0, result.stderr);
     assert.equal(json.phase, 'Succeeded');
     assert.deepEqual(stepsCalled(calls).slice(0, 2), ['pre_deployment_check', 'deploy_api']);
@@ -161,10 +163,11 @@ describe('advanced-deployment', () => {
   });
 
   test('the blue-green group keeps to parallel_limit 2 and staging skips the production-only steps', async () => {
-    const { result, json, calls } = await run('examples/advanced-deployment.yaml', [
-      '--set',
-      'environment=staging,services={api}',
-    ]);
+    const { result, json, calls } = await run(
+      'examples/advanced-deployment.yaml',
+      ['--set', 'environment=staging,services={api}'],
+      { SYSCTL_SLOW: 'blue-green prepare=1500,target green=1500' },
+    );
     assert.equal(result.code, 0, result.stderr);
     assert.equal(json.steps.backup_check?.phase, 'Skipped');
     assert.equal(json.steps.switch_traffic?.phase, 'Skipped');
@@ -204,7 +207,9 @@ describe('the other seed workflows', () => {
   });
 
   test('parallel-operations: at most 3 database tasks at once, services after', async () => {
-    const { result, calls } = await run('examples/parallel-operations.yaml');
+    const { result, calls } = await run('examples/parallel-operations.yaml', [], {
+      SYSCTL_SLOW: 'config update=1500',
+    });
     assert.equal(result.code, 0, result.stderr);
     const db = ['backup_primary', 'backup_replicas', 'analyze_tables', 'vacuum_database'].map((s) =>
       callOf(calls, s),
