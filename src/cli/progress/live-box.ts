@@ -60,18 +60,28 @@ export function renderBox(
   const title = ` ${plan.workflow.description ?? plan.workflow.name} `;
   const inner = Math.min(
     width - 4,
-    Math.max(title.length + 2, footer.length + 2, ...shown.map((l) => l.length + 2)),
+    Math.max(title.length + 2, footer.length + 2, ...shown.map((l) => columnsOf([...l]) + 2)),
   );
   const out = [`┌─${fit(title, inner, '─')}─┐`];
-  for (const l of shown) out.push(`│ ${fit(l, inner - 1, ' ')}│`);
+  for (const l of shown) out.push(`│ ${fit(l, inner, ' ')} │`);
   out.push(`└─${fit(` ${footer} `, inner, '─')}─┘`);
   return out;
 }
 
-function fit(text: string, width: number, pad: string): string {
+/** Terminal columns of a string: emoji-presentation symbols such as ⏳ take two. */
+function columnsOf(chars: readonly string[]): number {
+  return chars.reduce((n, c) => n + (WIDE.has(c) ? 2 : 1), 0);
+}
+
+const WIDE = new Set(['⏳']);
+
+function fit(text: string, columns: number, pad: string): string {
   const chars = [...text];
-  if (chars.length > width) return `${chars.slice(0, Math.max(0, width - 1)).join('')}…`;
-  return text + pad.repeat(width - chars.length);
+  if (columnsOf(chars) > columns) {
+    while (chars.length > 0 && columnsOf(chars) > columns - 1) chars.pop();
+    return `${chars.join('')}…`;
+  }
+  return text + pad.repeat(columns - columnsOf(chars));
 }
 
 function leavesOf(plan: Plan, index: number): number[] {
