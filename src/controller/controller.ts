@@ -254,11 +254,44 @@ export class Controller {
         });
       }
       log.info({ phase: state.phase }, 'run finished');
+      if (run.spec?.workflowRef?.name) await this.pruneHistory(namespace, workflow);
     }
     this.updateRunGauge();
     return outcome.requeueAfterMs !== undefined
       ? { requeueAfterMs: Math.max(50, outcome.requeueAfterMs) }
       : undefined;
+  }
+
+  /** Keeps the newest finished runs of a workflow within its `history` limits (when it sets them). */
+  private async pruneHistory(namespace: string, workflow: string): Promise<void> {
+    const spec = (this.informers.workflows.get(namespace, workflow) as unknown as WorkflowObject | undefined)
+      ?.spec;
+    const limits = spec?.history as { successful_runs?: number; failed_runs?: number } | undefined;
+    if (!limits) return;
+    const finished = (this.informers.runs.list(namespace) as unknown as WorkflowRunObject[])
+      .filter((r) => r.spec?.workflowRef?.name === workflow)
+      .map((r) => ({
+        name: r.metadata.name,
+        status: (r.status ?? {}) as { phase?: string; finishedAt?: string },
+      }))
+      .filter((r) => ['Succeeded', 'Failed', 'Cancelled'].includes(r.status.phase ?? ''))
+      .sort((a, b) => (b.status.finishedAt ?? '').localeCompare(a.status.finishedAt ?? ''));
+    const prune = (runs: typeof finished, keep: number | undefined) =>
+      keep === undefined ? [] : runs.slice(keep);
+    const doomed = [
+      ...prune(
+        finished.filter((r) => r.status.phase === 'Succeeded'),
+        limits.successful_runs,
+      ),
+      ...prune(
+        finished.filter((r) => r.status.phase !== 'Succeeded'),
+        limits.failed_runs,
+      ),
+    ];
+    for (const r of doomed) {
+      this.log.info({ run: r.name, workflow, namespace }, 'deleting a finished run past the history limit');
+      await this.api.deleteRun(namespace, r.name);
+    }
   }
 
   private async reconcileWorkflowKey(namespace: string, name: string): Promise<WorkOutcome> {

@@ -155,6 +155,23 @@ export class KubeRunApi implements RunApi {
     }
   }
 
+  async deleteRun(namespace: string, name: string): Promise<void> {
+    try {
+      await this.custom.deleteNamespacedCustomObject({
+        group: GROUP,
+        version: VERSION,
+        namespace,
+        plural: 'workflowruns',
+        name,
+        propagationPolicy: 'Background',
+      });
+    } catch (error) {
+      if (isNotFound(error)) return;
+      this.countError('delete', 'workflowruns', error);
+      throw error;
+    }
+  }
+
   recordEvent(run: WorkflowRunObject, type: 'Normal' | 'Warning', reason: string, message: string): void {
     void this.options.events.record(
       { apiVersion: `${GROUP}/${VERSION}`, kind: 'WorkflowRun', metadata: run.metadata } as never,

@@ -299,6 +299,29 @@ describe('the operator', suite.options, () => {
     assert.match(ready?.message ?? '', /spec\.workflow\.steps\[0\]\.depends_on: unknown step 'nope'/);
   });
 
+  test('history limits delete the oldest finished runs of a workflow', async () => {
+    await apply(
+      [
+        {
+          apiVersion: 'conveyor.dev/v1alpha1',
+          kind: 'Workflow',
+          metadata: { name: 'kept', namespace: ns.name },
+          spec: { history: { successful_runs: 1 }, steps: [{ name: 'a', command: 'true' }] },
+        },
+      ],
+      target,
+    );
+    await createRun('kept-1', { workflowRef: { name: 'kept' } });
+    await waitForRun('kept-1', (r) => r.status?.phase === 'Succeeded');
+    await createRun('kept-2', { workflowRef: { name: 'kept' } });
+    await waitForRun('kept-2', (r) => r.status?.phase === 'Succeeded');
+    await pollUntil(async () => (await getObject('workflowrun', 'kept-1', target)) === undefined, {
+      what: 'kept-1 deleted',
+      timeoutMs: 30_000,
+    });
+    assert.ok(await getObject('workflowrun', 'kept-2', target));
+  });
+
   test('a hand-edited status never crashes the controller; the run says why it stopped', async () => {
     await createRun('edited-1', { workflow: { steps: [{ name: 'a', command: 'sleep 2' }] } });
     await waitForRun('edited-1', (r) => r.status?.phase === 'Running');
