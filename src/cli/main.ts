@@ -1,5 +1,6 @@
 // The `conveyor` command line: picks the command, runs it, and maps every outcome to an exit code.
 import { approveCommand } from './commands/approve.ts';
+import { cancelCommand } from './commands/cancel.ts';
 import { cleanupCommand } from './commands/cleanup.ts';
 import { controllerCommand } from './commands/controller.ts';
 import { historyCommand } from './commands/history.ts';
@@ -22,6 +23,7 @@ const COMMANDS: Readonly<Record<string, { run: Command; summary: string }>> = {
     run: resumeCommand,
     summary: 'continue a stopped run, or re-run a failed one from its failed steps',
   },
+  cancel: { run: cancelCommand, summary: 'cancel a run in the cluster' },
   history: { run: historyCommand, summary: 'list earlier runs' },
   logs: { run: logsCommand, summary: "print the output of a run's steps" },
   cleanup: { run: cleanupCommand, summary: 'delete the state of old finished runs' },

@@ -25,6 +25,8 @@ import {
 import { OperatorHttpServer } from './runtime/http-server.ts';
 import { createInformer } from './runtime/informer.ts';
 import type { Informer } from './runtime/informer.ts';
+import { InformerSet } from './runtime/informer-set.ts';
+import type { CacheSource } from './runtime/informer-set.ts';
 import type { CacheChange } from './runtime/object-cache.ts';
 import { LeaderElector } from './runtime/leader-election.ts';
 import { createLeaseStore } from './runtime/lease-store.ts';
@@ -33,8 +35,8 @@ import type { WorkOutcome } from './runtime/work-queue.ts';
 
 export interface ControllerOptions {
   readonly kc: KubeConfig;
-  /** Watch one namespace; all namespaces when undefined. */
-  readonly namespace?: string;
+  /** Watch these namespaces; all namespaces when undefined or empty. */
+  readonly namespaces?: readonly string[];
   readonly concurrency: number;
   readonly leaderElection?: { readonly namespace: string; readonly name: string; readonly identity?: string };
   readonly port: number;
@@ -48,10 +50,10 @@ const CONFLICT_RETRY_MS = 200;
 export class Controller {
   private readonly metrics: ControllerMetrics;
   private readonly informers: {
-    workflows: Informer<KubernetesObject>;
-    runs: Informer<KubernetesObject>;
-    jobs: Informer<KubernetesObject>;
-    pods: Informer<KubernetesObject>;
+    workflows: CacheSource<KubernetesObject>;
+    runs: CacheSource<KubernetesObject>;
+    jobs: CacheSource<KubernetesObject>;
+    pods: CacheSource<KubernetesObject>;
   };
   private readonly queue: WorkQueue;
   private readonly api: KubeRunApi;
@@ -62,7 +64,7 @@ export class Controller {
   private readonly log: Logger;
 
   constructor(private readonly options: ControllerOptions) {
-    const { kc, namespace, logger } = options;
+    const { kc, logger } = options;
     this.log = logger;
     this.metrics = createControllerMetrics();
     const informerOptions = (name: string) => ({
@@ -72,27 +74,23 @@ export class Controller {
       onRelist: () => this.metrics.relists.inc({ resource: name }),
     });
     const ours = `${LABELS.run}`;
+    const scopes = options.namespaces?.length ? [...options.namespaces] : [undefined];
+    const watch = (name: string, path: string, labelSelector?: string): CacheSource<KubernetesObject> => {
+      const each = new Map(
+        scopes.map((ns) => [
+          ns ?? '',
+          createInformer<KubernetesObject>(kc, { path, namespace: ns, labelSelector }, informerOptions(name)),
+        ]),
+      );
+      return scopes[0] === undefined
+        ? (each.get('') as Informer<KubernetesObject>)
+        : new InformerSet(name, each);
+    };
     this.informers = {
-      workflows: createInformer(
-        kc,
-        { path: `/apis/${API_VERSION}/workflows`, namespace },
-        informerOptions('workflows'),
-      ),
-      runs: createInformer(
-        kc,
-        { path: `/apis/${API_VERSION}/workflowruns`, namespace },
-        informerOptions('workflowruns'),
-      ),
-      jobs: createInformer(
-        kc,
-        { path: '/apis/batch/v1/jobs', namespace, labelSelector: ours },
-        informerOptions('jobs'),
-      ),
-      pods: createInformer(
-        kc,
-        { path: '/api/v1/pods', namespace, labelSelector: ours },
-        informerOptions('pods'),
-      ),
+      workflows: watch('workflows', `/apis/${API_VERSION}/workflows`),
+      runs: watch('workflowruns', `/apis/${API_VERSION}/workflowruns`),
+      jobs: watch('jobs', '/apis/batch/v1/jobs', ours),
+      pods: watch('pods', '/api/v1/pods', ours),
     };
     this.events = new EventRecorder({
       sink: createEventSink(kc),
@@ -143,7 +141,7 @@ export class Controller {
     const address = await this.server.listen();
     for (const informer of Object.values(this.informers)) informer.start();
     await Promise.all(Object.values(this.informers).map((i) => i.waitForSync()));
-    this.log.info({ namespace: this.options.namespace ?? '(all)' }, 'caches synced');
+    this.log.info({ namespaces: this.options.namespaces?.join(',') || '(all)' }, 'caches synced');
     if (this.elector) this.elector.start();
     else {
       this.metrics.isLeader.set(1);

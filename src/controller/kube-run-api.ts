@@ -12,7 +12,7 @@ import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import type { ControllerMetrics } from '../observability/metrics.ts';
 import type { EventRecorder } from '../observability/events.ts';
 import { LABELS } from '../executors/kubernetes/names.ts';
-import type { Informer } from './runtime/informer.ts';
+import type { CacheSource } from './runtime/informer-set.ts';
 import { isConflict, isNotFound, statusCodeOf } from './runtime/api-error.ts';
 import type { CreateOutcome, RunApi } from './run-api.ts';
 import { ConflictError } from './run-api.ts';
@@ -21,10 +21,10 @@ import { GROUP, VERSION } from './resources.ts';
 
 export interface KubeRunApiOptions {
   readonly kc: KubeConfig;
-  readonly workflows: Informer<KubernetesObject>;
-  readonly runs: Informer<KubernetesObject>;
-  readonly jobs: Informer<KubernetesObject>;
-  readonly pods: Informer<KubernetesObject>;
+  readonly workflows: CacheSource<KubernetesObject>;
+  readonly runs: CacheSource<KubernetesObject>;
+  readonly jobs: CacheSource<KubernetesObject>;
+  readonly pods: CacheSource<KubernetesObject>;
   readonly events: EventRecorder;
   readonly metrics?: ControllerMetrics;
 }

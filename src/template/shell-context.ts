@@ -9,6 +9,12 @@ export interface ContextFlags {
   readonly afterDollar: boolean;
   /** Inside (( … )), $(( … )), [[ … ]] or a let/declare command, where bash may evaluate text as arithmetic. */
   readonly arithmetic: boolean;
+  /**
+   * Inside, or on the same line after, a bash array assignment `name=( … )`: after a syntax error
+   * there (a nested `(`), bash skips the rest of the line and runs the next one, so a value's line
+   * breaks are not safe.
+   */
+  readonly arrayAssignment: boolean;
   /** Every here-document being read, innermost last: a value must not contain a line that ends one. */
   readonly heredocs: readonly HeredocEnd[];
 }
@@ -33,10 +39,12 @@ interface PlainFrame {
   parens: number;
   /** Open `[` inside a `$[ … ]` frame. */
   squares: number;
-  /** The paren depth at which `((` arithmetic began, or -1; `<<` there is a shift, not a here-document. */
+  /** The paren depth at which `((` arithmetic began, or -1; `<<` there is most likely a shift. */
   arithmeticFrom: number;
   /** Open `[[ … ]]` tests, whose operands bash may evaluate as arithmetic. */
   brackets: number;
+  /** The paren depth at which a `name=(` array assignment began, or -1. */
+  arrayFrom: number;
   /** The current command is `let`, `declare`, `typeset` or `local` (`-i` makes their assignments arithmetic). */
   arithmeticCommand: boolean;
 }
@@ -98,6 +106,7 @@ function plainFrame(closer: ')' | ']' | null): PlainFrame {
     closer,
     parens: 0,
     squares: 0,
+    arrayFrom: -1,
     // `$[ … ]` is bash's old arithmetic expansion.
     arithmeticFrom: closer === ']' ? 0 : -1,
     brackets: 0,
@@ -115,6 +124,8 @@ export class ShellQuoteTracker {
   private wordStart = true;
   /** The unquoted word being read, when it began at a word start (to spot `[[`, `]]` and `let`). */
   private word: string | null = null;
+  /** A `name=(` array assignment appeared on the current top-level line. */
+  private arrayOnLine = false;
   private lessThans = 0;
   private heredocWord: HeredocWord | null = null;
   private readonly pending: PendingHeredoc[] = [];
@@ -143,6 +154,7 @@ export class ShellQuoteTracker {
           (f.kind === 'plain' && (f.arithmeticFrom >= 0 || f.brackets > 0 || f.arithmeticCommand)) ||
           ((f.kind === 'double' || f.kind === 'heredoc') && f.squares > 0),
       ),
+      arrayAssignment: this.arrayOnLine || this.stack.some((f) => f.kind === 'plain' && f.arrayFrom >= 0),
       heredocs: this.heredocEnds(top),
     };
     if (top.kind === 'heredoc') return { kind: 'heredoc', ...flags, quoted: top.quoted };
@@ -363,6 +375,10 @@ export class ShellQuoteTracker {
         } else {
           frame.parens++;
           if (this.previous === '(' && frame.arithmeticFrom < 0) frame.arithmeticFrom = frame.parens;
+          if (this.previous === '=' && frame.arrayFrom < 0) {
+            frame.arrayFrom = frame.parens;
+            this.arrayOnLine = true;
+          }
         }
         this.wordStart = true;
         break;
@@ -373,11 +389,13 @@ export class ShellQuoteTracker {
         } else {
           frame.parens = Math.max(0, frame.parens - 1);
           if (frame.arithmeticFrom > frame.parens) frame.arithmeticFrom = -1;
+          if (frame.arrayFrom > frame.parens) frame.arrayFrom = -1;
           this.wordStart = true;
         }
         break;
       case '\n':
         this.wordStart = true;
+        if (frame === this.stack[0] && frame.arrayFrom < 0) this.arrayOnLine = false;
         this.startPendingHeredoc();
         break;
       case ' ':

@@ -54,6 +54,11 @@ export function renderForShell(value: unknown, context: ShellContext): string {
       'a value containing $ or ` cannot be used inside (( … )), $(( … )), [[ … ]], let or declare: bash may evaluate it as arithmetic, which runs commands',
     );
   }
+  if (context.arrayAssignment && /[\r\n]/.test(text)) {
+    throw new ValueFailure(
+      'a value containing a line break cannot be used inside an array assignment name=( … )',
+    );
+  }
   if (context.afterDollar && !safe)
     throw new ValueFailure("a value that needs quoting cannot directly follow '$'");
   if (context.afterBackslash && !safe)

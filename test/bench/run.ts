@@ -2,6 +2,8 @@
 // process against a reference measured in the same run, never against a fixed threshold.
 import { benchEngine } from './engine.ts';
 import { benchLocalVsMake } from './local-vs-make.ts';
+import { benchOperator } from './operator.ts';
+import { benchStatusSize } from './status-size.ts';
 import { benchValidation } from './validation.ts';
 
 const only = process.argv.slice(2);
@@ -24,5 +26,18 @@ if (wanted('local')) {
   const l = benchLocalVsMake();
   console.log(
     `local run: ${l.steps}-step DAG of 'true' at --parallel ${l.parallel}: conveyor ${fmt(l.conveyorMs)}, make -j${l.parallel} ${fmt(l.makeMs)}, ratio ${l.ratio.toFixed(2)}x`,
+  );
+}
+if (wanted('status')) {
+  const s = benchStatusSize();
+  const kib = (b: number): string => `${(b / 1024).toFixed(0)} KiB`;
+  console.log(
+    `status size: ${s.steps}-step run finished: status ${kib(s.statusBytes)} (${(s.fractionOfLimit * 100).toFixed(0)}% of the 1.5 MiB request limit; steps ${kib(s.stepsBytes)}, engine state ${kib(s.engineBytes)} from ${kib(s.engineRawBytes)} JSON), + managedFields ~${kib(s.managedFieldsBytes)} stored = ${(((s.statusBytes + s.managedFieldsBytes) / (1.5 * 1024 * 1024)) * 100).toFixed(0)}% of etcd's 1.5 MiB (above it the API server drops managedFields); pinned workflow ConfigMap ${kib(s.pinnedBytes)} of 1 MiB`,
+  );
+}
+if (wanted('operator')) {
+  const o = await benchOperator();
+  console.log(
+    `operator: ${o.runs} runs x ${o.stepsPerRun} steps${o.kwok ? ' on kwok nodes' : ' as real pods'}: ${o.stepsPerSecond.toFixed(1)} steps/s (${o.steps} in ${o.seconds.toFixed(1)} s; ${o.rawJobs} plain Jobs by kubectl ${o.rawJobsPerSecond.toFixed(1)}/s, ratio ${(o.stepsPerSecond / o.rawJobsPerSecond).toFixed(2)}x), API requests per step: controller ${o.controllerRequestsPerStep.toFixed(2)} (counted in-process), all clients ${o.apiserverRequestsPerStep.toFixed(1)} (apiserver_request_total); Job finished -> dependent's Job created: median ${fmt(o.delayMedianMs)}, p99 ${fmt(o.delayP99Ms)} (${o.delaySamples} edges, client-side watch; from completionTime/creationTimestamp: median ${o.delayServerMedianS} s, p99 ${o.delayServerP99S} s); controller RSS ${o.rssIdleMiB} MiB idle, ${o.rssAfterRunsMiB} MiB after the runs, ${o.rssWith1000MiB} MiB with ${o.presentRuns} runs; load ${o.load}; controller requests per step by kind ${JSON.stringify(o.requestsByKind)}`,
   );
 }

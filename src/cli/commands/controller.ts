@@ -13,7 +13,7 @@ export const controllerUsage = `Usage: conveyor controller [options]
 Runs the Conveyor operator: reconciles Workflows and WorkflowRuns into Jobs.
 
 Options:
-  --namespace NS            watch one namespace (default: all namespaces)
+  --namespace NS[,NS...]    watch these namespaces (default: all namespaces)
   --concurrency N           runs reconciled at once (default 8)
   --leader-elect            take part in leader election (for more than one replica)
   --lease-namespace NS      namespace of the leader-election Lease (default: POD_NAMESPACE or conveyor-system)
@@ -63,7 +63,10 @@ export async function controllerCommand(argv: readonly string[], io: CliIO): Pro
   });
   const controller = new Controller({
     kc,
-    namespace: values.namespace as string | undefined,
+    namespaces: ((values.namespace as string | undefined) ?? '')
+      .split(',')
+      .map((n) => n.trim())
+      .filter(Boolean),
     concurrency: number('concurrency', 8),
     leaderElection: values['leader-elect']
       ? {

@@ -4,11 +4,15 @@ import { EXIT, UsageError } from '../exit-codes.ts';
 import type { CliIO } from '../io.ts';
 import { outputFormat, parseOptions } from '../parse-options.ts';
 import { openStateStore, STATE_DIR_OPTION } from '../state-dir.ts';
+import { clusterHistoryCommand } from '../cluster/history.ts';
+import { wantsCluster } from '../cluster/connection.ts';
 
 export const historyUsage =
   'Usage: conveyor history [--limit N] [--workflow NAME] [--output text|json] [--state-dir DIR]';
 
 export async function historyCommand(argv: readonly string[], io: CliIO): Promise<number> {
+  // Against a cluster (--cluster, --context, --kubeconfig, or run as kubectl-conveyor): see cluster/history.ts.
+  if (wantsCluster(argv, { shortNamespace: false })) return clusterHistoryCommand(argv, io);
   const { values } = parseOptions('history', argv, {
     ...STATE_DIR_OPTION,
     limit: { type: 'string', short: 'n' },

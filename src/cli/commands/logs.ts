@@ -7,10 +7,14 @@ import { EXIT, UsageError } from '../exit-codes.ts';
 import type { CliIO } from '../io.ts';
 import { parseOptions } from '../parse-options.ts';
 import { openStateStore, STATE_DIR_OPTION } from '../state-dir.ts';
+import { clusterLogsCommand } from '../cluster/logs.ts';
+import { wantsCluster } from '../cluster/connection.ts';
 
 export const logsUsage = 'Usage: conveyor logs RUN [STEP] [--state-dir DIR]';
 
 export async function logsCommand(argv: readonly string[], io: CliIO): Promise<number> {
+  // Against a cluster (--cluster, --context, --kubeconfig, or run as kubectl-conveyor): see cluster/logs.ts.
+  if (wantsCluster(argv)) return clusterLogsCommand(argv, io);
   const { values, positionals } = parseOptions('logs', argv, {
     ...STATE_DIR_OPTION,
     help: { type: 'boolean', short: 'h' },

@@ -9,12 +9,16 @@ import { runLocally } from '../local-run.ts';
 import { outputFormat, parseOptions } from '../parse-options.ts';
 import { openStateStore, STATE_DIR_OPTION } from '../state-dir.ts';
 import { readRunOptions } from './run.ts';
+import { clusterResumeCommand } from '../cluster/resume.ts';
+import { wantsCluster } from '../cluster/connection.ts';
 
 export const resumeUsage = `Usage: conveyor resume RUN [--approve STEP,...] [--auto-approve] [--parallel N] [--timeout D] [--output text|json] [--state-dir DIR]
 
 Continues a run that waits for approval, or re-runs a failed or cancelled run from its failed steps.`;
 
 export async function resumeCommand(argv: readonly string[], io: CliIO): Promise<number> {
+  // Against a cluster (--cluster, --context, --kubeconfig, or run as kubectl-conveyor): see cluster/resume.ts.
+  if (wantsCluster(argv)) return clusterResumeCommand(argv, io);
   const { values, positionals } = parseOptions('resume', argv, {
     ...STATE_DIR_OPTION,
     approve: { type: 'string', multiple: true },

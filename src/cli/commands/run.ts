@@ -15,6 +15,8 @@ import { runLocally } from '../local-run.ts';
 import { outputFormat, parseOptions } from '../parse-options.ts';
 import { readRunInputs, RUN_INPUT_OPTIONS } from '../run-inputs.ts';
 import { StateStore } from '../state-store.ts';
+import { clusterRunCommand } from '../cluster/run.ts';
+import { wantsCluster } from '../cluster/connection.ts';
 
 export const runUsage = `Usage: conveyor run FILE [options]
 
@@ -32,7 +34,9 @@ Options:
   --approve STEP,...      approve these manual-approval steps in advance
   --auto-approve          approve every manual-approval step
   --run-id ID             name the run (default: workflow name, time and a random suffix)
-  -o, --output text|json  json: one JSON document on stdout at the end, progress on stderr`;
+  -o, --output text|json  json: one JSON document on stdout at the end, progress on stderr
+
+To run it in Kubernetes instead: conveyor run FILE --cluster (see conveyor run --cluster --help).`;
 
 export const RUN_OPTIONS = {
   ...RUN_INPUT_OPTIONS,
@@ -50,6 +54,8 @@ export const RUN_OPTIONS = {
 } as const;
 
 export async function runCommand(argv: readonly string[], io: CliIO): Promise<number> {
+  // Against a cluster (--cluster, --context, --kubeconfig, or run as kubectl-conveyor): see cluster/run.ts.
+  if (wantsCluster(argv)) return clusterRunCommand(argv, io);
   const { values, positionals } = parseOptions('run', argv, RUN_OPTIONS);
   if (values.help) {
     io.stdout.write(`${runUsage}\n`);

@@ -36,12 +36,16 @@ export class ProgressReporter {
       this.redraw();
       return;
     }
+    // One write per decision, not per event: a run of many short steps makes thousands of lines.
+    let text = '';
+    let stamp: string | undefined;
     for (const action of actions) {
       if (action.kind !== 'event') continue;
-      const stamp = new Date(this.options.now()).toISOString().slice(11, 19);
+      stamp ??= new Date(this.options.now()).toISOString().slice(11, 19);
       const mark = action.severity === 'error' ? '✗' : action.severity === 'warning' ? '!' : '·';
-      this.options.out.write(`[${stamp}] ${mark} ${action.message}\n`);
+      text += `[${stamp}] ${mark} ${action.message}\n`;
     }
+    if (text) this.options.out.write(text);
   }
 
   /** Prints a line that stays above the live box (a prompt, a warning). */

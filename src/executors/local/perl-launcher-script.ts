@@ -43,8 +43,21 @@ for my $fh ($wake_r, $wake_w) {
 }
 $SIG{CHLD} = sub { syswrite($wake_w, 'x') };
 
-# One syswrite per line: a write below PIPE_BUF to a pipe is atomic, children write F lines too.
-sub report { syswrite(STDOUT, $_[0]) }
+# Lines for Node are queued and sent once per loop pass (fewer writes, fewer wake-ups in Node), in
+# chunks of whole lines of at most 512 bytes (PIPE_BUF on macOS): a pipe write that small is atomic,
+# so it never interleaves with an F line a child writes to the same pipe.
+my $outbox = '';
+sub report { $outbox .= $_[0] }
+
+sub flush_out {
+  while (length $outbox) {
+    my $cut = length($outbox) <= 512 ? -1 : rindex($outbox, "\n", 511);
+    my $size = $cut >= 0 ? $cut + 1 : length $outbox;
+    my $n = syswrite(STDOUT, $outbox, $size);
+    if (!defined $n) { next if $!{EINTR}; exit 1 }
+    substr($outbox, 0, $n, '');
+  }
+}
 
 sub unescape {
   my ($s) = @_;
@@ -71,7 +84,8 @@ sub reap {
 sub become {
   my ($n, $cwd, $mode, $out, $err, $env, $argv) = @_;
   POSIX::setpgid(0, 0);
-  my $fail = sub { report("F $n " . escape($_[0]) . "\n"); POSIX::_exit(127) };
+  # Written straight to the pipe (this process never flushes the outbox), short enough to be atomic.
+  my $fail = sub { syswrite(STDOUT, "F $n " . escape(substr($_[0], 0, 200)) . "\n"); POSIX::_exit(127) };
   chdir($cwd) or $fail->("cannot change to directory $cwd: $!");
   my $in = POSIX::open('/dev/null', POSIX::O_RDONLY());
   defined $in or $fail->("cannot open /dev/null: $!");
@@ -130,6 +144,7 @@ while (1) {
   my $junk;
   1 while (sysread($wake_r, $junk, 512) // 0) > 0;
   reap();
+  flush_out();
   last if $eof && !%request_of;
   my $rin = '';
   vec($rin, fileno($wake_r), 1) = 1;

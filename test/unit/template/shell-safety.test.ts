@@ -303,6 +303,21 @@ echo '{{ .x }}'
     );
   });
 
+  it('fills a bash array with list items one by one, but refuses line breaks there', () => {
+    const services = ['api', 'a b', `$(touch ${owned})`];
+    const script = render(
+      'arr=({{ .services }}); echo ${#arr[@]}; printf "%s|" "${arr[@]}"',
+      { services },
+      { mode: 'shell' },
+    );
+    assert.equal(run('bash', script), `3\n${services.join('|')}|`);
+    assert.match(
+      renderError('arr=({{ .services }})', { services: ['a\nb'] }, { mode: 'shell' }).message,
+      /line break cannot be used inside an array assignment/,
+    );
+    assert.equal(existsSync(owned), false);
+  });
+
   it('substitutes raw values verbatim, so they do run', () => {
     const marker = join(dir, 'raw-ran');
     const script = render('{{ .cmd | raw }}', { cmd: `touch ${marker}` }, { mode: 'shell' });

@@ -1,0 +1,96 @@
+{{/* Chart name, overridable. */}}
+{{- define "conveyor.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{/* Full name: RELEASE-conveyor, or the release name alone when it already says conveyor. */}}
+{{- define "conveyor.fullname" -}}
+{{- if .Values.fullnameOverride -}}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- $name := default .Chart.Name .Values.nameOverride -}}
+{{- if contains $name .Release.Name -}}
+{{- .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Labels of every object; objects add app.kubernetes.io/component themselves. */}}
+{{- define "conveyor.labels" -}}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
+app.kubernetes.io/name: {{ include "conveyor.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: conveyor
+{{- end -}}
+
+{{/* The controller pods' selector: must never change between upgrades (Deployment selectors are immutable). */}}
+{{- define "conveyor.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "conveyor.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: controller
+{{- end -}}
+
+{{- define "conveyor.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create -}}
+{{- default (include "conveyor.fullname" .) .Values.serviceAccount.name -}}
+{{- else -}}
+{{- required "serviceAccount.name is required when serviceAccount.create is false" .Values.serviceAccount.name -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The runner ServiceAccount name, or "" when step pods keep their namespace's default. */}}
+{{- define "conveyor.runnerServiceAccountName" -}}
+{{- if .Values.runner.serviceAccount.create -}}
+{{- default "conveyor-runner" .Values.runner.serviceAccount.name -}}
+{{- else -}}
+{{- .Values.runner.serviceAccount.name -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Namespaces that get the runner ServiceAccount, as a JSON list (templates cannot return lists). */}}
+{{- define "conveyor.runnerNamespaces" -}}
+{{- $ns := .Values.runner.serviceAccount.namespaces -}}
+{{- if not $ns -}}{{- $ns = .Values.watchNamespaces -}}{{- end -}}
+{{- if not $ns -}}{{- $ns = list .Release.Namespace -}}{{- end -}}
+{{- toJson $ns -}}
+{{- end -}}
+
+{{/*
+The controller's API rights, shared by the ClusterRole (all namespaces) and the per-namespace Roles.
+Exactly what src/controller does; no wildcards, and nothing on Secrets: steps get Secrets through
+envFrom in their own pods, which the kubelet resolves with no right of the controller.
+*/}}
+{{- define "conveyor.controllerRules" -}}
+# Informers on Workflows and WorkflowRuns; status written through the status subresource only
+# (the controller never changes spec, which belongs to users and GitOps tools).
+- apiGroups: ["conveyor.dev"]
+  resources: ["workflows", "workflowruns"]
+  verbs: ["get", "list", "watch"]
+- apiGroups: ["conveyor.dev"]
+  resources: ["workflows/status", "workflowruns/status"]
+  verbs: ["patch"]
+# One Job per step attempt: watched (label-selected informer), created, deleted on cancel/cleanup.
+- apiGroups: ["batch"]
+  resources: ["jobs"]
+  verbs: ["list", "watch", "create", "delete"]
+# Pods of step Jobs are watched to observe failures (image pulls, OOM) and their logs read for
+# step outputs.
+- apiGroups: [""]
+  resources: ["pods"]
+  verbs: ["list", "watch"]
+- apiGroups: [""]
+  resources: ["pods/log"]
+  verbs: ["get"]
+# The workflow a run pinned at start is kept in a ConfigMap owned by the run.
+- apiGroups: [""]
+  resources: ["configmaps"]
+  verbs: ["get", "create"]
+# Kubernetes Events on runs (kubectl describe wfr); patch aggregates repeats into one Event.
+- apiGroups: [""]
+  resources: ["events"]
+  verbs: ["create", "patch"]
+{{- end -}}

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# The Dockerfile's steps without Docker (the machines here have no Docker engine), into a folder
+# that holds exactly what the image's /app holds, then proof that it starts:
+#   scripts/build-image.sh [OUT_DIR]        default OUT_DIR: a new temporary folder (printed last)
+# Steps, as in the Dockerfile: copy the same inputs, npm ci, npm run build, npm prune --omit=dev,
+# keep package.json, node_modules, dist and bin only. Then, with the TypeScript sources gone (so
+# bin/conveyor.js can only run the compiled dist/), `controller --help` and `validate` of an example.
+# Env: CONVEYOR_BUILD_OFFLINE=1 passes --offline to npm (CI with a warm npm cache).
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+out="${1:-$(mktemp -d "${TMPDIR:-/tmp}/conveyor-image.XXXXXX")}"
+npm_flags=(--no-audit --no-fund)
+[[ "${CONVEYOR_BUILD_OFFLINE:-}" == 1 ]] && npm_flags+=(--offline)
+
+mkdir -p "$out"
+build="$out/.build"
+rm -rf "$build" && mkdir -p "$build"
+# The Dockerfile's build stage (COPY package*.json, tsconfig*.json, src, bin).
+cp "$root/package.json" "$root/package-lock.json" "$root/tsconfig.json" "$root/tsconfig.build.json" "$build/"
+cp -R "$root/src" "$root/bin" "$build/"
+find "$build/src" -name '*.test.ts' -delete
+(
+  cd "$build"
+  npm ci "${npm_flags[@]}" --loglevel=error >&2
+  # A type error fails the build, as it fails `RUN npm run build` in the Dockerfile.
+  npm run build --silent >&2
+  npm prune --omit=dev "${npm_flags[@]}" --loglevel=error >&2
+)
+# The runtime stage: package.json, node_modules, dist, bin — nothing else.
+rm -rf "$out/package.json" "$out/node_modules" "$out/dist" "$out/bin"
+mv "$build/package.json" "$build/node_modules" "$build/dist" "$build/bin" "$out/"
+rm -rf "$build"
+[[ -f "$out/dist/src/cli/main.js" ]] || { echo "build-image.sh: no dist/src/cli/main.js" >&2; exit 1; }
+# Dev tools must be gone (the image ships production dependencies only).
+for dev in typescript eslint prettier; do
+  [[ ! -e "$out/node_modules/$dev" ]] || { echo "build-image.sh: dev dependency $dev in the output" >&2; exit 1; }
+done
+
+# Proof that it starts, as the image would run it (NODE_ENV=production, cwd = the folder).
+cp "$root/examples/basic-deployment.yaml" "$out/.basic-deployment.yaml"
+(
+  cd "$out"
+  export NODE_ENV=production
+  node bin/conveyor.js controller --help | grep -q 'Usage: conveyor controller' ||
+    { echo "build-image.sh: controller --help did not print its usage" >&2; exit 1; }
+  node bin/conveyor.js validate .basic-deployment.yaml >&2
+)
+rm -f "$out/.basic-deployment.yaml"
+echo "$out"

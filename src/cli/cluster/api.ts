@@ -1,0 +1,210 @@
+// The few API calls the CLI makes in cluster mode, over client-node, with every failure turned into
+// a ClusterError that carries the API server's own message (an admission policy's refusal, RBAC's
+// "forbidden", a schema error) rather than a client stack trace.
+import {
+  AuthenticationV1Api,
+  BatchV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  PatchStrategy,
+  setHeaderOptions,
+} from '@kubernetes/client-node';
+import type { V1Job, V1Pod } from '@kubernetes/client-node';
+import { GROUP, VERSION } from '../../controller/resources.ts';
+import type { WorkflowObject, WorkflowRunObject } from '../../controller/resources.ts';
+import { statusCodeOf } from '../../controller/runtime/api-error.ts';
+import type { ClusterTarget } from './connection.ts';
+
+/** Who owns the fields the CLI applies (server-side apply). */
+export const FIELD_MANAGER = 'conveyor-cli';
+
+const MERGE_PATCH = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+const APPLY_PATCH = setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply);
+
+/** A failed API call: `message` is what the API server said, prefixed with what we were doing. */
+export class ClusterError extends Error {
+  override readonly name = 'ClusterError';
+  constructor(
+    message: string,
+    readonly statusCode: number | undefined,
+  ) {
+    super(message);
+  }
+}
+
+/** The API server's message from a client-node error (its Status body), else the error's own. */
+export function serverMessage(error: unknown): string {
+  const body = (error as { body?: unknown } | null)?.body;
+  let parsed: unknown = body;
+  if (typeof body === 'string') {
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      if (body.trim()) return body.trim();
+    }
+  }
+  const message = (parsed as { message?: unknown } | undefined)?.message;
+  if (typeof message === 'string' && message) return message;
+  const own = error instanceof Error ? error.message : String(error);
+  // Network errors (ECONNREFUSED...) say nothing about where: add it.
+  return own;
+}
+
+async function call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    const code = statusCodeOf(error);
+    const hint =
+      code === 404 &&
+      /workflow/i.test(what) &&
+      /the server could not find the requested resource/.test(serverMessage(error))
+        ? ' (are the Conveyor CRDs installed? kubectl apply -f crds/)'
+        : '';
+    throw new ClusterError(`${what}: ${serverMessage(error)}${hint}`, code);
+  }
+}
+
+const runs = { group: GROUP, version: VERSION, plural: 'workflowruns' };
+const workflows = { group: GROUP, version: VERSION, plural: 'workflows' };
+
+export class ClusterApi {
+  private readonly custom: CustomObjectsApi;
+  private readonly core: CoreV1Api;
+  private readonly batch: BatchV1Api;
+  private readonly auth: AuthenticationV1Api;
+  readonly namespace: string;
+
+  constructor(readonly target: ClusterTarget) {
+    this.custom = target.kc.makeApiClient(CustomObjectsApi);
+    this.core = target.kc.makeApiClient(CoreV1Api);
+    this.batch = target.kc.makeApiClient(BatchV1Api);
+    this.auth = target.kc.makeApiClient(AuthenticationV1Api);
+    this.namespace = target.namespace;
+  }
+
+  /** The user name the API server knows us by: what the approval policy compares entries with. */
+  async whoami(): Promise<string> {
+    const review = await call('cannot tell who you are (SelfSubjectReview)', () =>
+      this.auth.createSelfSubjectReview({
+        body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' },
+      }),
+    );
+    const user = review.status?.userInfo?.username;
+    if (!user)
+      throw new ClusterError(
+        'the API server did not say who you are (SelfSubjectReview had no user name)',
+        undefined,
+      );
+    return user;
+  }
+
+  applyWorkflow(workflow: Record<string, unknown>): Promise<WorkflowObject> {
+    const name = (workflow.metadata as { name: string }).name;
+    return call(
+      `cannot apply Workflow ${name} in namespace ${this.namespace}`,
+      async () =>
+        (await this.custom.patchNamespacedCustomObject(
+          {
+            ...workflows,
+            namespace: this.namespace,
+            name,
+            body: workflow,
+            fieldManager: FIELD_MANAGER,
+            fieldValidation: 'Strict',
+            force: true,
+          },
+          APPLY_PATCH,
+        )) as WorkflowObject,
+    );
+  }
+
+  createRun(run: Record<string, unknown>): Promise<WorkflowRunObject> {
+    const name = (run.metadata as { name: string }).name;
+    return call(
+      `cannot create WorkflowRun ${name} in namespace ${this.namespace}`,
+      async () =>
+        (await this.custom.createNamespacedCustomObject({
+          ...runs,
+          namespace: this.namespace,
+          body: run,
+          fieldValidation: 'Strict',
+        })) as WorkflowRunObject,
+    );
+  }
+
+  /** The run, or undefined when it does not exist. */
+  async getRun(name: string): Promise<WorkflowRunObject | undefined> {
+    try {
+      return await call(
+        `cannot read WorkflowRun ${name} in namespace ${this.namespace}`,
+        async () =>
+          (await this.custom.getNamespacedCustomObject({
+            ...runs,
+            namespace: this.namespace,
+            name,
+          })) as WorkflowRunObject,
+      );
+    } catch (error) {
+      if ((error as ClusterError).statusCode === 404) return undefined;
+      throw error;
+    }
+  }
+
+  patchRun(name: string, patch: Record<string, unknown>): Promise<WorkflowRunObject> {
+    return call(
+      `cannot change WorkflowRun ${name} in namespace ${this.namespace}`,
+      async () =>
+        (await this.custom.patchNamespacedCustomObject(
+          { ...runs, namespace: this.namespace, name, body: patch, fieldManager: FIELD_MANAGER },
+          MERGE_PATCH,
+        )) as WorkflowRunObject,
+    );
+  }
+
+  async listRuns(): Promise<WorkflowRunObject[]> {
+    const list = await call(`cannot list WorkflowRuns in namespace ${this.namespace}`, () =>
+      this.custom.listNamespacedCustomObject({ ...runs, namespace: this.namespace }),
+    );
+    return ((list as { items?: WorkflowRunObject[] }).items ?? []) as WorkflowRunObject[];
+  }
+
+  async listWorkflows(): Promise<WorkflowObject[]> {
+    const list = await call(`cannot list Workflows in namespace ${this.namespace}`, () =>
+      this.custom.listNamespacedCustomObject({ ...workflows, namespace: this.namespace }),
+    );
+    return ((list as { items?: WorkflowObject[] }).items ?? []) as WorkflowObject[];
+  }
+
+  async getConfigMapData(name: string): Promise<Record<string, string> | undefined> {
+    try {
+      const cm = await call(`cannot read ConfigMap ${name} in namespace ${this.namespace}`, () =>
+        this.core.readNamespacedConfigMap({ namespace: this.namespace, name }),
+      );
+      return cm.data ?? {};
+    } catch (error) {
+      if ((error as ClusterError).statusCode === 404) return undefined;
+      throw error;
+    }
+  }
+
+  async listJobs(labelSelector: string): Promise<V1Job[]> {
+    const list = await call(`cannot list Jobs in namespace ${this.namespace}`, () =>
+      this.batch.listNamespacedJob({ namespace: this.namespace, labelSelector }),
+    );
+    return list.items;
+  }
+
+  async listPods(labelSelector: string): Promise<V1Pod[]> {
+    const list = await call(`cannot list Pods in namespace ${this.namespace}`, () =>
+      this.core.listNamespacedPod({ namespace: this.namespace, labelSelector }),
+    );
+    return list.items;
+  }
+
+  readPodLog(pod: string, container: string): Promise<string> {
+    return call(`cannot read the log of pod ${pod}`, () =>
+      this.core.readNamespacedPodLog({ namespace: this.namespace, name: pod, container }),
+    );
+  }
+}

@@ -1,0 +1,99 @@
+// `conveyor history --cluster`: the WorkflowRuns of a namespace, newest first.
+import type { WorkflowRunObject } from '../../controller/resources.ts';
+import { table } from '../commands/history.ts';
+import { EXIT, UsageError } from '../exit-codes.ts';
+import type { CliIO } from '../io.ts';
+import { outputFormat, parseOptions } from '../parse-options.ts';
+import { age } from './age.ts';
+import { ClusterApi, ClusterError } from './api.ts';
+import { CLUSTER_OPTIONS, CLUSTER_USAGE, connect } from './connection.ts';
+
+export const clusterHistoryUsage = `Usage: conveyor history --cluster [--limit N] [--workflow NAME] [--output text|json] [options]
+
+${CLUSTER_USAGE}`;
+
+interface RunStatusView {
+  phase?: string;
+  workflowName?: string;
+  startedAt?: string;
+  finishedAt?: string;
+  progress?: { done?: number; total?: number; summary?: string };
+}
+
+/** The workflow a run belongs to: its reference, or what the controller recorded for inline ones. */
+export function workflowOf(run: WorkflowRunObject): string {
+  const status = (run.status ?? {}) as RunStatusView;
+  return run.spec?.workflowRef?.name ?? status.workflowName ?? '(inline)';
+}
+
+/** Newest first by creation time; names (which carry a timestamp) break ties within a second. */
+export function newestFirst(runs: readonly WorkflowRunObject[]): WorkflowRunObject[] {
+  const created = (r: WorkflowRunObject) => Date.parse(r.metadata.creationTimestamp ?? '') || 0;
+  return [...runs].sort((a, b) => created(b) - created(a) || b.metadata.name.localeCompare(a.metadata.name));
+}
+
+export async function clusterHistoryCommand(argv: readonly string[], io: CliIO): Promise<number> {
+  const { values } = parseOptions('history', argv, {
+    ...CLUSTER_OPTIONS,
+    limit: { type: 'string' },
+    workflow: { type: 'string' },
+    output: { type: 'string', short: 'o' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (values.help) {
+    io.stdout.write(`${clusterHistoryUsage}\n`);
+    return EXIT.succeeded;
+  }
+  const output = outputFormat(values.output);
+  const limit = values.limit === undefined ? 20 : Number(values.limit);
+  if (!Number.isInteger(limit) || limit < 1)
+    throw new UsageError(`--limit must be a whole number of at least 1`);
+  const api = new ClusterApi(connect(values, io));
+  let runs: WorkflowRunObject[];
+  try {
+    runs = await api.listRuns();
+  } catch (error) {
+    if (error instanceof ClusterError) {
+      io.stderr.write(`conveyor history: ${error.message}\n`);
+      return EXIT.failed;
+    }
+    throw error;
+  }
+  const shown = newestFirst(runs)
+    .filter((r) => values.workflow === undefined || workflowOf(r) === values.workflow)
+    .slice(0, limit);
+  if (output === 'json') {
+    const items = shown.map((r) => {
+      const s = (r.status ?? {}) as RunStatusView;
+      return {
+        run_id: r.metadata.name,
+        workflow: workflowOf(r),
+        phase: s.phase ?? 'Pending',
+        progress: s.progress ? { done: s.progress.done ?? 0, total: s.progress.total ?? 0 } : null,
+        created_at: r.metadata.creationTimestamp ?? null,
+        started_at: s.startedAt ?? null,
+        finished_at: s.finishedAt ?? null,
+        created_by: r.metadata.annotations?.['conveyor.dev/created-by'] ?? null,
+      };
+    });
+    io.stdout.write(`${JSON.stringify({ namespace: api.namespace, runs: items }, null, 2)}\n`);
+    return EXIT.succeeded;
+  }
+  if (shown.length === 0) {
+    io.stdout.write(`No WorkflowRuns in namespace ${api.namespace}.\n`);
+    return EXIT.succeeded;
+  }
+  const now = io.now();
+  const rows = shown.map((r) => {
+    const s = (r.status ?? {}) as RunStatusView;
+    return [
+      r.metadata.name,
+      workflowOf(r),
+      s.phase ?? 'Pending',
+      s.progress?.total ? `${s.progress.done ?? 0}/${s.progress.total}` : '-',
+      age(r.metadata.creationTimestamp, now),
+    ];
+  });
+  io.stdout.write(table(['NAME', 'WORKFLOW', 'PHASE', 'PROGRESS', 'AGE'], rows));
+  return EXIT.succeeded;
+}

@@ -1,0 +1,154 @@
+// `conveyor run FILE --cluster`: validates the file here (the same errors and exit code 2 as a local
+// run), applies it as a Workflow, creates a WorkflowRun recording its creator for the approval
+// policy, and follows the run's progress from a watch (or returns at once with --detach).
+import { resolve } from 'node:path';
+import { API_VERSION } from '../../controller/resources.ts';
+import { buildPlan } from '../../engine/index.ts';
+import { CREATED_BY_ANNOTATION, workflowResource } from '../../spec/crd/resources.ts';
+import { formatDiagnostic } from '../../spec/diagnostics.ts';
+import { loadWorkflow } from '../../spec/load.ts';
+import { resolveRunContext } from '../../spec/run-context.ts';
+import { parseSource } from '../../spec/source.ts';
+import { readRunOptions } from '../commands/run.ts';
+import { EXIT, UsageError } from '../exit-codes.ts';
+import type { CliIO } from '../io.ts';
+import { outputFormat, parseOptions } from '../parse-options.ts';
+import { readRunInputs, RUN_INPUT_OPTIONS } from '../run-inputs.ts';
+import { ClusterApi, ClusterError } from './api.ts';
+import { CLUSTER_OPTIONS, CLUSTER_USAGE, connect } from './connection.ts';
+import { followRun } from './follow.ts';
+import { cliHint, newRunName, RUN_NAME, workflowObjectName } from './names.ts';
+
+export const clusterRunUsage = `Usage: conveyor run FILE --cluster [options]
+
+Applies the workflow as a Workflow, starts a WorkflowRun in the cluster and follows its progress.
+
+Options:
+  --set KEY=VALUE,...     parameters (Helm syntax: lists as {a,b}, \\, for a comma)
+  -e, --env ENV           the target environment (.environment)
+  --parallel N            run at most N steps at once
+  --continue-on-error     keep going after a step fails (the run still fails)
+  --timeout DURATION      overall timeout, e.g. 30m
+  --run-id NAME           name the WorkflowRun (default: workflow name, time and a random suffix)
+  --detach                create the run, print its name and return
+  --cancel-on-interrupt   Ctrl-C cancels the run (default: Ctrl-C stops following, the run goes on)
+  -o, --output text|json  json: one JSON document on stdout at the end, progress on stderr
+
+${CLUSTER_USAGE}`;
+
+const OPTIONS = {
+  ...RUN_INPUT_OPTIONS,
+  ...CLUSTER_OPTIONS,
+  parallel: { type: 'string' },
+  'continue-on-error': { type: 'boolean' },
+  timeout: { type: 'string' },
+  'run-id': { type: 'string' },
+  detach: { type: 'boolean' },
+  'cancel-on-interrupt': { type: 'boolean' },
+  output: { type: 'string', short: 'o' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export async function clusterRunCommand(argv: readonly string[], io: CliIO): Promise<number> {
+  const { values, positionals } = parseOptions('run', argv, OPTIONS);
+  if (values.help) {
+    io.stdout.write(`${clusterRunUsage}\n`);
+    return EXIT.succeeded;
+  }
+  const output = outputFormat(values.output);
+  if (positionals.length !== 1) throw new UsageError(`conveyor run: expected one FILE\n\n${clusterRunUsage}`);
+  const file = positionals[0] as string;
+  const options = readRunOptions(values);
+  const inputs = readRunInputs(values);
+
+  // Everything the API server or the controller would refuse later is caught here, with locations.
+  let text: string;
+  try {
+    text = await io.readFile(resolve(io.cwd, file));
+  } catch (error) {
+    io.stderr.write(`${file}: cannot read workflow: ${(error as Error).message}\n`);
+    return EXIT.invalid;
+  }
+  const loaded = loadWorkflow(text, file);
+  if (!loaded.workflow) {
+    for (const d of loaded.diagnostics) io.stderr.write(`${formatDiagnostic(d)}\n`);
+    return EXIT.invalid;
+  }
+  const workflow = loaded.workflow;
+  const objectName = workflowObjectName(workflow.name);
+  const runName = (values['run-id'] as string | undefined) ?? newRunName(workflow.name, io.now());
+  if (runName.length > 253 || !RUN_NAME.test(runName))
+    throw new UsageError(
+      `--run-id ${JSON.stringify(runName)}: a WorkflowRun name uses lowercase letters, digits, '-' and '.'`,
+    );
+  const context = resolveRunContext(workflow, { ...inputs, runId: runName });
+  if (!context.ok) {
+    for (const p of context.problems) io.stderr.write(`${file}: ${p.subject}: ${p.message}\n`);
+    return EXIT.invalid;
+  }
+  const wrapped = workflowResource({ ...workflowDocument(text, file), name: objectName });
+  if (!wrapped.ok) {
+    io.stderr.write(`${file}: ${wrapped.message}\n`);
+    return EXIT.invalid;
+  }
+
+  const target = connect(values, io);
+  const api = new ClusterApi(target);
+  const hint = cliHint(values.namespace !== undefined ? ` -n ${target.namespace}` : '');
+  try {
+    const user = await api.whoami();
+    await api.applyWorkflow({
+      ...wrapped.resource,
+      metadata: { name: objectName, namespace: target.namespace },
+    });
+    await api.createRun({
+      apiVersion: API_VERSION,
+      kind: 'WorkflowRun',
+      metadata: {
+        name: runName,
+        namespace: target.namespace,
+        annotations: { [CREATED_BY_ANNOTATION]: user },
+      },
+      spec: {
+        workflowRef: { name: objectName },
+        ...(Object.keys(inputs.parameters).length > 0 ? { parameters: inputs.parameters } : {}),
+        ...(inputs.environment !== undefined ? { environment: inputs.environment } : {}),
+        ...(options.maxParallel !== undefined ? { parallel: options.maxParallel } : {}),
+        ...(options.continueOnError ? { continueOnError: true } : {}),
+        ...(values.timeout !== undefined ? { timeout: values.timeout } : {}),
+      },
+    });
+    const progressOut = output === 'json' ? io.stderr : io.stdout;
+    if (values.detach) {
+      if (output === 'json')
+        io.stdout.write(`${JSON.stringify({ run_id: runName, namespace: target.namespace })}\n`);
+      else io.stdout.write(`${runName}\n`);
+      return EXIT.succeeded;
+    }
+    progressOut.write(`Started ${runName} (Workflow ${objectName}, ${target.where}) as ${user}.\n`);
+    return await followRun({
+      api,
+      io,
+      run: runName,
+      plan: buildPlan(workflow),
+      output,
+      cancelOnInterrupt: values['cancel-on-interrupt'] === true,
+      hint,
+    });
+  } catch (error) {
+    if (error instanceof ClusterError) {
+      io.stderr.write(`conveyor run: ${error.message}\n`);
+      return EXIT.failed;
+    }
+    throw error;
+  }
+}
+
+/** The document as written (not normalised): what `kubectl apply` of the wrapped file would send. */
+function workflowDocument(text: string, file: string): Record<string, unknown> {
+  const parsed = parseSource(text, file);
+  // loadWorkflow already accepted this text, so it parses.
+  const value = (parsed.ok ? parsed.source.value : {}) as Record<string, unknown>;
+  if (value.kind === 'Workflow') return { ...((value.spec ?? {}) as Record<string, unknown>) };
+  return value;
+}

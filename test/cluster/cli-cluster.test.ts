@@ -1,0 +1,357 @@
+// The CLI against a real control plane (the controller as a separate process): `conveyor run
+// --cluster` applies the workflow, starts a WorkflowRun and follows it to the same exit codes as a
+// local run; approve patches as the current user and the admission policy's refusals show through;
+// history, logs and cancel work on cluster runs; and `kubectl conveyor` finds it as a plugin.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { invokedAsKubectlPlugin, wantsCluster } from '../../src/cli/cluster/connection.ts';
+import { REPO_ROOT } from './harness.ts';
+import { createNamespace, getObject, kubectl } from './kubectl.ts';
+import type { KubectlOptions } from './kubectl.ts';
+import { pollUntil } from './lib/wait.ts';
+import { useCluster } from './use-cluster.ts';
+
+const suite = await useCluster();
+
+interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+interface Run {
+  status?: {
+    phase?: string;
+    steps?: Record<string, { phase: string }>;
+    approvals?: Record<string, { decided?: Record<string, { decision: string; comment?: string }> }>;
+  };
+}
+
+const CLI = join(REPO_ROOT, 'bin', 'conveyor.js');
+
+describe('the CLI in cluster mode', suite.options, () => {
+  let ns: { name: string; remove: () => Promise<void> };
+  let target: KubectlOptions;
+  let controller: ChildProcess | undefined;
+  let controllerLog = '';
+  const work = mkdtempSync(join(tmpdir(), 'conveyor-cli-cluster-'));
+
+  /** Runs the CLI as a user would: a separate process, KUBECONFIG from the environment. */
+  function cli(
+    args: readonly string[],
+    options: { kubeconfig?: string; command?: string; env?: Record<string, string> } = {},
+  ): { child: ChildProcess; done: Promise<CliResult> } {
+    const [command, argv] = options.command ? [options.command, args] : [process.execPath, [CLI, ...args]];
+    const child = spawn(command, [...argv], {
+      cwd: REPO_ROOT,
+      env: {
+        ...process.env,
+        KUBECONFIG: options.kubeconfig ?? suite.get().kubeconfig,
+        CI: '1',
+        ...options.env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+    const done = new Promise<CliResult>((resolve) =>
+      child.on('close', (code) => resolve({ code, stdout, stderr })),
+    );
+    return { child, done };
+  }
+
+  const explain = (r: CliResult): string =>
+    `exit ${r.code}\n--- stdout ---\n${r.stdout}\n--- stderr ---\n${r.stderr}\n--- controller (tail) ---\n${controllerLog.slice(-3000)}`;
+
+  function waitForRun(name: string, ok: (run: Run) => boolean, timeoutMs = 90_000): Promise<Run> {
+    return pollUntil(
+      async () => {
+        const run = await getObject<Run>('workflowrun', name, target);
+        return run && ok(run) ? run : undefined;
+      },
+      {
+        what: `run ${name}`,
+        timeoutMs,
+        intervalMs: 300,
+        describe: async () =>
+          `${JSON.stringify(await getObject('workflowrun', name, target), null, 2)}\n--- controller log (tail) ---\n${controllerLog.slice(-4000)}`,
+      },
+    );
+  }
+
+  before(async () => {
+    const cluster = suite.get();
+    const admin = { kubeconfig: cluster.kubeconfig };
+    await kubectl(
+      [
+        'apply',
+        '-f',
+        join(REPO_ROOT, 'crds', 'conveyor.dev_workflows.yaml'),
+        '-f',
+        join(REPO_ROOT, 'crds', 'conveyor.dev_workflowruns.yaml'),
+        '-f',
+        join(REPO_ROOT, 'crds', 'approval-policy.yaml'),
+        '-f',
+        join(REPO_ROOT, 'crds', 'approver-role.yaml'),
+      ],
+      admin,
+    );
+    await kubectl(
+      [
+        'wait',
+        '--for=condition=Established',
+        'crd/workflows.conveyor.dev',
+        'crd/workflowruns.conveyor.dev',
+        '--timeout=60s',
+      ],
+      admin,
+    );
+    ns = await createNamespace('cli', cluster.kubeconfig);
+    target = { kubeconfig: cluster.kubeconfig, namespace: ns.name };
+    await kubectl(
+      ['create', 'rolebinding', 'approvers', '--clusterrole', 'conveyor-approver', '--user', 'alice'],
+      target,
+    );
+    const path = [
+      join(REPO_ROOT, 'examples', 'bin'),
+      dirname(process.execPath),
+      '/usr/local/bin',
+      '/usr/bin',
+      '/bin',
+    ];
+    controller = spawn(
+      process.execPath,
+      [
+        CLI,
+        'controller',
+        '--kubeconfig',
+        cluster.kubeconfig,
+        '--namespace',
+        ns.name,
+        '--port',
+        '0',
+        '--step-env',
+        `SYSCTL_DELAY_MS=200,PATH=${path.join(':')}`,
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    controller.stdout?.on('data', (d: Buffer) => (controllerLog += d.toString()));
+    controller.stderr?.on('data', (d: Buffer) => (controllerLog += d.toString()));
+  });
+
+  after(async () => {
+    const child = controller;
+    if (child && child.exitCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    }
+    await ns?.remove();
+  });
+
+  let basicRun = '';
+
+  test('run --cluster --output json follows the run to Succeeded and prints the result document', async () => {
+    const r = await cli([
+      'run',
+      'examples/basic-deployment.yaml',
+      '--cluster',
+      '-n',
+      ns.name,
+      '--set',
+      'environment=staging',
+      '--output',
+      'json',
+    ]).done;
+    assert.equal(r.code, 0, explain(r));
+    const result = JSON.parse(r.stdout) as {
+      run_id: string;
+      phase: string;
+      steps: Record<string, { phase: string }>;
+    };
+    assert.equal(result.phase, 'Succeeded');
+    assert.match(result.run_id, /^basic-deployment-\d{14}-[0-9a-f]{4}$/);
+    basicRun = result.run_id;
+    for (const step of [
+      'pre_deployment_check',
+      'deploy_api',
+      'deploy_worker',
+      'deploy_scheduler',
+      'post_deployment_test',
+      'notify_team',
+    ])
+      assert.equal(result.steps[step]?.phase, 'Succeeded', `${step}: ${JSON.stringify(result.steps[step])}`);
+    // Progress went to stderr, one line per change (not a terminal).
+    assert.match(r.stderr, /step 'deploy_api' succeeded/);
+    const wf = await getObject<{ metadata: { name: string } }>('workflow', 'basic-deployment', target);
+    assert.equal(wf?.metadata.name, 'basic-deployment');
+  });
+
+  test('an invalid parameter is refused before anything reaches the cluster (exit 2)', async () => {
+    const r = await cli([
+      'run',
+      'examples/basic-deployment.yaml',
+      '--cluster',
+      '-n',
+      ns.name,
+      '--set',
+      'nope=1',
+    ]).done;
+    assert.equal(r.code, 2, explain(r));
+    assert.match(r.stderr, /unknown parameter 'nope'/);
+  });
+
+  test('a gated run exits 3; the creator is refused by the policy, alice approves and the run succeeds', async () => {
+    const r = await cli([
+      'run',
+      'examples/advanced-deployment.yaml',
+      '--cluster',
+      '-n',
+      ns.name,
+      '--set',
+      'environment=production,services={api}',
+      '--run-id',
+      'adv-cli-1',
+    ]).done;
+    assert.equal(r.code, 3, explain(r));
+    assert.match(r.stdout, /approve adv-cli-1 switch_traffic/);
+
+    const self = await cli(['approve', 'adv-cli-1', 'switch_traffic', '--cluster', '-n', ns.name]).done;
+    assert.equal(self.code, 1, explain(self));
+    assert.match(self.stderr, /refused by the API server: .*created this run.*does not allow self-approval/);
+
+    const alice = await suite.get().kubeconfigFor('alice');
+    const approved = await cli(
+      ['approve', 'adv-cli-1', 'switch_traffic', '--cluster', '-n', ns.name, '--comment', 'ship it'],
+      { kubeconfig: alice },
+    ).done;
+    assert.equal(approved.code, 0, explain(approved));
+    assert.match(approved.stdout, /Approved switch_traffic of adv-cli-1 as alice/);
+    const done = await waitForRun('adv-cli-1', (run) => run.status?.phase === 'Succeeded');
+    assert.equal(done.status?.approvals?.switch_traffic?.decided?.alice?.decision, 'approved');
+  });
+
+  test('history lists the runs newest first, in text and JSON', async () => {
+    const text = await cli(['history', '--cluster', '-n', ns.name]).done;
+    assert.equal(text.code, 0, explain(text));
+    assert.match(text.stdout, /^NAME\s+WORKFLOW\s+PHASE\s+PROGRESS\s+AGE/);
+    assert.match(text.stdout, /adv-cli-1\s+advanced-deployment\s+Succeeded/);
+    const json = await cli(['history', '--cluster', '-n', ns.name, '-o', 'json']).done;
+    const runs = (JSON.parse(json.stdout) as { runs: { run_id: string; created_by: string }[] }).runs;
+    assert.deepEqual(
+      runs.map((x) => x.run_id),
+      ['adv-cli-1', basicRun],
+    );
+  });
+
+  test("logs prints a step's output from its pod", async () => {
+    const r = await cli(['logs', basicRun, 'deploy_api', '--cluster', '-n', ns.name]).done;
+    assert.equal(r.code, 0, explain(r));
+    assert.match(r.stdout, /==> deploy_api attempt 1 .*succeeded\) <==/);
+    assert.match(r.stdout, /deployed api/);
+  });
+
+  test('Ctrl-C detaches (the run goes on, exit 130); cancel then ends it Cancelled', async () => {
+    const dir = join(work, 'long');
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, 'long.yaml');
+    writeFileSync(
+      file,
+      'name: long-one\nsteps:\n  - name: long\n    command: sleep 120\n  - name: after\n    command: "true"\n    depends_on: [long]\n',
+    );
+    const follow = cli(['run', file, '--cluster', '-n', ns.name, '--run-id', 'long-1']);
+    await pollUntil(
+      async () => (await getObject<Run>('workflowrun', 'long-1', target))?.status?.phase === 'Running',
+      {
+        what: 'long-1 running',
+        timeoutMs: 60_000,
+      },
+    );
+    follow.child.kill('SIGINT');
+    const detached = await follow.done;
+    assert.equal(detached.code, 130, explain(detached));
+    assert.match(detached.stdout, /goes on in the cluster/);
+    assert.equal((await getObject<Run>('workflowrun', 'long-1', target))?.status?.phase, 'Running');
+
+    const cancel = await cli(['cancel', 'long-1', '--cluster', '-n', ns.name]).done;
+    assert.equal(cancel.code, 0, explain(cancel));
+    const run = await waitForRun('long-1', (x) => x.status?.phase === 'Cancelled');
+    assert.equal(run.status?.steps?.after?.phase, 'Cancelled');
+  });
+
+  test('a failed run resumes as a new run from its failed step, and list shows the last run', async () => {
+    const dir = join(work, 'resume');
+    mkdirSync(dir, { recursive: true });
+    const marker = join(dir, 'fixed');
+    const file = join(dir, 'flaky.yaml');
+    // Steps run as local processes on the test cluster's node, so they see this file system.
+    writeFileSync(
+      file,
+      `name: flaky-one\nsteps:\n  - name: first\n    command: echo first\n  - name: flaky\n    command: test -f ${marker}\n    depends_on: [first]\n`,
+    );
+    const failed = await cli(['run', file, '--cluster', '-n', ns.name, '--run-id', 'flaky-1']).done;
+    assert.equal(failed.code, 1, explain(failed));
+    writeFileSync(marker, '');
+    const resumed = await cli([
+      'resume',
+      'flaky-1',
+      '--cluster',
+      '-n',
+      ns.name,
+      '--run-id',
+      'flaky-2',
+      '-o',
+      'json',
+    ]).done;
+    assert.equal(resumed.code, 0, explain(resumed));
+    const result = JSON.parse(resumed.stdout) as { phase: string; steps: Record<string, { phase: string }> };
+    assert.equal(result.phase, 'Succeeded');
+    assert.equal(result.steps.flaky?.phase, 'Succeeded');
+
+    const list = await cli(['list', '--cluster', '-n', ns.name]).done;
+    assert.equal(list.code, 0, explain(list));
+    assert.match(list.stdout, /flaky-one\s+True\s+flaky-2 \(Succeeded/);
+  });
+
+  test('cancel without a cluster says that it applies to cluster runs', async () => {
+    const r = await cli(['cancel', 'whatever'], { env: { KUBECONFIG: '' } }).done;
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /cancel applies to runs in a cluster/);
+  });
+
+  test('kubectl conveyor works through a kubectl-conveyor plugin on PATH, in cluster mode by default', async () => {
+    const bin = join(work, 'plugins');
+    mkdirSync(bin, { recursive: true });
+    symlinkSync(CLI, join(bin, 'kubectl-conveyor'));
+    const path = `${bin}:${dirname(process.execPath)}:${process.env.PATH ?? ''}`;
+    const r = await cli(['conveyor', 'history', '-n', ns.name], { command: 'kubectl', env: { PATH: path } })
+      .done;
+    assert.equal(r.code, 0, explain(r));
+    assert.match(r.stdout, /adv-cli-1\s+advanced-deployment\s+Succeeded/);
+  });
+});
+
+describe('choosing the backend', () => {
+  test('--cluster, --context, --kubeconfig and --namespace select the cluster; -n only where it means nothing locally', () => {
+    const local = { plugin: false };
+    assert.equal(wantsCluster(['x.yaml'], local), false);
+    for (const flag of ['--cluster', '--context=dev', '--kubeconfig', '--namespace=ns'])
+      assert.equal(wantsCluster(['x.yaml', flag], local), true, flag);
+    assert.equal(wantsCluster(['RUN', '-n', 'ns'], local), true);
+    assert.equal(wantsCluster(['-n', '5'], { ...local, shortNamespace: false }), false);
+    assert.equal(wantsCluster(['--', '--cluster'], local), false);
+    assert.equal(wantsCluster([], { plugin: true }), true);
+  });
+
+  test('the kubectl plugin is recognised by the name kubectl runs it under', () => {
+    assert.equal(invokedAsKubectlPlugin('/usr/local/bin/kubectl-conveyor'), true);
+    assert.equal(invokedAsKubectlPlugin('/work/bin/conveyor.js'), false);
+  });
+});
