@@ -181,6 +181,7 @@ describe('helm chart helm/conveyor', { skip }, () => {
       'conveyor.dev/workflowruns:watch',
       'conveyor.dev/workflowruns/status:patch',
       'conveyor.dev/workflows/status:patch',
+      'conveyor.dev/workflowruns:delete',
       'batch/jobs:create',
       'batch/jobs:delete',
       'batch/jobs:watch',

@@ -73,6 +73,10 @@ envFrom in their own pods, which the kubelet resolves with no right of the contr
 - apiGroups: ["conveyor.dev"]
   resources: ["workflows/status", "workflowruns/status"]
   verbs: ["patch"]
+# Finished runs past a Workflow's `history` limits are deleted (never spec edits).
+- apiGroups: ["conveyor.dev"]
+  resources: ["workflowruns"]
+  verbs: ["delete"]
 # One Job per step attempt: watched (label-selected informer), created, deleted on cancel/cleanup.
 - apiGroups: ["batch"]
   resources: ["jobs"]
