@@ -3,7 +3,7 @@
 // health server, and an orderly shutdown on SIGTERM.
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import type { JobDefaults } from '../executors/kubernetes/job-manifest.ts';
-import { LABELS } from '../executors/kubernetes/names.ts';
+import { LABELS, pinnedWorkflowName } from '../executors/kubernetes/names.ts';
 import type { Plan } from '../engine/types.ts';
 import { createEventSink, EventRecorder } from '../observability/events.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -162,8 +162,10 @@ export class Controller {
   private wire(): void {
     this.informers.runs.on('change', (c) => {
       const meta = c.object.metadata;
-      if (c.type === 'deleted') this.plans.delete(meta?.uid ?? '');
-      else this.queue.add(`run/${meta?.namespace}/${meta?.name}`);
+      if (c.type === 'deleted') {
+        this.plans.delete(meta?.uid ?? '');
+        this.api.forgetConfigMap(meta?.namespace ?? '', pinnedWorkflowName(meta?.name ?? ''));
+      } else this.queue.add(`run/${meta?.namespace}/${meta?.name}`);
     });
     this.informers.workflows.on('change', (c) => {
       if (c.type !== 'deleted')

@@ -44,6 +44,11 @@ export class KubeRunApi implements RunApi {
     this.custom = options.kc.makeApiClient(CustomObjectsApi);
   }
 
+  /** Drops what is cached for a ConfigMap that went away with its run. */
+  forgetConfigMap(namespace: string, name: string): void {
+    this.pinned.delete(`${namespace}/${name}`);
+  }
+
   getWorkflow(namespace: string, name: string): WorkflowObject | undefined {
     return this.options.workflows.get(namespace, name) as unknown as WorkflowObject | undefined;
   }

@@ -116,40 +116,35 @@ export async function reconcileRun(ctx: ReconcileContext, run: WorkflowRunObject
   ];
   let quotaWait: string | undefined;
   const refused: Observation[] = [];
-  for (const action of starts) {
-    const job = buildJob(
-      {
-        name: run.metadata.name,
-        namespace: run.metadata.namespace,
-        uid: run.metadata.uid,
-        workflow: loaded.workflow,
-      },
-      action,
-      loaded.plan.workflow.runner,
-      ctx.jobDefaults,
-    );
-    const outcome = await ctx.api.createJob(job);
-    if (outcome.kind === 'refused') {
-      if (outcome.retryable) {
-        quotaWait = `Job for ${action.step} is waiting: ${outcome.message}`;
-      } else {
-        refused.push({
-          kind: 'attemptFinished',
-          step: action.step,
-          attempt: action.attempt,
-          exitCode: null,
-          error: `the API server refused the Job: ${outcome.message}`,
-        });
-      }
-    } else if (outcome.kind === 'created') {
-      ctx.api.recordEvent(
-        run,
-        'Normal',
-        'JobCreated',
-        `Created Job ${String((job.metadata as { name: string }).name)} for step ${action.step} (attempt ${action.attempt}).`,
-      );
-    }
-  }
+  // One decision's Jobs are created together (a few at a time), not one round trip after another.
+  const outcomes = await mapLimited(starts, JOB_CREATE_CONCURRENCY, (action) =>
+    ctx.api.createJob(
+      buildJob(
+        {
+          name: run.metadata.name,
+          namespace: run.metadata.namespace,
+          uid: run.metadata.uid,
+          workflow: loaded.workflow,
+        },
+        action,
+        loaded.plan.workflow.runner,
+        ctx.jobDefaults,
+      ),
+    ),
+  );
+  starts.forEach((action, i) => {
+    const outcome = outcomes[i];
+    if (outcome?.kind !== 'refused') return;
+    if (outcome.retryable) quotaWait = `Job for ${action.step} is waiting: ${outcome.message}`;
+    else
+      refused.push({
+        kind: 'attemptFinished',
+        step: action.step,
+        attempt: action.attempt,
+        exitCode: null,
+        error: `the API server refused the Job: ${outcome.message}`,
+      });
+  });
   for (const action of decision.actions) {
     if (action.kind === 'cancelAttempt') {
       const m = inFlightAttempts(loaded.plan, loaded.state, run.metadata.name).find(
@@ -178,13 +173,15 @@ export async function reconcileRun(ctx: ReconcileContext, run: WorkflowRunObject
     awaiting,
     ...(quotaWait ? { waitingOn: { reason: 'QuotaExceeded', message: quotaWait } } : {}),
   };
-  await ctx.api.patchRunStatus(run, {
+  const next = {
     ...buildRunStatus(loaded.plan, final.state, run.metadata.name),
     workflowName: loaded.workflow,
     pinnedWorkflow: loaded.pinned,
     observedGeneration: run.metadata.generation,
     conditions: runConditions(situation, run.metadata.generation, status.conditions ?? [], new Date(now)),
-  });
+  };
+  // An unchanged status is not written: the write would only wake every watcher of the run.
+  if (canonical(next) !== canonical(run.status ?? {})) await ctx.api.patchRunStatus(run, next);
 
   // 6. When to look again.
   const wake = [...decision.actions, ...final.actions]
@@ -273,6 +270,39 @@ async function observe(
     observations.push({ kind: 'rollbackRequested' });
   }
   return { observations, missing };
+}
+
+/** At most this many Job creations of one reconcile are in flight at once. */
+const JOB_CREATE_CONCURRENCY = 5;
+
+async function mapLimited<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+/** JSON with sorted keys and without undefined, so that equal statuses compare equal. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(
+          Object.entries(v as Record<string, unknown>)
+            .filter(([, x]) => x !== undefined)
+            .sort(([a], [b]) => a.localeCompare(b)),
+        )
+      : v,
+  );
 }
 
 function eventReason(type: string): string {

@@ -100,7 +100,9 @@ export function loadWorkflowObject(
   const noPosition = () => undefined;
   const schemaProblems = checkSchema(noPosition, origin, value, pathPrefix);
   if (schemaProblems.length > 0) return { diagnostics: schemaProblems };
-  const { workflow, diagnostics } = normalizeWorkflow(value as Record<string, unknown>, noPosition, origin);
+  const { workflow, diagnostics } = normalizeWorkflow(value as Record<string, unknown>, noPosition, origin, {
+    nullsPruned: true,
+  });
   const head = formatPath(pathPrefix);
   // Paths from the normaliser and the semantic checks are relative to the workflow document.
   const prefixed = [...diagnostics, ...validateWorkflow(workflow, origin)].map((d) =>

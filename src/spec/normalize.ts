@@ -36,8 +36,21 @@ export interface NormalizeResult {
   readonly diagnostics: Diagnostic[];
 }
 
-export function normalizeWorkflow(raw: Raw, locator: Locator, file?: string): NormalizeResult {
-  return new Normalizer(locator, file).workflow(raw);
+export interface NormalizeOptions {
+  /**
+   * The document came through the Kubernetes API, which drops null values: a step written with an
+   * empty `steps:` arrives without the key, so a step with nothing to run is read as an empty group.
+   */
+  readonly nullsPruned?: boolean;
+}
+
+export function normalizeWorkflow(
+  raw: Raw,
+  locator: Locator,
+  file?: string,
+  options: NormalizeOptions = {},
+): NormalizeResult {
+  return new Normalizer(locator, file, options).workflow(raw);
 }
 
 class Normalizer {
@@ -46,6 +59,7 @@ class Normalizer {
   constructor(
     private readonly locator: Locator,
     private readonly file: string | undefined,
+    private readonly options: NormalizeOptions,
   ) {}
 
   workflow(raw: Raw): NormalizeResult {
@@ -113,7 +127,8 @@ class Normalizer {
   private step(raw: Raw, path: PathSegment[], owner: string, index: number): Step {
     const generatedName = typeof raw.name !== 'string';
     const name = generatedName ? `${owner}.${index + 1}` : (raw.name as string);
-    const isGroup = 'steps' in raw;
+    const nothingToRun = raw.command === undefined && raw.script === undefined && !('steps' in raw);
+    const isGroup = 'steps' in raw || (nothingToRun && this.options.nullsPruned === true);
     const kind = isGroup ? 'group' : raw.script !== undefined ? 'script' : 'command';
     if (isGroup && (raw.command !== undefined || raw.script !== undefined)) {
       this.error(
@@ -123,7 +138,7 @@ class Normalizer {
       );
     } else if (!isGroup && raw.command !== undefined && raw.script !== undefined) {
       this.error(path, 'command-and-script', "a step has either 'command' or 'script', not both");
-    } else if (!isGroup && raw.command === undefined && raw.script === undefined) {
+    } else if (!isGroup && nothingToRun) {
       this.error(path, 'empty-step', `step '${name}' has nothing to run: add 'command', 'script' or 'steps'`);
     }
     if (raw.when !== undefined && raw.condition !== undefined) {

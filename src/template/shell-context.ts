@@ -195,7 +195,8 @@ export class ShellQuoteTracker {
     this.dollar = false;
     if (this.escaped) {
       this.escaped = false;
-      if (top.kind === 'heredoc' && ch !== '\n') this.appendLine(top, ch);
+      // A backslash and a line break join two lines of a here-document into the line its end is looked for in.
+      if (top.kind === 'heredoc' && ch !== '\n') this.appendLine(top, `\\${ch}`);
       if (top.kind === 'plain') {
         this.wordStart = false;
         this.word = null;
@@ -282,9 +283,12 @@ export class ShellQuoteTracker {
       !frame.quoted &&
       (ch === '\\' || ch === '`' || ch === '(' || ch === '[' || ch === ']' || ch === '{')
     ) {
+      if (ch === '\\') {
+        this.escaped = true;
+        return;
+      }
       this.appendLine(frame, ch);
-      if (ch === '\\') this.escaped = true;
-      else if (!this.stepSquare(frame, ch, dollar)) this.stepSubstitution(ch, dollar);
+      if (!this.stepSquare(frame, ch, dollar)) this.stepSubstitution(ch, dollar);
       return;
     }
     if (ch !== '\n') {

@@ -185,6 +185,46 @@ describe('the operator', suite.options, () => {
     assert.equal(run.status?.steps?.deploy_api?.job, 'basic-1-deploy-api-1');
   });
 
+  test('every seed workflow runs to Succeeded on the cluster', async () => {
+    const seeds: [string, Record<string, unknown>][] = [
+      ['basic-deployment', { parameters: { environment: 'staging' } }],
+      ['advanced-deployment', { parameters: { environment: 'staging', services: ['api'] } }],
+      ['parallel-operations', {}],
+      ['resource-management', {}],
+      ['conditional-deployment', { environment: 'staging' }],
+      ['environment-specific', { environment: 'production' }],
+      ['error-handling', {}],
+      ['circuit-breaker', {}],
+      ['with-metrics', {}],
+      ['best-practice-example', { parameters: { environment: 'staging', services: ['api'] } }],
+    ];
+    for (const [seed] of seeds) await applySeed(`${seed}.yaml`);
+    for (const [seed, spec] of seeds)
+      await createRun(`seed-${seed}`, { workflowRef: { name: seed }, ...spec });
+    for (const [seed] of seeds) {
+      const run = await waitForRun(
+        `seed-${seed}`,
+        (r) => ['Succeeded', 'Failed'].includes(r.status?.phase ?? ''),
+        180_000,
+      );
+      assert.equal(run.status?.phase, 'Succeeded', `${seed}: ${run.status?.message ?? ''}`);
+    }
+  });
+
+  test('a failed step runs its on_failure hook and the workflow on_failure as Jobs', async () => {
+    await createRun('hooks-1', {
+      workflow: {
+        steps: [{ name: 'broken', command: 'exit 1', on_failure: [{ name: 'step_hook', command: 'true' }] }],
+        on_failure: [{ name: 'workflow_hook', command: 'true' }],
+      },
+    });
+    const run = await waitForRun('hooks-1', (r) => r.status?.phase === 'Failed');
+    assert.equal(run.status?.steps?.step_hook?.phase, 'Succeeded');
+    assert.equal(run.status?.steps?.workflow_hook?.phase, 'Succeeded');
+    const names = (await jobsOf('hooks-1')).map((j) => j.metadata.name).sort();
+    assert.deepEqual(names, ['hooks-1-broken-1', 'hooks-1-step-hook-1', 'hooks-1-workflow-hook-1']);
+  });
+
   test('a failing step is retried as a new Job per attempt, and the run fails after the last', async () => {
     await createRun('retry-1', {
       workflow: {
@@ -347,8 +387,8 @@ describe('the operator', suite.options, () => {
     await waitForRun('after-edit', (r) => r.status?.phase === 'Succeeded');
   });
 
-  test('kill -9 of the controller during 10 concurrent runs: every run finishes and no attempt has two Jobs', async () => {
-    const names = Array.from({ length: 10 }, (_, i) => `crash-${i}`);
+  test('kill -9 of the controller during 20 concurrent runs: every run finishes and no attempt has two Jobs', async () => {
+    const names = Array.from({ length: 20 }, (_, i) => `crash-${i}`);
     for (const name of names) {
       await createRun(name, {
         workflow: {
@@ -367,7 +407,7 @@ describe('the operator', suite.options, () => {
         },
       });
     }
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < 4; i++) {
       await new Promise((r) => setTimeout(r, 1500));
       await stopController('SIGKILL');
       controller = startController();

@@ -81,10 +81,12 @@ export class ProcessExecutor implements StepExecutor {
     this.started.add(action.attemptId);
     const base = join(this.options.logDir, safeFileName(action.attemptId));
     let argv: string[];
+    let launcher: Launcher;
     try {
       argv = commandLine(action, `${base}.script`);
       // The kernel honours the shebang (including `#!/usr/bin/env bash`) when the file is executed.
       if (action.script !== undefined) writeFileSync(`${base}.script`, action.script, { mode: 0o700 });
+      launcher = this.launcher();
     } catch (error) {
       this.finished(action, undefined, {
         exitCode: null,
@@ -93,7 +95,6 @@ export class ProcessExecutor implements StepExecutor {
       });
       return;
     }
-    const launcher = this.launcher();
     let resolve = (): void => {};
     const done = new Promise<void>((r) => (resolve = r));
     const capturePath = action.captureOutput ? `${base}.out` : undefined;

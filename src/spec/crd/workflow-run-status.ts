@@ -102,6 +102,9 @@ export function workflowRunStatusSchema(): OpenApiSchema {
       workflowGeneration: integer('The metadata.generation of the Workflow the run pinned.', {
         format: 'int64',
       }),
+      workflowName: string(
+        'The name of the workflow the run executes (the Workflow, or the inline workflow).',
+      ),
       pinnedWorkflow: string(
         'The ConfigMap (or content hash) holding the workflow exactly as the run started it.',
       ),
