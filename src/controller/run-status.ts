@@ -42,10 +42,15 @@ export interface RunStatus {
   pinnedWorkflow?: string;
   progress?: { done: number; total: number; percent: number; summary: string };
   steps?: Record<string, StepStatus>;
+  /** Steps left out of `steps` in a large run (succeeded at the first try, or not started). */
+  stepsOmitted?: number;
   outputs?: Record<string, string>;
   approvals?: Record<string, ApprovalStatus>;
   engine?: EncodedEngineState;
 }
+
+/** Above this many steps, status.steps lists only the steps that did not simply succeed. */
+export const LARGE_RUN_STEPS = 500;
 
 const iso = (ms: number | undefined): string | undefined =>
   ms === undefined ? undefined : new Date(ms).toISOString();
@@ -60,11 +65,19 @@ export function buildRunStatus(
   runName: string,
 ): Omit<RunStatus, 'conditions' | 'observedGeneration'> {
   const steps: Record<string, StepStatus> = {};
+  // A large run lists only the steps worth a look (not succeeded, or retried): a finished
+  // 5,000-step run would otherwise fill most of the 1.5 MiB an object may have, managedFields included.
+  const large = plan.mainNodeCount > LARGE_RUN_STEPS;
+  let omitted = 0;
   for (const node of plan.nodes) {
     const s = state.steps[node.index];
     if (!s) continue;
     // Hooks and actions that never ran would only add noise (and bytes) to the object.
     if (node.role !== 'main' && s.history.length === 0) continue;
+    if (large && ['Succeeded', 'Pending', 'Skipped'].includes(s.phase) && s.history.length <= 1) {
+      omitted++;
+      continue;
+    }
     const last = s.history[s.history.length - 1];
     steps[node.name] = compact({
       phase: s.phase,
@@ -115,6 +128,7 @@ export function buildRunStatus(
     creator: state.creator || undefined,
     progress: { done: p.done, total: p.total, percent: p.percent, summary: `${p.done}/${p.total}` },
     steps,
+    stepsOmitted: omitted || undefined,
     outputs: Object.keys(state.outputs).length ? { ...state.outputs } : undefined,
     approvals: Object.keys(approvals).length ? approvals : undefined,
     engine: encodeEngineState(state),

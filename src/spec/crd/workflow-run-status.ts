@@ -102,6 +102,9 @@ export function workflowRunStatusSchema(): OpenApiSchema {
       workflowGeneration: integer('The metadata.generation of the Workflow the run pinned.', {
         format: 'int64',
       }),
+      stepsOmitted: integer(
+        'In runs of more than 500 steps, how many steps status.steps leaves out (succeeded at the first try, or not started yet).',
+      ),
       workflowName: string(
         'The name of the workflow the run executes (the Workflow, or the inline workflow).',
       ),
