@@ -223,7 +223,16 @@ describe('the Helm chart RBAC on a real cluster', { skip }, () => {
       { encoding: 'utf8' },
     );
     const result = await kubectl(
-      ['apply', '--server-side', '--dry-run=server', '--field-manager=helm-chart-test', '-f', '-'],
+      // --force-conflicts: other suites may have applied the shared approval policy with another field manager.
+      [
+        'apply',
+        '--server-side',
+        '--force-conflicts',
+        '--dry-run=server',
+        '--field-manager=helm-chart-test',
+        '-f',
+        '-',
+      ],
       {
         ...admin,
         input: rendered,
