@@ -1,7 +1,7 @@
 // Test harness for the process executor: builds start actions, collects the observations it
 // reports, and polls for conditions with a deadline (never a fixed sleep as an assertion).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type {
@@ -94,6 +94,12 @@ export class Harness {
   async run(step: string, fields: Partial<StartAttemptAction>): Promise<AttemptFinishedObservation> {
     this.start(step, fields);
     return this.finished(step);
+  }
+
+  /** Stops whatever still runs and removes the temporary folder. */
+  async dispose(): Promise<void> {
+    await this.executor.close();
+    rmSync(this.dir, { recursive: true, force: true });
   }
 
   log(step: string, ext = 'log'): string {

@@ -2,7 +2,7 @@
 // codes, output files and bounded capture, env, cwd, scripts and shells, timeouts and cancellation
 // of whole process groups, SIGKILL after the grace period, idempotent starts, many short steps.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, realpathSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { alive, HAS_PERL, Harness, LAUNCHERS, readPid, waitFor } from './harness.ts';
@@ -19,7 +19,7 @@ for (const launcher of LAUNCHERS) {
         return h;
       };
       after(async () => {
-        await Promise.all(harnesses.map((h) => h.executor.close()));
+        await Promise.all(harnesses.map((h) => h.dispose()));
       });
 
       it(`starts processes with the ${launcher} launcher`, () => {
@@ -202,6 +202,22 @@ for (const launcher of LAUNCHERS) {
         assert.doesNotMatch(h.log('stubborn'), /survived/);
       });
 
+      it('close() kills at once what is already stopping (a second Ctrl-C)', async () => {
+        const h = harness({ killGraceMs: 600_000 });
+        const ready = join(h.dir, 'ready');
+        h.start('stubborn', { command: `trap '' TERM; echo > ${ready}; sleep 30` });
+        await waitFor('the trap to be set', () => existsSync(ready));
+        h.executor.cancel({
+          kind: 'cancelAttempt',
+          attemptId: 'stubborn-1',
+          step: 'stubborn',
+          attempt: 1,
+          reason: 't',
+        });
+        await h.executor.close();
+        assert.equal(h.finishedOf('stubborn')[0]?.error, 'killed by SIGKILL');
+      });
+
       it('starting the same attempt id twice starts it once', async () => {
         const h = harness();
         const marks = join(h.dir, 'marks');
@@ -268,4 +284,41 @@ for (const launcher of LAUNCHERS) {
       });
     },
   );
+}
+
+describe('PerlLauncher when the helper dies', { skip: !HAS_PERL || process.platform !== 'linux' }, () => {
+  it('reports the running steps as failed, stops them, and later starts still work', async () => {
+    const h = new Harness('perl');
+    try {
+      h.start('victim', { command: 'sleep 30' });
+      const pid = await waitFor('the step to start', () => h.startedPid('victim'));
+      const helper = await waitFor('the perl helper', () => perlChildOf(process.pid));
+      process.kill(helper, 'SIGKILL');
+      const r = await h.finished('victim');
+      assert.equal(r.exitCode, null);
+      assert.match(r.error ?? '', /launcher exited unexpectedly/);
+      await waitFor('the orphaned step to be stopped', () => !alive(pid), 10_000);
+      const again = await h.run('next', { command: 'exit 7' });
+      assert.equal(again.exitCode, 7);
+    } finally {
+      await h.dispose();
+    }
+  });
+});
+
+/** The pid of a `perl` process whose parent is `parent` (Linux /proc). */
+function perlChildOf(parent: number): number | undefined {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const close = stat.lastIndexOf(')');
+      const name = stat.slice(stat.indexOf('(') + 1, close);
+      const ppid = Number(stat.slice(close + 2).split(' ')[1]);
+      if (name === 'perl' && ppid === parent) return Number(entry);
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return undefined;
 }
