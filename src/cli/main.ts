@@ -1,34 +1,52 @@
 // The `conveyor` command line: picks the command, runs it, and maps every outcome to an exit code.
-import { approveCommand } from './commands/approve.ts';
-import { cancelCommand } from './commands/cancel.ts';
-import { cleanupCommand } from './commands/cleanup.ts';
-import { controllerCommand } from './commands/controller.ts';
-import { historyCommand } from './commands/history.ts';
-import { listCommand } from './commands/list.ts';
-import { logsCommand } from './commands/logs.ts';
-import { resumeCommand } from './commands/resume.ts';
-import { runCommand } from './commands/run.ts';
-import { validateCommand } from './commands/validate.ts';
 import { EXIT, UsageError } from './exit-codes.ts';
 import { processIO } from './io.ts';
 import type { CliIO } from './io.ts';
 
 type Command = (argv: readonly string[], io: CliIO) => Promise<number>;
 
+// Commands load on demand: a local run should not pay for loading the Kubernetes client.
 const COMMANDS: Readonly<Record<string, { run: Command; summary: string }>> = {
-  run: { run: runCommand, summary: 'run a workflow on this machine, with live progress' },
-  validate: { run: validateCommand, summary: 'check workflow files and explain what a run would do' },
-  approve: { run: approveCommand, summary: 'approve or reject a step that waits for approval' },
+  run: {
+    run: async (a, io) => (await import('./commands/run.ts')).runCommand(a, io),
+    summary: 'run a workflow on this machine, with live progress',
+  },
+  validate: {
+    run: async (a, io) => (await import('./commands/validate.ts')).validateCommand(a, io),
+    summary: 'check workflow files and explain what a run would do',
+  },
+  approve: {
+    run: async (a, io) => (await import('./commands/approve.ts')).approveCommand(a, io),
+    summary: 'approve or reject a step that waits for approval',
+  },
   resume: {
-    run: resumeCommand,
+    run: async (a, io) => (await import('./commands/resume.ts')).resumeCommand(a, io),
     summary: 'continue a stopped run, or re-run a failed one from its failed steps',
   },
-  cancel: { run: cancelCommand, summary: 'cancel a run in the cluster' },
-  history: { run: historyCommand, summary: 'list earlier runs' },
-  logs: { run: logsCommand, summary: "print the output of a run's steps" },
-  cleanup: { run: cleanupCommand, summary: 'delete the state of old finished runs' },
-  list: { run: listCommand, summary: 'list the workflows in a folder' },
-  controller: { run: controllerCommand, summary: 'run the Kubernetes operator' },
+  cancel: {
+    run: async (a, io) => (await import('./commands/cancel.ts')).cancelCommand(a, io),
+    summary: 'cancel a run in the cluster',
+  },
+  history: {
+    run: async (a, io) => (await import('./commands/history.ts')).historyCommand(a, io),
+    summary: 'list earlier runs',
+  },
+  logs: {
+    run: async (a, io) => (await import('./commands/logs.ts')).logsCommand(a, io),
+    summary: "print the output of a run's steps",
+  },
+  cleanup: {
+    run: async (a, io) => (await import('./commands/cleanup.ts')).cleanupCommand(a, io),
+    summary: 'delete the state of old finished runs',
+  },
+  list: {
+    run: async (a, io) => (await import('./commands/list.ts')).listCommand(a, io),
+    summary: 'list the workflows in a folder',
+  },
+  controller: {
+    run: async (a, io) => (await import('./commands/controller.ts')).controllerCommand(a, io),
+    summary: 'run the Kubernetes operator',
+  },
 };
 
 function usage(): string {

@@ -6,7 +6,7 @@ import type { CliIO } from '../io.ts';
 import { parseOptions } from '../parse-options.ts';
 import { openStateStore, STATE_DIR_OPTION } from '../state-dir.ts';
 import { clusterApproveCommand } from '../cluster/approve.ts';
-import { wantsCluster } from '../cluster/connection.ts';
+import { wantsCluster } from '../cluster/backend-choice.ts';
 
 export const approveUsage = `Usage: conveyor approve RUN STEP [--reject] [--comment TEXT] [--state-dir DIR]
 

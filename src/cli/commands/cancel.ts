@@ -1,7 +1,7 @@
 // `conveyor cancel RUN`: cancels a WorkflowRun in the cluster. Local runs have no separate process to
 // ask (they run in the terminal that started them), so there Ctrl-C is the way to cancel.
 import { clusterCancelCommand, clusterCancelUsage } from '../cluster/cancel.ts';
-import { wantsCluster } from '../cluster/connection.ts';
+import { wantsCluster } from '../cluster/backend-choice.ts';
 import { EXIT } from '../exit-codes.ts';
 import type { CliIO } from '../io.ts';
 

@@ -5,7 +5,7 @@ import type { CliIO } from '../io.ts';
 import { outputFormat, parseOptions } from '../parse-options.ts';
 import { openStateStore, STATE_DIR_OPTION } from '../state-dir.ts';
 import { clusterHistoryCommand } from '../cluster/history.ts';
-import { wantsCluster } from '../cluster/connection.ts';
+import { wantsCluster } from '../cluster/backend-choice.ts';
 
 export const historyUsage =
   'Usage: conveyor history [--limit N] [--workflow NAME] [--output text|json] [--state-dir DIR]';

@@ -8,7 +8,7 @@ import type { CliIO } from '../io.ts';
 import { outputFormat, parseOptions } from '../parse-options.ts';
 import { readWorkflow } from '../read-workflow.ts';
 import { clusterListCommand } from '../cluster/list.ts';
-import { wantsCluster } from '../cluster/connection.ts';
+import { wantsCluster } from '../cluster/backend-choice.ts';
 
 export const listUsage = 'Usage: conveyor list [DIR] [--output text|json]   (DIR defaults to ./workflows)';
 

@@ -8,7 +8,7 @@ import type { CliIO } from '../io.ts';
 import { parseOptions } from '../parse-options.ts';
 import { openStateStore, STATE_DIR_OPTION } from '../state-dir.ts';
 import { clusterLogsCommand } from '../cluster/logs.ts';
-import { wantsCluster } from '../cluster/connection.ts';
+import { wantsCluster } from '../cluster/backend-choice.ts';
 
 export const logsUsage = 'Usage: conveyor logs RUN [STEP] [--state-dir DIR]';
 

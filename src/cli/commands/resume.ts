@@ -10,7 +10,7 @@ import { outputFormat, parseOptions } from '../parse-options.ts';
 import { openStateStore, STATE_DIR_OPTION } from '../state-dir.ts';
 import { readRunOptions } from './run.ts';
 import { clusterResumeCommand } from '../cluster/resume.ts';
-import { wantsCluster } from '../cluster/connection.ts';
+import { wantsCluster } from '../cluster/backend-choice.ts';
 
 export const resumeUsage = `Usage: conveyor resume RUN [--approve STEP,...] [--auto-approve] [--parallel N] [--timeout D] [--output text|json] [--state-dir DIR]
 

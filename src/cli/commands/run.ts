@@ -15,8 +15,7 @@ import { runLocally } from '../local-run.ts';
 import { outputFormat, parseOptions } from '../parse-options.ts';
 import { readRunInputs, RUN_INPUT_OPTIONS } from '../run-inputs.ts';
 import { StateStore } from '../state-store.ts';
-import { clusterRunCommand } from '../cluster/run.ts';
-import { wantsCluster } from '../cluster/connection.ts';
+import { wantsCluster } from '../cluster/backend-choice.ts';
 
 export const runUsage = `Usage: conveyor run FILE [options]
 
@@ -55,7 +54,7 @@ export const RUN_OPTIONS = {
 
 export async function runCommand(argv: readonly string[], io: CliIO): Promise<number> {
   // Against a cluster (--cluster, --context, --kubeconfig, or run as kubectl-conveyor): see cluster/run.ts.
-  if (wantsCluster(argv)) return clusterRunCommand(argv, io);
+  if (wantsCluster(argv)) return (await import('../cluster/run.ts')).clusterRunCommand(argv, io);
   const { values, positionals } = parseOptions('run', argv, RUN_OPTIONS);
   if (values.help) {
     io.stdout.write(`${runUsage}\n`);
