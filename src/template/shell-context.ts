@@ -1,6 +1,7 @@
 // Follows the shell's quoting state through a rendered command or script, so that each substituted
 // value can be escaped for the place it lands in: unquoted, inside '…' or "…", in a comment, in a
-// here-document, in ${…}, `…` or $'…', or where bash evaluates text as arithmetic.
+// here-document, in ${…}, `…` or $'…', or where bash evaluates text as arithmetic. Commands run
+// under sh (dash) or bash, which read $'…' and $[…] differently, so the text is read both ways.
 
 export interface ContextFlags {
   /** The previous character is a backslash that escapes whatever comes next. */
@@ -28,7 +29,8 @@ export interface HeredocEnd {
 
 export type ShellContext =
   | (ContextFlags & {
-      readonly kind: 'plain' | 'single' | 'double' | 'ansi' | 'backtick' | 'comment' | 'brace';
+      /** `ambiguous`: sh and bash would read this spot differently. */
+      readonly kind: 'plain' | 'single' | 'double' | 'ansi' | 'backtick' | 'comment' | 'brace' | 'ambiguous';
     })
   | (ContextFlags & { readonly kind: 'heredoc'; readonly quoted: boolean });
 
@@ -114,8 +116,36 @@ function plainFrame(closer: ')' | ']' | null): PlainFrame {
   };
 }
 
-/** A character-level model of POSIX/bash quoting, fed with everything rendered so far, in order. */
+export type ShellDialect = 'bash' | 'posix';
+
+/** Reads rendered text as bash and as POSIX sh would; where they disagree the context is `ambiguous`. */
 export class ShellQuoteTracker {
+  private readonly bash = new DialectTracker('bash');
+  private readonly posix = new DialectTracker('posix');
+
+  feed(text: string): void {
+    this.bash.feed(text);
+    this.posix.feed(text);
+  }
+
+  context(): ShellContext {
+    const a = this.bash.context();
+    const b = this.posix.context();
+    const flags: ContextFlags = {
+      afterBackslash: a.afterBackslash || b.afterBackslash,
+      afterDollar: a.afterDollar || b.afterDollar,
+      arithmetic: a.arithmetic || b.arithmetic,
+      arrayAssignment: a.arrayAssignment || b.arrayAssignment,
+      heredocs: [...a.heredocs, ...b.heredocs],
+    };
+    const agree =
+      a.kind === b.kind && (a.kind !== 'heredoc' || b.kind !== 'heredoc' || a.quoted === b.quoted);
+    return agree ? { ...a, ...flags } : { kind: 'ambiguous', ...flags };
+  }
+}
+
+/** A character-level model of one shell's quoting, fed with everything rendered so far, in order. */
+class DialectTracker {
   private readonly stack: Frame[] = [plainFrame(null)];
   private escaped = false;
   private previous = '';
@@ -134,6 +164,8 @@ export class ShellQuoteTracker {
    * valid arithmetic as a command substitution, so each may still end a here-document.
    */
   private readonly possibleDelimiters = new Set<string>();
+
+  constructor(private readonly dialect: ShellDialect) {}
 
   feed(text: string): void {
     for (let i = 0; i < text.length; i++) this.step(text[i]!);
@@ -257,7 +289,7 @@ export class ShellQuoteTracker {
 
   /** Counts `$[` … `]` inside "…" and here-documents; true when `ch` was one of them. */
   private stepSquare(frame: DoubleFrame | HeredocFrame, ch: string, dollar: boolean): boolean {
-    if (ch === '[' && dollar) frame.squares++;
+    if (ch === '[' && dollar && this.dialect === 'bash') frame.squares++;
     else if (ch === ']' && frame.squares > 0) frame.squares--;
     else return false;
     return true;
@@ -337,7 +369,8 @@ export class ShellQuoteTracker {
       case "'":
       case '"':
       case '`':
-        if (ch === "'") this.push({ kind: dollar ? 'ansi' : 'single' });
+        // $'…' is ANSI-C quoting in bash; dash reads `$` and then '…'.
+        if (ch === "'") this.push({ kind: dollar && this.dialect === 'bash' ? 'ansi' : 'single' });
         else if (ch === '"') this.push(doubleFrame());
         else this.push({ kind: 'backtick' });
         this.wordStart = false;
@@ -354,7 +387,8 @@ export class ShellQuoteTracker {
         else this.readWordCharacter(ch);
         break;
       case '[':
-        if (dollar) {
+        // $[ … ] is bash's old arithmetic expansion; dash reads plain characters.
+        if (dollar && this.dialect === 'bash') {
           this.push(plainFrame(']'));
           this.wordStart = true;
           this.word = null;

@@ -86,6 +86,10 @@ export function renderForShell(value: unknown, context: ShellContext): string {
       throw new ValueFailure('a value that needs quoting cannot be substituted inside `…`: use $(…) instead');
     case 'brace':
       throw new ValueFailure('a value that needs quoting cannot be substituted inside ${…}');
+    case 'ambiguous':
+      throw new ValueFailure(
+        "a value that needs quoting cannot be substituted where sh and bash read the text differently (after $'…' or $[…])",
+      );
   }
 }
 

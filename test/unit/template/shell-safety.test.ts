@@ -203,6 +203,7 @@ echo '{{ .x }}'
       'cat <<EOF\n$(echo {{ .x }})\nEOF\n',
       // bash may read a << inside $[ … ] or $(( … )) as a here-document after all
       'echo $[ 1 <<EOF ]\n{{ .x }}\n',
+
       "cat <<'EOF'\n\t{{ .x }}\nEOF\n",
     ]) {
       assert.match(
@@ -211,6 +212,13 @@ echo '{{ .x }}'
         source,
       );
     }
+    // A backslash at the end of a line joins it with the next, where the value then starts.
+    const joined = renderError(
+      'cat <<EOF\n\\\n{{ .x }}\nEOF\n',
+      { x: `EOF\ntouch ${owned}` },
+      { mode: 'shell' },
+    );
+    assert.match(joined.message, /would end the here-document early/);
   });
 
   it('refuses a value that needs quoting inside backquotes, but allows a plainly safe one', () => {
@@ -267,17 +275,17 @@ echo '{{ .x }}'
     assert.equal(existsSync(owned), false);
   });
 
-  it("refuses a value that needs quoting inside $'…', which dash and bash read differently", () => {
-    assert.match(
-      renderError("echo $'{{ .x }}'", { x: "'; touch x; '" }, { mode: 'shell' }).message,
-      /inside \$'…'/,
-    );
-    assert.equal(
-      run('sh', render("echo $$'{{ .x }}'", { x: "'; touch x; '" }, { mode: 'shell' })).endsWith(
-        "'; touch x; '\n",
-      ),
-      true,
-    );
+  it("refuses a value that needs quoting after $'…' or $[…], which sh and bash read differently", () => {
+    const x = "'; touch x; '";
+    for (const source of ["echo $'{{ .x }}'", 'echo $[#{{ .x }}', "echo $'a\\' {{ .x }}"]) {
+      assert.match(
+        renderError(source, { x }, { mode: 'shell' }).message,
+        /sh and bash read the text differently/,
+        source,
+      );
+    }
+    assert.equal(run('sh', render("echo $$'{{ .x }}'", { x }, { mode: 'shell' })).endsWith(`${x}\n`), true);
+    assert.equal(run('bash', render("echo $'a' {{ .v }}", { v: 'safe' }, { mode: 'shell' })), 'a safe\n');
     assert.equal(existsSync(join(dir, 'x')), false);
   });
 
