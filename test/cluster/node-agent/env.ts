@@ -2,7 +2,7 @@
 // valueFrom (Secret, ConfigMap, downward API fields and resources), then $(VAR) in command and args.
 import type { CoreV1Api, V1Container, V1Pod } from '@kubernetes/client-node';
 import { isNotFound } from './api.ts';
-import { parseQuantity } from './quantity.ts';
+import { parseQuantity } from '../../../src/spec/quantity.ts';
 
 /** A problem the kubelet reports as CreateContainerConfigError; it retries until it is fixed. */
 export class ContainerConfigError extends Error {}
@@ -145,7 +145,12 @@ function resourceFieldRef(
   };
   const value = set ?? (kind === 'limits' ? fallback[resource] : '0');
   if (value === undefined) throw new ContainerConfigError(`unsupported resourceFieldRef ${ref.resource}`);
-  return String(Math.ceil(parseQuantity(value) / parseQuantity(ref.divisor ?? '1')));
+  // The same quantity parser as workflows use; a malformed value is the pod spec's fault, reported as such.
+  const amount = parseQuantity(value);
+  const divisor = parseQuantity(ref.divisor ?? '1');
+  if (!amount.ok) throw new ContainerConfigError(amount.message);
+  if (!divisor.ok) throw new ContainerConfigError(divisor.message);
+  return String(Math.ceil(amount.value / divisor.value));
 }
 
 /** The full environment of `container`; throws ContainerConfigError for missing references. */
