@@ -43,6 +43,10 @@ const COMMANDS: Readonly<Record<string, { run: Command; summary: string }>> = {
     run: async (a, io) => (await import('./commands/list.ts')).listCommand(a, io),
     summary: 'list the workflows in a folder',
   },
+  schedule: {
+    run: async (a, io) => (await import('./commands/schedule.ts')).scheduleCommand(a, io),
+    summary: 'check cron schedules (schedule next --cron EXPR)',
+  },
   controller: {
     run: async (a, io) => (await import('./commands/controller.ts')).controllerCommand(a, io),
     summary: 'run the Kubernetes operator',
