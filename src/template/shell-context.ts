@@ -41,8 +41,11 @@ interface PlainFrame {
   parens: number;
   /** Open `[` inside a `$[ … ]` frame. */
   squares: number;
-  /** The paren depth at which `((` arithmetic began, or -1; `<<` there is most likely a shift. */
-  arithmeticFrom: number;
+  /**
+   * Inside `((` arithmetic: the paren depth that ends it (both parens closed), or -1 for a whole
+   * `$(( … ))` or `$[ … ]` frame; null outside. `<<` there is most likely a shift.
+   */
+  arithmeticUntil: number | null;
   /** Open `[[ … ]]` tests, whose operands bash may evaluate as arithmetic. */
   brackets: number;
   /** The paren depth at which a `name=(` array assignment began, or -1. */
@@ -110,7 +113,7 @@ function plainFrame(closer: ')' | ']' | null): PlainFrame {
     squares: 0,
     arrayFrom: -1,
     // `$[ … ]` is bash's old arithmetic expansion.
-    arithmeticFrom: closer === ']' ? 0 : -1,
+    arithmeticUntil: closer === ']' ? -1 : null,
     brackets: 0,
     arithmeticCommand: false,
   };
@@ -183,7 +186,7 @@ class DialectTracker {
           (top.kind === 'heredoc' && !top.quoted)),
       arithmetic: this.stack.some(
         (f) =>
-          (f.kind === 'plain' && (f.arithmeticFrom >= 0 || f.brackets > 0 || f.arithmeticCommand)) ||
+          (f.kind === 'plain' && (f.arithmeticUntil !== null || f.brackets > 0 || f.arithmeticCommand)) ||
           ((f.kind === 'double' || f.kind === 'heredoc') && f.squares > 0),
       ),
       arrayAssignment: this.arrayOnLine || this.stack.some((f) => f.kind === 'plain' && f.arrayFrom >= 0),
@@ -351,7 +354,7 @@ class DialectTracker {
       this.lessThans = 0;
       if (run === 2) {
         this.heredocWord = {
-          possible: frame.arithmeticFrom >= 0,
+          possible: frame.arithmeticUntil !== null,
           stripTabs: ch === '-',
           text: '',
           quoted: false,
@@ -412,7 +415,9 @@ class DialectTracker {
           this.push(plainFrame(')'));
         } else {
           frame.parens++;
-          if (this.previous === '(' && frame.arithmeticFrom < 0) frame.arithmeticFrom = frame.parens;
+          // Bash reads `((` (and `$((`) up to a `))`, unbalanced parens inside or not.
+          if (this.previous === '(' && frame.arithmeticUntil === null)
+            frame.arithmeticUntil = frame.parens - 2;
           if (this.previous === '=' && frame.arrayFrom < 0) {
             frame.arrayFrom = frame.parens;
             this.arrayOnLine = true;
@@ -426,7 +431,8 @@ class DialectTracker {
           this.wordStart = false;
         } else {
           frame.parens = Math.max(0, frame.parens - 1);
-          if (frame.arithmeticFrom > frame.parens) frame.arithmeticFrom = -1;
+          if (frame.arithmeticUntil !== null && frame.parens <= frame.arithmeticUntil)
+            frame.arithmeticUntil = null;
           if (frame.arrayFrom > frame.parens) frame.arrayFrom = -1;
           this.wordStart = true;
         }
