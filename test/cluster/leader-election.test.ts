@@ -3,15 +3,16 @@
 // (15 s) and a second run succeeds under the new leader; SIGTERM of the new leader releases the
 // Lease at once (holderIdentity emptied), so a successor need not wait for it to expire.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { CREATED_BY_ANNOTATION } from '../../src/spec/crd/resources.ts';
 import { ADMIN_USER, REPO_ROOT } from './harness.ts';
 import { apply, createNamespace, getObject, kubectl } from './kubectl.ts';
 import { pollUntil } from './lib/wait.ts';
 import type { KubectlOptions } from './kubectl.ts';
+import { startController } from './controller-process.ts';
+import type { ControllerProcess } from './controller-process.ts';
 import { useCluster } from './use-cluster.ts';
 
 const suite = await useCluster();
@@ -24,7 +25,7 @@ interface Lease {
 interface Replica {
   readonly id: string;
   readonly child: ChildProcess;
-  log: string;
+  readonly process: ControllerProcess;
   readonly exited: Promise<void>;
 }
 
@@ -34,46 +35,25 @@ describe('leader election between two controller replicas', suite.options, () =>
   const replicas: Replica[] = [];
 
   function startReplica(id: string): Replica {
-    const path = [dirname(process.execPath), '/usr/local/bin', '/usr/bin', '/bin'].join(':');
-    const child = spawn(
-      process.execPath,
-      [
-        join(REPO_ROOT, 'bin', 'conveyor.js'),
-        'controller',
-        '--kubeconfig',
-        suite.get().kubeconfig,
-        '--namespace',
-        ns.name,
-        '--port',
-        '0',
-        '--leader-elect',
-        '--lease-namespace',
-        ns.name,
-        '--step-env',
-        `PATH=${path}`,
-      ],
+    const process = startController({
+      kubeconfig: suite.get().kubeconfig,
+      namespace: ns.name,
+      args: ['--leader-elect', '--lease-namespace', ns.name],
       // POD_NAME makes the identity readable: <POD_NAME>_<pid>.
-      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, POD_NAME: id } },
-    );
-    const replica: Replica = {
-      id,
-      child,
-      log: '',
-      exited: new Promise((resolve) => child.once('exit', () => resolve())),
-    };
-    child.stdout?.on('data', (d: Buffer) => (replica.log += d.toString()));
-    child.stderr?.on('data', (d: Buffer) => (replica.log += d.toString()));
+      env: { POD_NAME: id },
+    });
+    const replica: Replica = { id, child: process.child, process, exited: process.exited };
     replicas.push(replica);
     return replica;
   }
 
   const identityOf = (r: Replica): string => `${r.id}_${r.child.pid}`;
-  const becameLeader = (r: Replica): boolean => /"msg":"became leader/.test(r.log);
+  const becameLeader = (r: Replica): boolean => /"msg":"became leader/.test(r.process.log());
   const logs = (): string =>
     replicas
       .map(
         (r) =>
-          `--- ${r.id} (pid ${r.child.pid}, exit ${r.child.exitCode ?? r.child.signalCode}) ---\n${r.log.slice(-6000)}`,
+          `--- ${r.id} (pid ${r.child.pid}, exit ${r.child.exitCode ?? r.child.signalCode}) ---\n${r.process.log().slice(-6000)}`,
       )
       .join('\n');
   const lease = (): Promise<Lease | undefined> => getObject<Lease>('lease', LEASE, target);
@@ -155,7 +135,7 @@ describe('leader election between two controller replicas', suite.options, () =>
         { what: 'a leader', timeoutMs: 60_000, intervalMs: 250, describe: logs },
       );
       const follower = first === a ? b : a;
-      await pollUntil(() => /"msg":"caches synced"/.test(follower.log), {
+      await pollUntil(() => /"msg":"caches synced"/.test(follower.process.log()), {
         what: `${follower.id} to sync its caches`,
         timeoutMs: 30_000,
         describe: logs,

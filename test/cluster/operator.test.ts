@@ -3,11 +3,9 @@
 // for approval and continue after a kubectl patch, cancel deletes running Jobs, bad input becomes
 // conditions, and killing the controller mid-run loses nothing.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { parse } from 'yaml';
 import { CREATED_BY_ANNOTATION, workflowResource } from '../../src/spec/crd/resources.ts';
@@ -16,6 +14,8 @@ import { ADMIN_USER, REPO_ROOT } from './harness.ts';
 import { apply, createNamespace, getObject, kubectl, listObjects } from './kubectl.ts';
 import { pollUntil } from './lib/wait.ts';
 import type { KubectlOptions } from './kubectl.ts';
+import { startController } from './controller-process.ts';
+import type { ControllerProcess } from './controller-process.ts';
 import { useCluster } from './use-cluster.ts';
 
 const suite = await useCluster();
@@ -43,47 +43,30 @@ interface Job {
 describe('the operator', suite.options, () => {
   let ns: { name: string; remove: () => Promise<void> };
   let target: KubectlOptions;
-  let controller: ChildProcess | undefined;
+  let controller: ControllerProcess | undefined;
+  /** Logs of controllers already stopped (the crash test restarts it). */
   let controllerLog = '';
   const work = mkdtempSync(join(tmpdir(), 'conveyor-operator-'));
   const callLog = join(work, 'calls.log');
 
-  function startController(): ChildProcess {
-    const path = [
-      join(REPO_ROOT, 'examples', 'bin'),
-      dirname(process.execPath),
-      '/usr/local/bin',
-      '/usr/bin',
-      '/bin',
-    ].join(':');
-    const child = spawn(
-      process.execPath,
-      [
-        join(REPO_ROOT, 'bin', 'conveyor.js'),
-        'controller',
-        '--kubeconfig',
-        suite.get().kubeconfig,
-        '--namespace',
-        ns.name,
-        '--port',
-        '0',
-        '--step-env',
-        `SYSCTL_LOG=${callLog},SYSCTL_DELAY_MS=300,SYSCTL_SLOW=deploy worker=3000\\,deploy scheduler=3000,PATH=${path}`,
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    child.stdout?.on('data', (d: Buffer) => (controllerLog += d.toString()));
-    child.stderr?.on('data', (d: Buffer) => (controllerLog += d.toString()));
-    return child;
-  }
+  const launch = (): ControllerProcess =>
+    startController({
+      kubeconfig: suite.get().kubeconfig,
+      namespace: ns.name,
+      stepEnv: {
+        SYSCTL_LOG: callLog,
+        SYSCTL_DELAY_MS: '300',
+        SYSCTL_SLOW: 'deploy worker=3000,deploy scheduler=3000',
+      },
+    });
 
   async function stopController(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-    const child = controller;
+    const current = controller;
     controller = undefined;
-    if (!child || child.exitCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill(signal);
-    await exited;
+    if (current) {
+      controllerLog += current.log();
+      await current.stop(signal);
+    }
   }
 
   before(async () => {
@@ -114,7 +97,7 @@ describe('the operator', suite.options, () => {
     );
     ns = await createNamespace('operator', cluster.kubeconfig);
     target = { kubeconfig: cluster.kubeconfig, namespace: ns.name };
-    controller = startController();
+    controller = launch();
   });
 
   after(async () => {
@@ -157,7 +140,7 @@ describe('the operator', suite.options, () => {
         timeoutMs,
         intervalMs: 300,
         describe: async () =>
-          `${JSON.stringify(await getObject('workflowrun', name, target), null, 2)}\n--- controller log (tail) ---\n${controllerLog.slice(-4000)}`,
+          `${JSON.stringify(await getObject('workflowrun', name, target), null, 2)}\n--- controller log (tail) ---\n${(controllerLog + (controller?.log() ?? '')).slice(-4000)}`,
       },
     );
   }
@@ -410,7 +393,7 @@ describe('the operator', suite.options, () => {
     for (let i = 0; i < 4; i++) {
       await new Promise((r) => setTimeout(r, 1500));
       await stopController('SIGKILL');
-      controller = startController();
+      controller = launch();
     }
     for (const name of names) {
       const run = await waitForRun(name, (r) => r.status?.phase === 'Succeeded', 120_000);
