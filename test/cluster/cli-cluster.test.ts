@@ -14,6 +14,8 @@ import { REPO_ROOT } from './harness.ts';
 import { createNamespace, getObject, kubectl } from './kubectl.ts';
 import type { KubectlOptions } from './kubectl.ts';
 import { pollUntil } from './lib/wait.ts';
+import { startController } from './controller-process.ts';
+import type { ControllerProcess } from './controller-process.ts';
 import { useCluster } from './use-cluster.ts';
 
 const suite = await useCluster();
@@ -37,8 +39,8 @@ const CLI = join(REPO_ROOT, 'bin', 'conveyor.js');
 describe('the CLI in cluster mode', suite.options, () => {
   let ns: { name: string; remove: () => Promise<void> };
   let target: KubectlOptions;
-  let controller: ChildProcess | undefined;
-  let controllerLog = '';
+  let controller: ControllerProcess | undefined;
+  const controllerLog = (): string => controller?.log() ?? '';
   const work = mkdtempSync(join(tmpdir(), 'conveyor-cli-cluster-'));
 
   /** Runs the CLI as a user would: a separate process, KUBECONFIG from the environment. */
@@ -68,7 +70,7 @@ describe('the CLI in cluster mode', suite.options, () => {
   }
 
   const explain = (r: CliResult): string =>
-    `exit ${r.code}\n--- stdout ---\n${r.stdout}\n--- stderr ---\n${r.stderr}\n--- controller (tail) ---\n${controllerLog.slice(-3000)}`;
+    `exit ${r.code}\n--- stdout ---\n${r.stdout}\n--- stderr ---\n${r.stderr}\n--- controller (tail) ---\n${controllerLog().slice(-3000)}`;
 
   function waitForRun(name: string, ok: (run: Run) => boolean, timeoutMs = 90_000): Promise<Run> {
     return pollUntil(
@@ -81,7 +83,7 @@ describe('the CLI in cluster mode', suite.options, () => {
         timeoutMs,
         intervalMs: 300,
         describe: async () =>
-          `${JSON.stringify(await getObject('workflowrun', name, target), null, 2)}\n--- controller log (tail) ---\n${controllerLog.slice(-4000)}`,
+          `${JSON.stringify(await getObject('workflowrun', name, target), null, 2)}\n--- controller log (tail) ---\n${controllerLog().slice(-4000)}`,
       },
     );
   }
@@ -119,40 +121,15 @@ describe('the CLI in cluster mode', suite.options, () => {
       ['create', 'rolebinding', 'approvers', '--clusterrole', 'conveyor-approver', '--user', 'alice'],
       target,
     );
-    const path = [
-      join(REPO_ROOT, 'examples', 'bin'),
-      dirname(process.execPath),
-      '/usr/local/bin',
-      '/usr/bin',
-      '/bin',
-    ];
-    controller = spawn(
-      process.execPath,
-      [
-        CLI,
-        'controller',
-        '--kubeconfig',
-        cluster.kubeconfig,
-        '--namespace',
-        ns.name,
-        '--port',
-        '0',
-        '--step-env',
-        `SYSCTL_DELAY_MS=200,PATH=${path.join(':')}`,
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    controller.stdout?.on('data', (d: Buffer) => (controllerLog += d.toString()));
-    controller.stderr?.on('data', (d: Buffer) => (controllerLog += d.toString()));
+    controller = startController({
+      kubeconfig: cluster.kubeconfig,
+      namespace: ns.name,
+      stepEnv: { SYSCTL_DELAY_MS: '200' },
+    });
   });
 
   after(async () => {
-    const child = controller;
-    if (child && child.exitCode === null) {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
-    }
+    await controller?.stop();
     await ns?.remove();
   });
 
