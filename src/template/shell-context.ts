@@ -16,6 +16,11 @@ export interface ContextFlags {
    * breaks are not safe.
    */
   readonly arrayAssignment: boolean;
+  /**
+   * A `case` statement appeared inside `$( … )`: its patterns end in an unmatched `)`, so where that
+   * substitution ends (and what quoting follows) is no longer certain.
+   */
+  readonly uncertain: boolean;
   /** Every here-document being read, innermost last: a value must not contain a line that ends one. */
   readonly heredocs: readonly HeredocEnd[];
 }
@@ -139,6 +144,7 @@ export class ShellQuoteTracker {
       afterDollar: a.afterDollar || b.afterDollar,
       arithmetic: a.arithmetic || b.arithmetic,
       arrayAssignment: a.arrayAssignment || b.arrayAssignment,
+      uncertain: a.uncertain || b.uncertain,
       heredocs: [...a.heredocs, ...b.heredocs],
     };
     const agree =
@@ -159,6 +165,8 @@ class DialectTracker {
   private word: string | null = null;
   /** A `name=(` array assignment appeared on the current top-level line. */
   private arrayOnLine = false;
+  /** See ContextFlags.uncertain; once set it stays set. */
+  private uncertain = false;
   private lessThans = 0;
   private heredocWord: HeredocWord | null = null;
   private readonly pending: PendingHeredoc[] = [];
@@ -190,6 +198,7 @@ class DialectTracker {
           ((f.kind === 'double' || f.kind === 'heredoc') && f.squares > 0),
       ),
       arrayAssignment: this.arrayOnLine || this.stack.some((f) => f.kind === 'plain' && f.arrayFrom >= 0),
+      uncertain: this.uncertain,
       heredocs: this.heredocEnds(top),
     };
     if (top.kind === 'heredoc') return { kind: 'heredoc', ...flags, quoted: top.quoted };
@@ -469,6 +478,7 @@ class DialectTracker {
     if (word === '[[') frame.brackets++;
     else if (word === ']]') frame.brackets = Math.max(0, frame.brackets - 1);
     else if (word !== null && ARITHMETIC_COMMANDS.has(word)) frame.arithmeticCommand = true;
+    else if (word === 'case' && frame.closer === ')') this.uncertain = true;
   }
 
   private endCommand(): void {

@@ -59,6 +59,11 @@ export function renderForShell(value: unknown, context: ShellContext): string {
       'a value containing a line break cannot be used inside an array assignment name=( … )',
     );
   }
+  if (context.uncertain && !safe) {
+    throw new ValueFailure(
+      'a value that needs quoting cannot follow a case statement inside $( … ), whose unmatched ) hides where the substitution ends: move the case out of $( … )',
+    );
+  }
   if (context.afterDollar && !safe)
     throw new ValueFailure("a value that needs quoting cannot directly follow '$'");
   if (context.afterBackslash && !safe)

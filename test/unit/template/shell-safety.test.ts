@@ -326,6 +326,15 @@ echo '{{ .x }}'
     assert.equal(existsSync(owned), false);
   });
 
+  it('refuses values that need quoting after a case statement inside $(…), but not after one outside', () => {
+    const x = `a; touch ${owned}`;
+    const inside = 'echo "$(case y in y) echo {{ .x }};; esac)"';
+    assert.match(renderError(inside, { x }, { mode: 'shell' }).message, /case statement inside \$\( … \)/);
+    const outside = 'case y in y) echo {{ .x }};; esac; echo "$(echo {{ .x }})"';
+    assert.equal(run('sh', render(outside, { x }, { mode: 'shell' })), `${x}\n${x}\n`);
+    assert.equal(existsSync(owned), false);
+  });
+
   it('substitutes raw values verbatim, so they do run', () => {
     const marker = join(dir, 'raw-ran');
     const script = render('{{ .cmd | raw }}', { cmd: `touch ${marker}` }, { mode: 'shell' });
