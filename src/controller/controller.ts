@@ -12,10 +12,11 @@ import type { ControllerMetrics } from '../observability/metrics.ts';
 import { KubeRunApi } from './kube-run-api.ts';
 import { reconcileRun } from './reconcile-run.ts';
 import type { ReconcileContext } from './reconcile-run.ts';
-import { workflowStatus } from './reconcile-workflow.ts';
+import { reconcileWorkflow } from './reconcile-workflow.ts';
 import type { WorkflowObject, WorkflowRunObject } from './resources.ts';
 import { API_VERSION } from './resources.ts';
 import { ConflictError } from './run-api.ts';
+import { SCHEDULE_LABEL } from './scheduled-runs.ts';
 import {
   informersLiveCheck,
   informersSyncedCheck,
@@ -42,10 +43,16 @@ export interface ControllerOptions {
   readonly port: number;
   readonly jobDefaults: JobDefaults;
   readonly logger: Logger;
+  /**
+   * The user name the controller authenticates as, recorded as the creator of the runs schedules
+   * start; asked of the API server (SelfSubjectReview) when not given.
+   */
+  readonly identity?: string;
 }
 
 /** A conflict means our copy was stale; the informer will have the new one shortly. */
 const CONFLICT_RETRY_MS = 200;
+const MAX_SCHEDULE_WAIT_MS = 60 * 60 * 1000;
 
 export class Controller {
   private readonly metrics: ControllerMetrics;
@@ -62,6 +69,7 @@ export class Controller {
   private readonly server: OperatorHttpServer;
   private readonly plans = new Map<string, Plan>();
   private readonly log: Logger;
+  private identity?: string;
 
   constructor(private readonly options: ControllerOptions) {
     const { kc, logger } = options;
@@ -166,6 +174,11 @@ export class Controller {
         this.plans.delete(meta?.uid ?? '');
         this.api.forgetConfigMap(meta?.namespace ?? '', pinnedWorkflowName(meta?.name ?? ''));
       } else this.queue.add(`run/${meta?.namespace}/${meta?.name}`);
+      // A scheduled run that starts, ends or goes away changes its schedule's active runs (which
+      // `Forbid` and `Replace` look at); its other status changes do not concern the Workflow.
+      const workflow = (c.object as unknown as WorkflowRunObject).spec?.workflowRef?.name;
+      if (meta?.labels?.[SCHEDULE_LABEL] !== undefined && workflow && scheduleMayCare(c))
+        this.queue.add(`workflow/${meta.namespace}/${workflow}`);
     });
     this.informers.workflows.on('change', (c) => {
       if (c.type !== 'deleted')
@@ -297,10 +310,44 @@ export class Controller {
   private async reconcileWorkflowKey(namespace: string, name: string): Promise<WorkOutcome> {
     const workflow = this.informers.workflows.get(namespace, name) as unknown as WorkflowObject | undefined;
     if (!workflow) return undefined;
-    const status = workflowStatus(workflow, new Date());
-    if (status)
-      await this.api.patchWorkflowStatus(namespace, name, status as unknown as Record<string, unknown>);
-    return undefined;
+    const now = Date.now();
+    const runs = this.informers.runs.list(namespace) as unknown as WorkflowRunObject[];
+    const hasSchedules = Array.isArray(workflow.spec?.schedules) && workflow.spec.schedules.length > 0;
+    const createdBy = hasSchedules ? await this.ownIdentity() : '';
+    const result = reconcileWorkflow(workflow, runs, now, createdBy);
+    const involved = { apiVersion: API_VERSION, kind: 'Workflow', metadata: workflow.metadata };
+    // Replaced runs go first, and every run is created before status records its fire time: a crash
+    // in between leaves a run whose name the next attempt finds (AlreadyExists), never a lost fire.
+    for (const doomed of result.remove) {
+      this.log.info({ workflow: name, namespace, run: doomed }, 'deleting a run its schedule replaces');
+      await this.api.deleteRun(namespace, doomed);
+    }
+    for (const run of result.create) {
+      const runName = (run.metadata as { name: string }).name;
+      const outcome = await this.api.createRun(run);
+      if (outcome.kind === 'refused') {
+        void this.events.record(
+          involved as never,
+          'Warning',
+          'ScheduledRunRefused',
+          `${runName}: ${outcome.message}`,
+        );
+        throw new Error(`cannot create scheduled run ${namespace}/${runName}: ${outcome.message}`);
+      }
+      this.log.info({ workflow: name, namespace, run: runName, outcome: outcome.kind }, 'scheduled run');
+    }
+    for (const e of result.events) void this.events.record(involved as never, e.type, e.reason, e.message);
+    if (result.status) await this.api.patchWorkflowStatus(namespace, name, result.status);
+    // A little past the fire time, so that the latest fire time at or before "now" is that one; at
+    // most an hour away (timers past 24.8 days fire at once, and clocks get adjusted).
+    return result.wakeAt !== undefined
+      ? { requeueAfterMs: Math.min(MAX_SCHEDULE_WAIT_MS, Math.max(50, result.wakeAt - Date.now() + 20)) }
+      : undefined;
+  }
+
+  private async ownIdentity(): Promise<string> {
+    this.identity ??= this.options.identity ?? (await this.api.whoami());
+    return this.identity;
   }
 
   private updateRunGauge(): void {
@@ -315,3 +362,9 @@ export class Controller {
 
 const iso = (ms: number | undefined): string | undefined =>
   ms === undefined ? undefined : new Date(ms).toISOString();
+
+function scheduleMayCare(c: CacheChange<KubernetesObject>): boolean {
+  if (c.type !== 'updated') return true;
+  const phase = (o: KubernetesObject) => (o as { status?: { phase?: string } }).status?.phase;
+  return phase(c.object) !== phase(c.old);
+}

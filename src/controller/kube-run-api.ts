@@ -2,6 +2,7 @@
 // error is classified (conflict, already exists, quota, invalid) so that the reconciler decides
 // what a failure means instead of guessing from strings.
 import {
+  AuthenticationV1Api,
   BatchV1Api,
   CoreV1Api,
   CustomObjectsApi,
@@ -158,6 +159,34 @@ export class KubeRunApi implements RunApi {
       this.countError('patch', 'workflows/status', error);
       throw error;
     }
+  }
+
+  /** Creates a WorkflowRun (a schedule's); AlreadyExists means another controller was first. */
+  async createRun(run: Record<string, unknown>): Promise<CreateOutcome> {
+    const namespace = (run.metadata as { namespace: string }).namespace;
+    return this.create('create', 'workflowruns', () =>
+      this.custom.createNamespacedCustomObject({
+        group: GROUP,
+        version: VERSION,
+        namespace,
+        plural: 'workflowruns',
+        body: run,
+        fieldValidation: 'Strict',
+      }),
+    );
+  }
+
+  /**
+   * The user name the API server knows the controller by: runs it creates must carry it in their
+   * created-by annotation, which the approval admission policy checks.
+   */
+  async whoami(): Promise<string> {
+    const review = await this.options.kc.makeApiClient(AuthenticationV1Api).createSelfSubjectReview({
+      body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' },
+    });
+    const user = review.status?.userInfo?.username;
+    if (!user) throw new Error('SelfSubjectReview returned no user name');
+    return user;
   }
 
   async deleteRun(namespace: string, name: string): Promise<void> {

@@ -9,3 +9,5 @@ export { summarizeProgress } from './progress.ts';
 export { attemptId, DEFAULT_MAX_OUTPUT_BYTES } from './attempts.ts';
 export { retryDelayMs } from './retry.ts';
 export { restartAction } from './restart.ts';
+export { decideSchedule, NEXT_TIMES_SHOWN } from './schedules.ts';
+export type { ScheduleDecision, ScheduleMemory, ScheduledRun, SkipReason } from './schedules.ts';

@@ -189,6 +189,9 @@ export interface Schedule {
   readonly concurrencyPolicy: 'Allow' | 'Forbid' | 'Replace';
   readonly startingDeadlineMs?: number;
   readonly suspend: boolean;
+  readonly source: SourceRef;
+  /** Where each field is written, for errors about one field (the entry itself when absent). */
+  readonly fieldSources: Readonly<Partial<Record<'name' | 'cron' | 'timezone' | 'parameters', SourceRef>>>;
 }
 
 export interface Runner {

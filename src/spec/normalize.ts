@@ -111,7 +111,7 @@ class Normalizer {
         memoryBytes: this.memory(limitsRaw.memory_limit, ['resource_limits', 'memory_limit']),
       },
       timeoutMs: this.duration(raw.timeout, ['timeout']),
-      schedules: list<Raw>(raw.schedules).map((s, i) => this.schedule(s, i, String(raw.name))),
+      schedules: list<Raw>(raw.schedules).map((s, i) => this.schedule(s, i)),
       runner: raw.runner === undefined ? undefined : this.runner(raw.runner as Raw),
       notifications: raw.notifications as Raw | undefined,
       monitoring: raw.monitoring as Raw | undefined,
@@ -287,10 +287,10 @@ class Normalizer {
     };
   }
 
-  private schedule(raw: Raw, index: number, workflowName: string): Schedule {
+  private schedule(raw: Raw, index: number): Schedule {
     return {
-      name:
-        optionalString(raw.name) ?? `${workflowName.toLowerCase().replace(/[^a-z0-9-]+/g, '-')}-${index + 1}`,
+      // Runs are named after the workflow and the schedule, so an unnamed schedule needs no prefix.
+      name: optionalString(raw.name) ?? `schedule-${index + 1}`,
       cron: String(raw.cron),
       timezone: optionalString(raw.timezone),
       parameters: (raw.parameters as Raw | undefined) ?? {},
@@ -298,6 +298,12 @@ class Normalizer {
       concurrencyPolicy: (raw.concurrency_policy as Schedule['concurrencyPolicy'] | undefined) ?? 'Forbid',
       startingDeadlineMs: this.duration(raw.starting_deadline, ['schedules', index, 'starting_deadline']),
       suspend: raw.suspend === true,
+      source: this.ref(['schedules', index]),
+      fieldSources: Object.fromEntries(
+        (['name', 'cron', 'timezone', 'parameters'] as const)
+          .filter((field) => raw[field] !== undefined)
+          .map((field) => [field, this.ref(['schedules', index, field])]),
+      ),
     };
   }
 

@@ -10,6 +10,7 @@ import { formatCpu, formatMemory } from './quantity.ts';
 import { BUILTIN_NAMES } from './run-context.ts';
 import { findCycle } from './step-graph.ts';
 import { walkSteps } from './step-walk.ts';
+import { checkSchedules } from './validate-schedules.ts';
 import type { StepEntry } from './step-walk.ts';
 import { templateSites } from './workflow-references.ts';
 
@@ -94,6 +95,7 @@ export function validateWorkflow(
   checkBudgets(workflow, entries, report);
   checkReferences(workflow, entries, report);
   checkParameters(workflow, report);
+  checkSchedules(workflow, report);
   checkTemplates(workflow, file, locateTemplate, out);
   return out;
 }

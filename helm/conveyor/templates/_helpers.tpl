@@ -73,10 +73,12 @@ envFrom in their own pods, which the kubelet resolves with no right of the contr
 - apiGroups: ["conveyor.dev"]
   resources: ["workflows/status", "workflowruns/status"]
   verbs: ["patch"]
-# Finished runs past a Workflow's `history` limits are deleted (never spec edits).
+# Schedules create runs (recording the controller as their creator for the approval policy);
+# finished runs past a Workflow's `history` limits, and runs a `Replace` schedule supersedes, are
+# deleted. The controller never patches or updates a run's spec.
 - apiGroups: ["conveyor.dev"]
   resources: ["workflowruns"]
-  verbs: ["delete"]
+  verbs: ["create", "delete"]
 # One Job per step attempt: watched (label-selected informer), created, deleted on cancel/cleanup.
 - apiGroups: ["batch"]
   resources: ["jobs"]

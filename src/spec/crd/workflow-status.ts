@@ -1,7 +1,7 @@
 // `Workflow.status`: whether the workflow is valid (with the same located findings as `conveyor
 // validate`), circuit-breaker state carried across runs, the last run and the schedules' next times.
 import { conditionsSchema } from './conditions.ts';
-import { arrayOf, integer, mapOf, object, string, timestamp, type OpenApiSchema } from './openapi.ts';
+import { arrayOf, boolean, integer, mapOf, object, string, timestamp, type OpenApiSchema } from './openapi.ts';
 
 const RUN_PHASES = ['Pending', 'Running', 'AwaitingApproval', 'Succeeded', 'Failed', 'Cancelled'];
 
@@ -74,7 +74,21 @@ export function workflowStatusSchema(): OpenApiSchema {
         object(
           {
             name: string('The schedule (its name, or schedule-N for the N-th unnamed one).'),
-            lastScheduleTime: timestamp('When it last started a run.'),
+            since: timestamp('When the controller first saw it: earlier fire times are not run.'),
+            suspended: boolean('spec.schedules[].suspend is set: it does not fire.'),
+            lastScheduleTime: timestamp('The fire time of the last run it started.'),
+            lastSkip: object(
+              {
+                time: timestamp('The fire time not run.'),
+                reason: string('Why.', { enum: ['MissedStartingDeadline', 'ConcurrencyForbid'] }),
+                message: string('Why, in words.'),
+              },
+              { description: 'The last fire time it did not run.' },
+            ),
+            lastRun: object(
+              { name: string('The WorkflowRun.'), phase: runPhaseSchema('Its phase when last seen.') },
+              { description: 'The most recent run it started.' },
+            ),
             nextScheduleTimes: arrayOf(timestamp('A fire time.'), {
               description: 'The next fire times, soonest first.',
               maxItems: 10,
