@@ -45,7 +45,7 @@ const COMMANDS: Readonly<Record<string, { run: Command; summary: string }>> = {
   },
   schedule: {
     run: async (a, io) => (await import('./commands/schedule.ts')).scheduleCommand(a, io),
-    summary: 'check cron schedules (schedule next --cron EXPR)',
+    summary: 'schedule workflows in the operator: add, list, cancel, suspend, resume, next',
   },
   controller: {
     run: async (a, io) => (await import('./commands/controller.ts')).controllerCommand(a, io),

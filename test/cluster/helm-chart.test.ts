@@ -206,6 +206,48 @@ describe('the Helm chart RBAC on a real cluster', { skip }, () => {
     assert.doesNotMatch(controllerLog, /forbidden/i, 'no request of the controller was refused');
   });
 
+  test("a schedule starts runs with the chart's rights, as their recorded creator under the approval policy", async () => {
+    // The shared policy (other suites apply the same file) refuses a run whose created-by annotation
+    // is not its creator: the controller must record its own ServiceAccount.
+    await kubectl(
+      ['apply', '--server-side', '--force-conflicts', '-f', join(REPO_ROOT, 'crds', 'approval-policy.yaml')],
+      admin,
+    );
+    const where = { ...admin, namespace: watched.name };
+    const wrapped = workflowResource(
+      {
+        name: 'scheduled',
+        steps: [{ name: 'tick', command: 'echo tick' }],
+        schedules: [{ name: 'every-2s', cron: '*/2 * * * * *' }],
+      },
+      watched.name,
+    );
+    assert.ok(wrapped.ok);
+    await apply([wrapped.resource], where);
+    const run = await pollUntil(
+      async () =>
+        (
+          await listObjects<Run & { metadata: { annotations?: Record<string, string> } }>(
+            'workflowruns',
+            'conveyor.dev/schedule=every-2s',
+            where,
+          )
+        ).find((r) => r.status?.phase === 'Succeeded'),
+      {
+        what: 'a scheduled run to succeed',
+        timeoutMs: 60_000,
+        intervalMs: 500,
+        describe: () => `--- controller log (tail) ---\n${controllerLog.slice(-4000)}`,
+      },
+    );
+    assert.equal(
+      run.metadata.annotations?.['conveyor.dev/created-by'],
+      `system:serviceaccount:${release.name}:conveyor`,
+    );
+    await kubectl(['delete', 'workflow', 'scheduled'], where);
+    assert.doesNotMatch(controllerLog, /forbidden/i, 'no request of the controller was refused');
+  });
+
   test('the default render (all namespaces, approval policy, dashboard) is accepted by the API server', async () => {
     // Server-side dry run: the API server validates every object (schemas, the policy's CEL) and
     // stores nothing, so the cluster-scoped objects other suites share are left alone.

@@ -169,6 +169,43 @@ export class ClusterApi {
     return ((list as { items?: WorkflowRunObject[] }).items ?? []) as WorkflowRunObject[];
   }
 
+  /** The Workflow, or undefined when it does not exist. */
+  async getWorkflow(name: string): Promise<WorkflowObject | undefined> {
+    try {
+      return await call(
+        `cannot read Workflow ${name} in namespace ${this.namespace}`,
+        async () =>
+          (await this.custom.getNamespacedCustomObject({
+            ...workflows,
+            namespace: this.namespace,
+            name,
+          })) as WorkflowObject,
+      );
+    } catch (error) {
+      if ((error as ClusterError).statusCode === 404) return undefined;
+      throw error;
+    }
+  }
+
+  /** A merge patch; with metadata.resourceVersion in it, a conflict if the Workflow changed since. */
+  patchWorkflow(name: string, patch: Record<string, unknown>, fieldManager: string): Promise<WorkflowObject> {
+    return call(
+      `cannot change Workflow ${name} in namespace ${this.namespace}`,
+      async () =>
+        (await this.custom.patchNamespacedCustomObject(
+          {
+            ...workflows,
+            namespace: this.namespace,
+            name,
+            body: patch,
+            fieldManager,
+            fieldValidation: 'Strict',
+          },
+          MERGE_PATCH,
+        )) as WorkflowObject,
+    );
+  }
+
   async listWorkflows(): Promise<WorkflowObject[]> {
     const list = await call(`cannot list Workflows in namespace ${this.namespace}`, () =>
       this.custom.listNamespacedCustomObject({ ...workflows, namespace: this.namespace }),

@@ -8,7 +8,6 @@ import { CREATED_BY_ANNOTATION, workflowResource } from '../../spec/crd/resource
 import { formatDiagnostic } from '../../spec/diagnostics.ts';
 import { loadWorkflow } from '../../spec/load.ts';
 import { resolveRunContext } from '../../spec/run-context.ts';
-import { parseSource } from '../../spec/source.ts';
 import { readRunOptions } from '../commands/run.ts';
 import { EXIT, UsageError } from '../exit-codes.ts';
 import type { CliIO } from '../io.ts';
@@ -18,6 +17,7 @@ import { ClusterApi, ClusterError } from './api.ts';
 import { CLUSTER_OPTIONS, CLUSTER_USAGE, connect } from './connection.ts';
 import { followRun } from './follow.ts';
 import { cliHint, newRunName, RUN_NAME, workflowObjectName } from './names.ts';
+import { workflowDocument } from './workflow-document.ts';
 
 export const clusterRunUsage = `Usage: conveyor run FILE --cluster [options]
 
@@ -142,13 +142,4 @@ export async function clusterRunCommand(argv: readonly string[], io: CliIO): Pro
     }
     throw error;
   }
-}
-
-/** The document as written (not normalised): what `kubectl apply` of the wrapped file would send. */
-function workflowDocument(text: string, file: string): Record<string, unknown> {
-  const parsed = parseSource(text, file);
-  // loadWorkflow already accepted this text, so it parses.
-  const value = (parsed.ok ? parsed.source.value : {}) as Record<string, unknown>;
-  if (value.kind === 'Workflow') return { ...((value.spec ?? {}) as Record<string, unknown>) };
-  return value;
 }

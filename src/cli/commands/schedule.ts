@@ -1,14 +1,36 @@
-// `conveyor schedule next --cron EXPR`: the next fire times of a cron expression, in a time zone, so
-// that a schedule can be checked before it is added to a Workflow's `schedules`.
+// `conveyor schedule`: `next` prints the fire times of a cron expression (no cluster needed), so that
+// a schedule can be checked before it is added; `add`, `list`, `cancel`, `suspend` and `resume` edit
+// the schedules of Workflows in a cluster, which the operator runs.
 import { CronExpressionParser } from 'cron-parser';
+import { isTimeZone } from '../../spec/cron.ts';
 import { EXIT, UsageError } from '../exit-codes.ts';
 import type { CliIO } from '../io.ts';
 import { outputFormat, parseOptions } from '../parse-options.ts';
+import { suggest } from '../../template/index.ts';
 
-export const scheduleUsage = `Usage: conveyor schedule next --cron EXPR [--timezone TZ] [--count N] [--output text|json]
+const SUBCOMMANDS = ['add', 'list', 'cancel', 'suspend', 'resume', 'next'];
 
-Prints the next fire times of a cron expression (five fields, or six with seconds), in UTC and in
-the given IANA time zone (default UTC).`;
+export const scheduleUsage = `Usage:
+  conveyor schedule add FILE --cron EXPR [--timezone TZ] [--set K=V,...] [-e ENV] [--name NAME]
+                    [--concurrency-policy Allow|Forbid|Replace] [--starting-deadline DURATION] [--suspend]
+  conveyor schedule list [--output text|json]
+  conveyor schedule cancel NAME [--workflow W]
+  conveyor schedule suspend|resume NAME [--workflow W]
+  conveyor schedule next --cron EXPR [--timezone TZ] [--count N] [--output text|json]
+
+Schedules run in the Conveyor operator: 'add' applies FILE as a Workflow and adds (or replaces) an
+entry of its spec.schedules; every fire time starts one WorkflowRun named after the workflow, the
+schedule and the fire time. The name defaults to WORKFLOW-ENV-CADENCE (deployment-production-weekly).
+The concurrency policy (default Forbid) says what happens when the previous run is still going:
+Forbid skips the fire time, Allow starts another, Replace deletes the running one. A fire time
+missed while the operator was down runs once when it is back, unless it is older than the starting
+deadline. 'next' prints the next fire times of a cron expression (five fields, or six with seconds
+first) in UTC and in the time zone; it needs no cluster.
+
+Cluster options (add, list, cancel, suspend, resume):
+  --context NAME          kubeconfig context to use
+  --kubeconfig FILE       kubeconfig file (default: $KUBECONFIG or ~/.kube/config)
+  -n, --namespace NS      namespace (default: the context's namespace, else 'default')`;
 
 export async function scheduleCommand(argv: readonly string[], io: CliIO): Promise<number> {
   const [sub, ...rest] = argv;
@@ -16,8 +38,22 @@ export async function scheduleCommand(argv: readonly string[], io: CliIO): Promi
     io.stdout.write(`${scheduleUsage}\n`);
     return sub === undefined ? EXIT.invalid : EXIT.succeeded;
   }
-  if (sub !== 'next')
-    throw new UsageError(`conveyor schedule: unknown subcommand '${sub}'\n\n${scheduleUsage}`);
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.stdout.write(`${scheduleUsage}\n`);
+    return EXIT.succeeded;
+  }
+  if (sub === 'add' || sub === 'list' || sub === 'cancel' || sub === 'suspend' || sub === 'resume') {
+    const cluster = await import('../cluster/schedules.ts');
+    if (sub === 'add') return cluster.scheduleAddCommand(rest, io);
+    if (sub === 'list') return cluster.scheduleListCommand(rest, io);
+    return cluster.scheduleEditCommand(sub, rest, io);
+  }
+  if (sub !== 'next') {
+    const hint = suggest(sub, SUBCOMMANDS);
+    throw new UsageError(
+      `conveyor schedule: unknown subcommand '${sub}'${hint ? ` (did you mean '${hint}'?)` : ''}\n\n${scheduleUsage}`,
+    );
+  }
   const { values } = parseOptions('schedule next', rest, {
     cron: { type: 'string' },
     timezone: { type: 'string' },
@@ -57,13 +93,4 @@ export async function scheduleCommand(argv: readonly string[], io: CliIO): Promi
   });
   for (const t of times) io.stdout.write(`${t.toISOString()}  (${local.format(t)} ${timezone})\n`);
   return EXIT.succeeded;
-}
-
-function isTimeZone(name: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: name });
-    return true;
-  } catch {
-    return false;
-  }
 }

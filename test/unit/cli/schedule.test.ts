@@ -37,3 +37,47 @@ test('a malformed expression or time zone is a usage error', async () => {
   assert.equal(await main(['schedule', 'next', '--cron', '0 2 * * 0', '--timezone', 'Mars/Olympus'], tz), 2);
   assert.match(tz.err(), /unknown time zone 'Mars\/Olympus'/);
 });
+
+test('schedule names default to workflow-environment-cadence, and runs to workflow-schedule-firetime', async () => {
+  const { defaultScheduleName } = await import('../../../src/cli/cluster/schedules.ts');
+  const { scheduledRunName } = await import('../../../src/controller/scheduled-runs.ts');
+  assert.equal(defaultScheduleName('deployment', 'production', '0 2 * * 0'), 'deployment-production-weekly');
+  assert.equal(defaultScheduleName('backup', undefined, '30 1 * * *'), 'backup-daily');
+  assert.equal(defaultScheduleName('backup', 'prod', '15 * * * *'), 'backup-prod-hourly');
+  assert.equal(defaultScheduleName('backup', 'prod', '0 0 1 * *'), 'backup-prod-monthly');
+  assert.equal(defaultScheduleName('backup', 'prod', '0 0 1 1 *'), 'backup-prod-yearly');
+  assert.match(defaultScheduleName('backup', 'prod', '*/5 * * * *'), /^backup-prod-cron-[0-9a-f]{6}$/);
+  const long = defaultScheduleName('x'.repeat(80), 'production', '0 2 * * 0');
+  assert.ok(long.length <= 63 && long.endsWith('-production-weekly'), long);
+  const at = Date.parse('2026-11-29T02:00:00Z');
+  assert.equal(
+    scheduledRunName('deployment', 'deployment-production-weekly', at),
+    'deployment-production-weekly-1795917600',
+  );
+  assert.equal(scheduledRunName('backup', 'nightly', at), 'backup-nightly-1795917600');
+  assert.ok(scheduledRunName('w'.repeat(60), 'nightly', at).length <= 63);
+});
+
+test('schedule refuses unknown subcommands with a suggestion, and add/cancel check their input before any cluster', async () => {
+  const cases: [string[], RegExp][] = [
+    [['schedule', 'lsit'], /unknown subcommand 'lsit' \(did you mean 'list'\?\)/],
+    [
+      ['schedule', 'add', 'wf.yaml', '--cron', '0 2 * *'],
+      /--cron: cron expression "0 2 \* \*" has 4 field\(s\)/,
+    ],
+    [
+      ['schedule', 'add', 'wf.yaml', '--cron', '0 2 * * *', '--concurrency-policy', 'Forbidd'],
+      /did you mean 'Forbid'/,
+    ],
+    [
+      ['schedule', 'add', 'wf.yaml', '--cron', '0 2 * * *', '--starting-deadline', 'soon'],
+      /--starting-deadline: invalid duration/,
+    ],
+    [['schedule', 'cancel'], /expected one schedule NAME/],
+  ];
+  for (const [argv, message] of cases) {
+    const io = memoryIO('2026-11-29T00:00:00Z');
+    assert.equal(await main(argv, io), 2, argv.join(' '));
+    assert.match(io.err(), message);
+  }
+});
