@@ -64,8 +64,9 @@ describe('schedules', suite.options, () => {
   }
   const controllerLog = () => logs + controllers.map((c) => c.log()).join('\n');
 
-  async function runsOf(schedule: string): Promise<Run[]> {
-    const runs = await listObjects<Run>('workflowruns', `conveyor.dev/schedule=${schedule}`, target);
+  async function runsOf(schedule: string, workflow?: string): Promise<Run[]> {
+    const selector = `conveyor.dev/schedule=${schedule}${workflow ? `,conveyor.dev/workflow=${workflow}` : ''}`;
+    const runs = await listObjects<Run>('workflowruns', selector, target);
     return runs.sort((a, b) => scheduledAt(a) - scheduledAt(b));
   }
 
@@ -146,7 +147,8 @@ describe('schedules', suite.options, () => {
       ],
     });
     const runs = await pollUntil(
-      async () => ((await runsOf('every-3s')).length >= 5 ? runsOf('every-3s') : undefined),
+      async () =>
+        (await runsOf('every-3s', 'ticker')).length >= 5 ? runsOf('every-3s', 'ticker') : undefined,
       {
         what: 'five scheduled runs',
         timeoutMs: 60_000,
@@ -236,6 +238,28 @@ describe('schedules', suite.options, () => {
     assert.match(events.stdout, /ScheduleSkipped/);
   });
 
+  test('Replace deletes the run still going when the next fire time comes', async () => {
+    await applyWorkflow({
+      name: 'replacer',
+      steps: [{ name: 'work', command: 'sleep 30' }],
+      schedules: [{ name: 'every-3s', cron: '*/3 * * * * *', concurrency_policy: 'Replace' }],
+    });
+    const first = await pollUntil(async () => (await runsOf('every-3s', 'replacer'))[0], {
+      what: 'a first replacer run',
+      timeoutMs: 30_000,
+      describe: controllerLog,
+    });
+    const replaced = await pollUntil(
+      async () => {
+        const runs = await runsOf('every-3s', 'replacer');
+        return runs.some((r) => r.metadata.name === first.metadata.name) ? undefined : runs;
+      },
+      { what: `${first.metadata.name} to be replaced`, timeoutMs: 30_000, describe: controllerLog },
+    );
+    assert.ok(replaced.every((r) => scheduledAt(r) > scheduledAt(first)));
+    await kubectl(['delete', 'workflow', 'replacer'], target);
+  });
+
   test('after downtime a schedule runs once, for the latest missed fire time', async () => {
     await kubectl(
       [
@@ -257,13 +281,13 @@ describe('schedules', suite.options, () => {
       { what: 'the ticker to fire again', timeoutMs: 30_000, describe: controllerLog },
     );
     await stopAll();
-    const before = new Set((await runsOf('every-3s')).map((r) => r.metadata.name));
+    const before = new Set((await runsOf('every-3s', 'ticker')).map((r) => r.metadata.name));
     await delay(10_000); // three or four fire times pass with no controller
     const restartedAt = Date.now();
     launch();
     const fresh = await pollUntil(
       async () => {
-        const runs = (await runsOf('every-3s')).filter((r) => !before.has(r.metadata.name));
+        const runs = (await runsOf('every-3s', 'ticker')).filter((r) => !before.has(r.metadata.name));
         return runs.length > 0 ? runs : undefined;
       },
       { what: 'a run after the restart', timeoutMs: 30_000, describe: controllerLog },
