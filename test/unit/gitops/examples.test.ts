@@ -1,7 +1,8 @@
 // The GitOps example in gitops/examples holds together without a cluster: the argocd-cm it installs
 // carries exactly our health checks, the Argo CD and Flux copies of the workflow agree and validate,
 // every run is named after the release it migrates, and each tool's run says who creates it and
-// keeps what the page promises. (test/cluster/gitops-example.test.ts runs the example for real.)
+// keeps what the page promises; the README shows the page's own commands.
+// (test/cluster/gitops-example.test.ts runs the example for real.)
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -136,6 +137,25 @@ describe('the GitOps example', () => {
     assert.equal(api?.spec.path, './gitops/examples/flux/shop-api');
     assert.deepEqual(api?.spec.dependsOn, [{ name: 'shop-db' }]);
     for (const k of [db, api]) assert.ok(existsSync(join(GITOPS, '..', k!.spec.path)), k!.spec.path);
+  });
+
+  test("the README's GitOps commands are the ones the example's page shows (and its cluster test runs)", () => {
+    const readme = readFileSync(join(GITOPS, '..', 'README.md'), 'utf8');
+    const start = readme.indexOf('\n## GitOps\n');
+    assert.notEqual(start, -1, 'README has a GitOps section');
+    const section = readme.slice(start, readme.indexOf('\n## ', start + 1));
+    const commands = (text: string) =>
+      [...text.matchAll(/```sh\n([\s\S]*?)```/g)].flatMap((b) =>
+        b[1]!
+          .replace(/\\\n\s*/g, '')
+          .split('\n')
+          .map((l) => l.trim())
+          .filter((l) => l.startsWith('kubectl ')),
+      );
+    const page = commands(read('README.md'));
+    const shown = commands(section);
+    assert.ok(shown.length >= 4, shown.join('\n'));
+    for (const command of shown) assert.ok(page.includes(command), command);
   });
 
   test('the page links only to files that exist', () => {
