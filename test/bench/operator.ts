@@ -26,6 +26,7 @@ import { KWOK_NODE_LABEL, KWOK_TAINT } from '../cluster/lib/components.ts';
 import { pollUntil } from '../cluster/lib/wait.ts';
 import { randomDag } from './dag.ts';
 import { writeRequestCounter } from './operator-request-counter.ts';
+import { installCrds } from '../cluster/install-crds.ts';
 
 export interface OperatorBenchResult {
   readonly kwok: boolean;
@@ -161,26 +162,7 @@ export async function benchOperator(): Promise<OperatorBenchResult> {
         }
       : {};
 
-    await kubectl(
-      [
-        'apply',
-        '-f',
-        join(REPO_ROOT, 'crds', 'conveyor.dev_workflows.yaml'),
-        '-f',
-        join(REPO_ROOT, 'crds', 'conveyor.dev_workflowruns.yaml'),
-      ],
-      { kubeconfig },
-    );
-    await kubectl(
-      [
-        'wait',
-        '--for=condition=Established',
-        'crd/workflows.conveyor.dev',
-        'crd/workflowruns.conveyor.dev',
-        '--timeout=60s',
-      ],
-      { kubeconfig },
-    );
+    await installCrds(kubeconfig);
 
     // Reference: the same number of plain Jobs, created by one kubectl apply, to completion.
     const rawNs = await createNamespace('bench-raw', kubeconfig);

@@ -17,6 +17,7 @@ import { pollUntil } from './lib/wait.ts';
 import { startController } from './controller-process.ts';
 import type { ControllerProcess } from './controller-process.ts';
 import { useCluster } from './use-cluster.ts';
+import { installCrds } from './install-crds.ts';
 
 const suite = await useCluster();
 
@@ -90,31 +91,7 @@ describe('the CLI in cluster mode', suite.options, () => {
 
   before(async () => {
     const cluster = suite.get();
-    const admin = { kubeconfig: cluster.kubeconfig };
-    await kubectl(
-      [
-        'apply',
-        '-f',
-        join(REPO_ROOT, 'crds', 'conveyor.dev_workflows.yaml'),
-        '-f',
-        join(REPO_ROOT, 'crds', 'conveyor.dev_workflowruns.yaml'),
-        '-f',
-        join(REPO_ROOT, 'crds', 'approval-policy.yaml'),
-        '-f',
-        join(REPO_ROOT, 'crds', 'approver-role.yaml'),
-      ],
-      admin,
-    );
-    await kubectl(
-      [
-        'wait',
-        '--for=condition=Established',
-        'crd/workflows.conveyor.dev',
-        'crd/workflowruns.conveyor.dev',
-        '--timeout=60s',
-      ],
-      admin,
-    );
+    await installCrds(cluster.kubeconfig, { approvals: true });
     ns = await createNamespace('cli', cluster.kubeconfig);
     target = { kubeconfig: cluster.kubeconfig, namespace: ns.name };
     await kubectl(

@@ -11,11 +11,10 @@
 // image's compiled JavaScript and production dependencies, NODE_ENV=production) instead of the
 // checkout, so CI proves what the image runs works against the cluster under the chart's RBAC.
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import { CREATED_BY_ANNOTATION, workflowResource } from '../../src/spec/crd/resources.ts';
@@ -24,6 +23,8 @@ import { ADMIN_USER, REPO_ROOT } from './harness.ts';
 import { apply, createNamespace, getObject, kubectl, listObjects } from './kubectl.ts';
 import type { KubectlOptions } from './kubectl.ts';
 import { pollUntil } from './lib/wait.ts';
+import { startController } from './controller-process.ts';
+import type { ControllerProcess } from './controller-process.ts';
 import { useCluster } from './use-cluster.ts';
 
 const suite = await useCluster();
@@ -45,48 +46,20 @@ describe('the Helm chart RBAC on a real cluster', { skip }, () => {
   let watched: { name: string; remove: () => Promise<void> };
   let admin: KubectlOptions;
   let saKubeconfig: string;
-  let controller: ChildProcess | undefined;
-  let controllerLog = '';
+  let controller: ControllerProcess | undefined;
+  const controllerLog = (): string => controller?.log() ?? '';
   const work = mkdtempSync(join(tmpdir(), 'conveyor-helm-chart-'));
 
-  function startController(): ChildProcess {
-    const path = [
-      join(REPO_ROOT, 'examples', 'bin'),
-      dirname(process.execPath),
-      '/usr/local/bin',
-      '/usr/bin',
-      '/bin',
-    ];
-    // The same flags the chart's Deployment passes, with the ServiceAccount's kubeconfig.
-    const child = spawn(
-      process.execPath,
-      [
-        join(imageDir ?? REPO_ROOT, 'bin', 'conveyor.js'),
-        'controller',
-        '--kubeconfig',
-        saKubeconfig,
-        `--namespace=${watched.name}`,
-        '--leader-elect',
-        `--lease-namespace=${release.name}`,
-        '--lease-name=conveyor-controller',
-        '--port=0',
-        '--step-env',
-        `SYSCTL_LOG=${join(work, 'calls.log')},SYSCTL_DELAY_MS=50,PATH=${path.join(':')}`,
-      ],
-      {
-        stdio: ['ignore', 'pipe', 'pipe'],
-        cwd: imageDir ?? REPO_ROOT,
-        env: {
-          ...process.env,
-          POD_NAME: 'helm-chart-test',
-          ...(imageDir ? { NODE_ENV: 'production' } : {}),
-        },
-      },
-    );
-    child.stdout?.on('data', (d: Buffer) => (controllerLog += d.toString()));
-    child.stderr?.on('data', (d: Buffer) => (controllerLog += d.toString()));
-    return child;
-  }
+  // The same flags the chart's Deployment passes, with the ServiceAccount's kubeconfig.
+  const launch = (): ControllerProcess =>
+    startController({
+      kubeconfig: saKubeconfig,
+      namespace: watched.name,
+      args: ['--leader-elect', `--lease-namespace=${release.name}`, '--lease-name=conveyor-controller'],
+      stepEnv: { SYSCTL_LOG: join(work, 'calls.log'), SYSCTL_DELAY_MS: '50' },
+      env: { POD_NAME: 'helm-chart-test', ...(imageDir ? { NODE_ENV: 'production' } : {}) },
+      ...(imageDir ? { root: imageDir } : {}),
+    });
 
   before(async () => {
     const cluster = suite.get();
@@ -150,16 +123,11 @@ describe('the Helm chart RBAC on a real cluster', { skip }, () => {
     const workflow = workflowResource({ ...document, name: 'basic-deployment' }, watched.name);
     assert.ok(workflow.ok);
     await apply([workflow.resource], { ...admin, namespace: watched.name });
-    controller = startController();
+    controller = launch();
   });
 
   after(async () => {
-    const child = controller;
-    if (child && child.exitCode === null) {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
-    }
+    await controller?.stop();
     await watched?.remove();
     await release?.remove();
   });
@@ -180,7 +148,7 @@ describe('the Helm chart RBAC on a real cluster', { skip }, () => {
 
   const describeRun = async (name: string) =>
     `${JSON.stringify(await getObject('workflowrun', name, { ...admin, namespace: watched.name }), null, 2)}\n` +
-    `--- controller log (tail) ---\n${controllerLog.slice(-4000)}`;
+    `--- controller log (tail) ---\n${controllerLog().slice(-4000)}`;
 
   test("a seed workflow runs to Succeeded with only the chart's ServiceAccount rights", async () => {
     await createRun('helm-ok');
@@ -203,7 +171,7 @@ describe('the Helm chart RBAC on a real cluster', { skip }, () => {
       namespace: release.name,
     });
     assert.match(lease?.spec.holderIdentity ?? '', /^helm-chart-test_/);
-    assert.doesNotMatch(controllerLog, /forbidden/i, 'no request of the controller was refused');
+    assert.doesNotMatch(controllerLog(), /forbidden/i, 'no request of the controller was refused');
   });
 
   test("a schedule starts runs with the chart's rights, as their recorded creator under the approval policy", async () => {
@@ -237,7 +205,7 @@ describe('the Helm chart RBAC on a real cluster', { skip }, () => {
         what: 'a scheduled run to succeed',
         timeoutMs: 60_000,
         intervalMs: 500,
-        describe: () => `--- controller log (tail) ---\n${controllerLog.slice(-4000)}`,
+        describe: () => `--- controller log (tail) ---\n${controllerLog().slice(-4000)}`,
       },
     );
     assert.equal(
@@ -245,7 +213,7 @@ describe('the Helm chart RBAC on a real cluster', { skip }, () => {
       `system:serviceaccount:${release.name}:conveyor`,
     );
     await kubectl(['delete', 'workflow', 'scheduled'], where);
-    assert.doesNotMatch(controllerLog, /forbidden/i, 'no request of the controller was refused');
+    assert.doesNotMatch(controllerLog(), /forbidden/i, 'no request of the controller was refused');
   });
 
   test('the default render (all namespaces, approval policy, dashboard) is accepted by the API server', async () => {
@@ -363,12 +331,12 @@ describe('the Helm chart RBAC on a real cluster', { skip }, () => {
       },
       { what: 'jobs create revoked', timeoutMs: 30_000, intervalMs: 300 },
     );
-    const logBefore = controllerLog.length;
+    const logBefore = controllerLog().length;
     await createRun('helm-forbidden');
     // The refusal names the missing right: `jobs.batch is forbidden: … cannot create resource "jobs"`.
     const refusal = (line: string) => /forbidden/i.test(line) && /create/.test(line) && /jobs/.test(line);
     await pollUntil(
-      async () => (controllerLog.slice(logBefore).split('\n').some(refusal) ? true : undefined),
+      async () => (controllerLog().slice(logBefore).split('\n').some(refusal) ? true : undefined),
       {
         what: 'a Forbidden on jobs create in the controller log',
         timeoutMs: 60_000,

@@ -4,16 +4,16 @@
 // Lease at once (holderIdentity emptied), so a successor need not wait for it to expire.
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { CREATED_BY_ANNOTATION } from '../../src/spec/crd/resources.ts';
-import { ADMIN_USER, REPO_ROOT } from './harness.ts';
+import { ADMIN_USER } from './harness.ts';
 import { apply, createNamespace, getObject, kubectl } from './kubectl.ts';
 import { pollUntil } from './lib/wait.ts';
 import type { KubectlOptions } from './kubectl.ts';
 import { startController } from './controller-process.ts';
 import type { ControllerProcess } from './controller-process.ts';
 import { useCluster } from './use-cluster.ts';
+import { installCrds } from './install-crds.ts';
 
 const suite = await useCluster();
 const LEASE = 'conveyor-controller';
@@ -90,26 +90,7 @@ describe('leader election between two controller replicas', suite.options, () =>
 
   before(async () => {
     const { kubeconfig } = suite.get();
-    await kubectl(
-      [
-        'apply',
-        '-f',
-        join(REPO_ROOT, 'crds', 'conveyor.dev_workflows.yaml'),
-        '-f',
-        join(REPO_ROOT, 'crds', 'conveyor.dev_workflowruns.yaml'),
-      ],
-      { kubeconfig },
-    );
-    await kubectl(
-      [
-        'wait',
-        '--for=condition=Established',
-        'crd/workflows.conveyor.dev',
-        'crd/workflowruns.conveyor.dev',
-        '--timeout=60s',
-      ],
-      { kubeconfig },
-    );
+    await installCrds(kubeconfig);
     ns = await createNamespace('leader', kubeconfig);
     target = { kubeconfig, namespace: ns.name };
   });

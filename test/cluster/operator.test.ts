@@ -17,6 +17,7 @@ import type { KubectlOptions } from './kubectl.ts';
 import { startController } from './controller-process.ts';
 import type { ControllerProcess } from './controller-process.ts';
 import { useCluster } from './use-cluster.ts';
+import { installCrds } from './install-crds.ts';
 
 const suite = await useCluster();
 
@@ -71,30 +72,7 @@ describe('the operator', suite.options, () => {
 
   before(async () => {
     const cluster = suite.get();
-    await kubectl(
-      [
-        'apply',
-        '-f',
-        join(REPO_ROOT, 'crds', 'conveyor.dev_workflows.yaml'),
-        '-f',
-        join(REPO_ROOT, 'crds', 'conveyor.dev_workflowruns.yaml'),
-      ],
-      {
-        kubeconfig: cluster.kubeconfig,
-      },
-    );
-    await kubectl(
-      [
-        'wait',
-        '--for=condition=Established',
-        'crd/workflows.conveyor.dev',
-        'crd/workflowruns.conveyor.dev',
-        '--timeout=60s',
-      ],
-      {
-        kubeconfig: cluster.kubeconfig,
-      },
-    );
+    await installCrds(cluster.kubeconfig);
     ns = await createNamespace('operator', cluster.kubeconfig);
     target = { kubeconfig: cluster.kubeconfig, namespace: ns.name };
     controller = launch();
@@ -232,16 +210,7 @@ describe('the operator', suite.options, () => {
 
   test('a run stops for approval; the API server refuses the creator and a false name, and alice approves it', async () => {
     const cluster = suite.get();
-    await kubectl(
-      [
-        'apply',
-        '-f',
-        join(REPO_ROOT, 'crds', 'approval-policy.yaml'),
-        '-f',
-        join(REPO_ROOT, 'crds', 'approver-role.yaml'),
-      ],
-      { kubeconfig: cluster.kubeconfig },
-    );
+    await installCrds(cluster.kubeconfig, { approvals: true });
     await kubectl(
       [
         'create',

@@ -16,6 +16,7 @@ import { pollUntil } from './lib/wait.ts';
 import { startController } from './controller-process.ts';
 import type { ControllerProcess } from './controller-process.ts';
 import { useCluster } from './use-cluster.ts';
+import { installCrds } from './install-crds.ts';
 
 const suite = await useCluster();
 const CLI = join(REPO_ROOT, 'bin', 'conveyor.js');
@@ -97,29 +98,7 @@ describe('schedules', suite.options, () => {
 
   before(async () => {
     const cluster = suite.get();
-    const admin = { kubeconfig: cluster.kubeconfig };
-    await kubectl(
-      [
-        'apply',
-        '--server-side',
-        '--force-conflicts',
-        '-f',
-        join(REPO_ROOT, 'crds', 'conveyor.dev_workflows.yaml'),
-        '-f',
-        join(REPO_ROOT, 'crds', 'conveyor.dev_workflowruns.yaml'),
-      ],
-      admin,
-    );
-    await kubectl(
-      [
-        'wait',
-        '--for=condition=Established',
-        'crd/workflows.conveyor.dev',
-        'crd/workflowruns.conveyor.dev',
-        '--timeout=60s',
-      ],
-      admin,
-    );
+    await installCrds(cluster.kubeconfig);
     ns = await createNamespace('schedules', cluster.kubeconfig);
     target = { kubeconfig: cluster.kubeconfig, namespace: ns.name };
   });
