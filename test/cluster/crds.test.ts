@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { parse, parseAllDocuments } from 'yaml';
 import { CREATED_BY_ANNOTATION, workflowResource } from '../../src/spec/crd/resources.ts';
-import { REPO_ROOT } from './harness.ts';
+import { ADMIN_USER, REPO_ROOT } from './harness.ts';
 import { apply, createNamespace, getObject, kubectl, waitFor, type KubectlOptions } from './kubectl.ts';
 import { useCluster } from './use-cluster.ts';
 
@@ -112,6 +112,33 @@ describe('the Conveyor CRDs', suite.options, () => {
       assert.deepEqual(stored?.spec, JSON.parse(JSON.stringify(resource.spec)), 'nothing was pruned');
     });
   }
+
+  test('show a new object as not yet observed (status.observedGeneration 0), so kstatus waits for the controller', async () => {
+    // No controller watches this namespace: what is read back is the API server's default alone.
+    const wrapped = seedResource('basic-deployment.yaml', namespace.name);
+    const name = `fresh-${randomBytes(3).toString('hex')}`;
+    await apply([{ ...wrapped, metadata: { ...wrapped.metadata, name } }], admin);
+    await apply(
+      [
+        {
+          apiVersion: 'conveyor.dev/v1alpha1',
+          kind: 'WorkflowRun',
+          metadata: { name, namespace: namespace.name, annotations: { [CREATED_BY_ANNOTATION]: ADMIN_USER } },
+          spec: { workflowRef: { name } },
+        },
+      ],
+      admin,
+    );
+    for (const kind of ['workflow', 'workflowrun']) {
+      const stored = await getObject<{ metadata: { generation: number }; status?: unknown }>(
+        kind,
+        name,
+        admin,
+      );
+      assert.deepEqual(stored?.status, { observedGeneration: 0 }, kind);
+      assert.equal(stored?.metadata.generation, 1);
+    }
+  });
 
   test('teach the language through kubectl explain', async () => {
     // The API server publishes a new CRD's OpenAPI a moment after it is Established.

@@ -19,6 +19,7 @@ import { pollUntil } from './lib/wait.ts';
 import { startController } from './controller-process.ts';
 import type { ControllerProcess } from './controller-process.ts';
 import { useCluster } from './use-cluster.ts';
+import { installCrds } from './install-crds.ts';
 
 const suite = await useCluster();
 const lua = hasLua();
@@ -126,37 +127,8 @@ describe('the GitOps example', suite.options, () => {
 
   before(async () => {
     const { kubeconfig } = suite.get();
-    await kubectl(
-      [
-        'apply',
-        '-f',
-        join(REPO_ROOT, 'crds', 'conveyor.dev_workflows.yaml'),
-        '-f',
-        join(REPO_ROOT, 'crds', 'conveyor.dev_workflowruns.yaml'),
-      ],
-      { kubeconfig },
-    );
-    await kubectl(
-      [
-        'wait',
-        '--for=condition=Established',
-        'crd/workflows.conveyor.dev',
-        'crd/workflowruns.conveyor.dev',
-        '--timeout=60s',
-      ],
-      { kubeconfig },
-    );
-    // What the chart installs besides the controller: the approval policy and the approver role.
-    await kubectl(
-      [
-        'apply',
-        '-f',
-        join(REPO_ROOT, 'crds', 'approval-policy.yaml'),
-        '-f',
-        join(REPO_ROOT, 'crds', 'approver-role.yaml'),
-      ],
-      { kubeconfig },
-    );
+    // What the chart installs besides the controller: the CRDs, the approval policy and the approver role.
+    await installCrds(kubeconfig, { approvals: true });
     argoNs = await createNamespace('gitops-argocd', kubeconfig);
     fluxNs = await createNamespace('gitops-flux', kubeconfig);
     controller = startController({ kubeconfig, namespace: `${argoNs.name},${fluxNs.name}` });

@@ -85,7 +85,10 @@ export function customResourceDefinition(resource: ResourceKind): CustomResource
                 kind: { type: 'string', description: resource.kind },
                 metadata: { type: 'object' },
                 spec: resource.spec,
-                status: resource.status,
+                // A new object reads as not yet observed (0 is older than any generation), so that
+                // kstatus (Flux's wait, kubectl wait) sees it in progress until the controller writes
+                // status, rather than finished because it has none.
+                status: { ...resource.status, default: { observedGeneration: 0 } },
               },
             },
           },

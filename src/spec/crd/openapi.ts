@@ -16,6 +16,8 @@ export interface OpenApiSchema {
   format?: string;
   description?: string;
   nullable?: boolean;
+  /** Applied by the API server where the field is missing (structural schemas only). */
+  default?: unknown;
   enum?: unknown[];
   pattern?: string;
   minimum?: number;
