@@ -43,6 +43,18 @@ const COMMANDS: Readonly<Record<string, { run: Command; summary: string }>> = {
     run: async (a, io) => (await import('./commands/list.ts')).listCommand(a, io),
     summary: 'list the workflows in a folder',
   },
+  templates: {
+    run: async (a, io) => (await import('./commands/templates.ts')).templatesCommand(a, io),
+    summary: 'list the built-in workflow templates and their parameters',
+  },
+  create: {
+    run: async (a, io) => (await import('./commands/create.ts')).createCommand(a, io),
+    summary: 'write a new workflow from a template (create NAME --template T --set …)',
+  },
+  template: {
+    run: async (a, io) => (await import('./commands/template.ts')).templateCommand(a, io),
+    summary: 'make a template from a workflow (template generate --from FILE --name N)',
+  },
   schedule: {
     run: async (a, io) => (await import('./commands/schedule.ts')).scheduleCommand(a, io),
     summary: 'schedule workflows in the operator: add, list, cancel, suspend, resume, next',
