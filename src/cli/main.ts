@@ -27,6 +27,10 @@ const COMMANDS: Readonly<Record<string, { run: Command; summary: string }>> = {
     run: async (a, io) => (await import('./commands/cancel.ts')).cancelCommand(a, io),
     summary: 'cancel a run in the cluster',
   },
+  watch: {
+    run: async (a, io) => (await import('./commands/watch.ts')).watchCommand(a, io),
+    summary: 'follow a run in the cluster until it ends (re-attach)',
+  },
   history: {
     run: async (a, io) => (await import('./commands/history.ts')).historyCommand(a, io),
     summary: 'list earlier runs',

@@ -48,7 +48,7 @@ describe('the CLI in cluster mode', suite.options, () => {
   function cli(
     args: readonly string[],
     options: { kubeconfig?: string; command?: string; env?: Record<string, string> } = {},
-  ): { child: ChildProcess; done: Promise<CliResult> } {
+  ): { child: ChildProcess; done: Promise<CliResult>; stderr: () => string } {
     const [command, argv] = options.command ? [options.command, args] : [process.execPath, [CLI, ...args]];
     const child = spawn(command, [...argv], {
       cwd: REPO_ROOT,
@@ -67,7 +67,7 @@ describe('the CLI in cluster mode', suite.options, () => {
     const done = new Promise<CliResult>((resolve) =>
       child.on('close', (code) => resolve({ code, stdout, stderr })),
     );
-    return { child, done };
+    return { child, done, stderr: () => stderr };
   }
 
   const explain = (r: CliResult): string =>
@@ -212,7 +212,7 @@ describe('the CLI in cluster mode', suite.options, () => {
     assert.match(r.stdout, /deployed api/);
   });
 
-  test('Ctrl-C detaches (the run goes on, exit 130); cancel then ends it Cancelled', async () => {
+  test('Ctrl-C detaches (the run goes on, exit 130); watch re-attaches, and cancel ends it Cancelled', async () => {
     const dir = join(work, 'long');
     mkdirSync(dir, { recursive: true });
     const file = join(dir, 'long.yaml');
@@ -234,10 +234,21 @@ describe('the CLI in cluster mode', suite.options, () => {
     assert.match(detached.stdout, /goes on in the cluster/);
     assert.equal((await getObject<Run>('workflowrun', 'long-1', target))?.status?.phase, 'Running');
 
+    // Re-attach, then cancel from elsewhere: the watch ends with the run, exit 130.
+    const typo = await cli(['watch', 'long-2', '--cluster', '-n', ns.name]).done;
+    assert.equal(typo.code, 2, explain(typo));
+    assert.match(typo.stderr, /no WorkflowRun long-2 .*\(did you mean 'long-1'\?\)/);
+    const watch = cli(['watch', 'long-1', '--cluster', '-n', ns.name, '-o', 'json']);
+    await pollUntil(() => /Watching long-1/.test(watch.stderr()) || undefined, {
+      what: 'the watch to start',
+    });
     const cancel = await cli(['cancel', 'long-1', '--cluster', '-n', ns.name]).done;
     assert.equal(cancel.code, 0, explain(cancel));
     const run = await waitForRun('long-1', (x) => x.status?.phase === 'Cancelled');
     assert.equal(run.status?.steps?.after?.phase, 'Cancelled');
+    const watched = await watch.done;
+    assert.equal(watched.code, 130, explain(watched));
+    assert.equal((JSON.parse(watched.stdout) as { phase: string }).phase, 'Cancelled');
   });
 
   test('a failed run resumes as a new run from its failed step, and list shows the last run', async () => {
