@@ -4,7 +4,8 @@
 #   scripts/build-image.sh [OUT_DIR]        default OUT_DIR: a new temporary folder (printed last)
 # Steps, as in the Dockerfile: copy the same inputs, npm ci, npm run build, npm prune --omit=dev,
 # keep package.json, node_modules, dist and bin only. Then, with the TypeScript sources gone (so
-# bin/conveyor.js can only run the compiled dist/), `controller --help` and `validate` of an example.
+# bin/conveyor.js can only run the compiled dist/), `controller --help`, `validate` of an example,
+# and the built-in templates (data files the build copies).
 # Env: CONVEYOR_BUILD_OFFLINE=1 passes --offline to npm (CI with a warm npm cache).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -44,6 +45,11 @@ cp "$root/examples/basic-deployment.yaml" "$out/.basic-deployment.yaml"
   node bin/conveyor.js controller --help | grep -q 'Usage: conveyor controller' ||
     { echo "build-image.sh: controller --help did not print its usage" >&2; exit 1; }
   node bin/conveyor.js validate .basic-deployment.yaml >&2
+  # The built-in templates are data files next to the compiled code: they must have been copied.
+  node bin/conveyor.js templates | grep -q 'backup-verify' ||
+    { echo "build-image.sh: conveyor templates does not list the built-in templates" >&2; exit 1; }
+  node bin/conveyor.js create image-check --template backup-verify --output - | grep -q '^name: image-check' ||
+    { echo "build-image.sh: conveyor create --template does not work from dist/" >&2; exit 1; }
 )
 rm -f "$out/.basic-deployment.yaml"
 echo "$out"
