@@ -409,9 +409,20 @@ export const workflowSchema: JsonSchema = {
             additionalProperties: false,
             required: ['condition'],
             properties: {
-              condition: { type: 'string' },
-              severity: { type: 'string' },
-              message: { type: 'string' },
+              name: {
+                type: 'string',
+                description: 'Names the alert in metrics, Events and status (default: the condition).',
+              },
+              condition: {
+                type: 'string',
+                description:
+                  'An expression over the run, such as `deployment_duration > 1800` (seconds); see docs/notifications-and-metrics.md.',
+              },
+              severity: { type: 'string', description: 'Reported with the alert; default `warning`.' },
+              message: {
+                type: 'string',
+                description: 'What to report; may use `{{ .name }}` of the same values.',
+              },
             },
           },
         },

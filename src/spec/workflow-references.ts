@@ -22,6 +22,8 @@ export function templateSites(workflow: Workflow): TemplateSite[] {
     add(step.when, step.source, step.whenKey ?? 'when');
     add(step.rollbackCommand, step.source, 'rollback');
     for (const [key, value] of Object.entries(step.env)) add(value, step.source, `env.${key}`);
+    for (const [key, value] of Object.entries(step.metrics?.customLabels ?? {}))
+      add(value, step.source, `metrics.custom_labels.${key}`);
   }
   for (const variable of workflow.variables) {
     if (typeof variable.value === 'string') add(variable.value, variable.source, '');
