@@ -30,7 +30,17 @@ export function checkSchema(
   value: unknown,
   prefix: readonly PathSegment[] = [],
 ): Diagnostic[] {
-  const validate = validator();
+  return checkWithValidator(validator(), locator, file, value, prefix);
+}
+
+/** The same located, specific diagnostics for a document of another schema (compiled by the caller). */
+export function checkWithValidator(
+  validate: ValidateFunction,
+  locator: PathLocator,
+  file: string | undefined,
+  value: unknown,
+  prefix: readonly PathSegment[] = [],
+): Diagnostic[] {
   if (validate(value)) return [];
   const seen = new Set<string>();
   const out: Diagnostic[] = [];
