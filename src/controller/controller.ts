@@ -7,12 +7,14 @@ import { LABELS, pinnedWorkflowName } from '../executors/kubernetes/names.ts';
 import type { Plan } from '../engine/types.ts';
 import { createEventSink, EventRecorder } from '../observability/events.ts';
 import type { Logger } from '../observability/logger.ts';
+import type { NotificationsConfig } from '../observability/notifications/config.ts';
 import { createControllerMetrics } from '../observability/metrics.ts';
 import type { ControllerMetrics } from '../observability/metrics.ts';
 import { KubeRunApi } from './kube-run-api.ts';
 import { reconcileRun } from './reconcile-run.ts';
 import type { ReconcileContext } from './reconcile-run.ts';
 import { reconcileWorkflow } from './reconcile-workflow.ts';
+import { RunObserver } from './run-observer.ts';
 import type { WorkflowObject, WorkflowRunObject } from './resources.ts';
 import { API_VERSION } from './resources.ts';
 import { ConflictError } from './run-api.ts';
@@ -48,6 +50,8 @@ export interface ControllerOptions {
    * start; asked of the API server (SelfSubjectReview) when not given.
    */
   readonly identity?: string;
+  /** Channels and delivery settings for workflows' `notifications`; none are sent without. */
+  readonly notifications?: NotificationsConfig;
 }
 
 /** A conflict means our copy was stale; the informer will have the new one shortly. */
@@ -68,6 +72,7 @@ export class Controller {
   private readonly elector?: LeaderElector;
   private readonly server: OperatorHttpServer;
   private readonly plans = new Map<string, Plan>();
+  private readonly observer: RunObserver;
   private readonly log: Logger;
   private identity?: string;
 
@@ -107,6 +112,16 @@ export class Controller {
       onError: (_error, verb) => this.metrics.apiErrors.inc({ verb, resource: 'events', code: 'error' }),
     });
     this.api = new KubeRunApi({ kc, ...this.informers, events: this.events, metrics: this.metrics });
+    this.observer = new RunObserver({
+      registry: this.metrics.registry,
+      notifications: options.notifications,
+      requeue: (namespace, name) => this.queue.add(`run/${namespace}/${name}`),
+      workflowEvent: (namespace, name, reason, message) => {
+        const metadata = this.informers.workflows.get(namespace, name)?.metadata ?? { name, namespace };
+        void this.events.warning({ apiVersion: API_VERSION, kind: 'Workflow', metadata }, reason, message);
+      },
+      logger,
+    });
     this.queue = new WorkQueue((key) => this.process(key), {
       concurrency: options.concurrency,
       paused: options.leaderElection !== undefined,
@@ -163,6 +178,7 @@ export class Controller {
     await this.queue.shutDown();
     await this.elector?.stop();
     await Promise.all(Object.values(this.informers).map((i) => i.stop()));
+    await this.observer.stop();
     await this.events.flush();
     await this.server.close();
   }
@@ -172,6 +188,7 @@ export class Controller {
       const meta = c.object.metadata;
       if (c.type === 'deleted') {
         this.plans.delete(meta?.uid ?? '');
+        this.observer.forget(meta?.uid ?? '');
         this.api.forgetConfigMap(meta?.namespace ?? '', pinnedWorkflowName(meta?.name ?? ''));
       } else this.queue.add(`run/${meta?.namespace}/${meta?.name}`);
       // A scheduled run that starts, ends or goes away changes its schedule's active runs (which
@@ -230,6 +247,7 @@ export class Controller {
       now: () => Date.now(),
       jobDefaults: this.options.jobDefaults,
       plans: this.plans,
+      observer: this.observer,
     };
     const outcome = await reconcileRun(ctx, run);
     for (const action of outcome.actions) {

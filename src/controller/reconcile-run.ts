@@ -11,6 +11,7 @@ import type { InFlightAttempt } from './job-observations.ts';
 import type { RunApi } from './run-api.ts';
 import { runConditions } from './run-conditions.ts';
 import type { Condition, RunSituation } from './run-conditions.ts';
+import type { RunObserver } from './run-observer.ts';
 import { buildRunStatus } from './run-status.ts';
 import type { WorkflowRunObject } from './resources.ts';
 import { loadPinnedPlan, startRun } from './start-run.ts';
@@ -26,6 +27,8 @@ export interface ReconcileContext {
   readonly jobDefaults: JobDefaults;
   /** Plans by run uid: building one is the costliest part of a reconcile, and runs are pinned. */
   readonly plans: Map<string, Plan>;
+  /** Alerts, notifications and custom metrics of the run (run-observer.ts); optional. */
+  readonly observer?: RunObserver;
 }
 
 export interface ReconcileOutcome {
@@ -173,8 +176,18 @@ export async function reconcileRun(ctx: ReconcileContext, run: WorkflowRunObject
     awaiting,
     ...(quotaWait ? { waitingOn: { reason: 'QuotaExceeded', message: quotaWait } } : {}),
   };
+  const observed = ctx.observer?.observe({
+    api: ctx.api,
+    run,
+    plan: loaded.plan,
+    before: loaded.state,
+    after: final.state,
+    workflow: loaded.workflow,
+    now,
+  });
   const next = {
     ...buildRunStatus(loaded.plan, final.state, run.metadata.name),
+    ...observed?.status,
     workflowName: loaded.workflow,
     pinnedWorkflow: loaded.pinned,
     observedGeneration: run.metadata.generation,
@@ -182,6 +195,7 @@ export async function reconcileRun(ctx: ReconcileContext, run: WorkflowRunObject
   };
   // An unchanged status is not written: the write would only wake every watcher of the run.
   if (canonical(next) !== canonical(run.status ?? {})) await ctx.api.patchRunStatus(run, next);
+  observed?.commit();
 
   // 6. When to look again.
   const wake = [...decision.actions, ...final.actions]
@@ -189,6 +203,8 @@ export async function reconcileRun(ctx: ReconcileContext, run: WorkflowRunObject
     .map((a) => (a as { at: number }).at);
   let requeueAfterMs = wake.length ? Math.max(0, Math.min(...wake) - now) : undefined;
   if (quotaWait) requeueAfterMs = Math.min(requeueAfterMs ?? WAIT_RETRY_MS, WAIT_RETRY_MS);
+  if (observed?.wakeAt !== undefined)
+    requeueAfterMs = Math.min(requeueAfterMs ?? Infinity, Math.max(0, observed.wakeAt - now));
   const justFinished = final.state.stage === 'done' && loaded.state.stage !== 'done';
   return {
     requeueAfterMs,

@@ -6,6 +6,7 @@ import { createLogger } from '../../observability/logger.ts';
 import { parseSetValues } from '../../spec/set-values.ts';
 import { EXIT, UsageError } from '../exit-codes.ts';
 import type { CliIO } from '../io.ts';
+import { notificationsOptionUsage, readNotificationsOption } from '../notifications-option.ts';
 import { parseOptions } from '../parse-options.ts';
 
 export const controllerUsage = `Usage: conveyor controller [options]
@@ -23,7 +24,8 @@ Options:
   --runner-service-account  service account of step pods when a workflow names none
   --step-env K=V,...        environment for every step
   --log-level LEVEL         trace, debug, info, warn, error (default info)
-  --kubeconfig FILE         default: in-cluster, then KUBECONFIG, then ~/.kube/config`;
+  --kubeconfig FILE         default: in-cluster, then KUBECONFIG, then ~/.kube/config
+${notificationsOptionUsage}`;
 
 export async function controllerCommand(argv: readonly string[], io: CliIO): Promise<number> {
   const { values } = parseOptions('controller', argv, {
@@ -38,6 +40,7 @@ export async function controllerCommand(argv: readonly string[], io: CliIO): Pro
     'step-env': { type: 'string', multiple: true },
     'log-level': { type: 'string' },
     kubeconfig: { type: 'string' },
+    'notifications-config': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
@@ -83,6 +86,7 @@ export async function controllerCommand(argv: readonly string[], io: CliIO): Pro
       env: Object.fromEntries(Object.entries(stepEnv.values).map(([k, v]) => [k, String(v)])),
     },
     logger,
+    notifications: readNotificationsOption(values['notifications-config'] as string | undefined, io.env),
   });
   const stopped = new Promise<void>((resolve) => {
     let stopping = false;

@@ -112,6 +112,27 @@ export function workflowRunStatusSchema(): OpenApiSchema {
         'The ConfigMap (or content hash) holding the workflow exactly as the run started it.',
       ),
       breakers: breakersSchema('Circuit breakers as this run left them (copied to the Workflow).'),
+      alerts: arrayOf(
+        object(
+          {
+            name: string('The alert: its name, else its condition.'),
+            severity: string('As the workflow declares it (default warning).'),
+            condition: string('The condition that became true.'),
+            message: string('What was reported.'),
+            firedAt: timestamp('When it fired.'),
+          },
+          { required: ['name'] },
+        ),
+        {
+          description: 'monitoring.alerts that fired during or after the run; each fires once per run.',
+          maxItems: 256,
+        },
+      ),
+      notifications: mapOf(string('Sent, Partial, Failed, Dropped or Skipped.'), {
+        description:
+          'Notification results by event (started, requires_approval:STEP, alert:NAME, completed, failed, ' +
+          'rolled_back:TRIGGER). Recorded once every channel settled: an event missing here is (re)sent.',
+      }),
       engine: freeObject("The engine's own state, for crash-safe resumption; not an interface."),
     },
     { description: 'What the controller observed; written through the status subresource only.' },
