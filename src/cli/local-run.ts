@@ -6,8 +6,10 @@ import type { Observation, Plan, RunState } from '../engine/types.ts';
 import { ProcessExecutor } from '../executors/local/process-executor.ts';
 import { RunLoop, systemClock } from '../executors/run-loop.ts';
 import type { ApprovalPolicy } from '../executors/run-loop.ts';
+import type { NotificationsConfig } from '../observability/notifications/config.ts';
 import { EXIT } from './exit-codes.ts';
 import type { CliIO } from './io.ts';
+import { LocalRunSignals } from './local-notifications.ts';
 import { learnHistory } from './progress/eta.ts';
 import { ProgressReporter } from './progress/reporter.ts';
 import { runResult } from './run-result.ts';
@@ -27,6 +29,8 @@ export interface LocalRunRequest {
   readonly output: 'text' | 'json';
   /** Whether the user can be asked at a prompt (stdin and the progress stream are terminals). */
   readonly interactive: boolean;
+  /** Send the workflow's notifications (and alerts) through these channels. */
+  readonly notifications?: NotificationsConfig;
 }
 
 export async function runLocally(req: LocalRunRequest): Promise<number> {
@@ -45,6 +49,15 @@ export async function runLocally(req: LocalRunRequest): Promise<number> {
     history: learnHistory(previous),
     now: () => io.now(),
   });
+  const signals =
+    req.notifications &&
+    new LocalRunSignals(
+      req.notifications,
+      plan,
+      req.state.runId,
+      () => io.now(),
+      (text) => reporter.note(text),
+    );
   const save = (state: RunState): void => store.save({ ...req.saved, state, savedAt: io.now() });
 
   const executor = new ProcessExecutor(
@@ -64,7 +77,10 @@ export async function runLocally(req: LocalRunRequest): Promise<number> {
     clock: systemClock,
     approvals: approvalPolicy(req, reporter),
     user: localUser(io),
-    onDecision: (state, actions) => reporter.onDecision(state, actions),
+    onDecision: (state, actions) => {
+      reporter.onDecision(state, actions);
+      signals?.onState(state);
+    },
     persist: req.saveContinuously ? save : undefined,
   });
 
@@ -93,9 +109,11 @@ export async function runLocally(req: LocalRunRequest): Promise<number> {
   }
   const final = loop.current;
   save(final);
+  const delivered = (await signals?.finish(final)) ?? '';
   store.saveBreakers(plan.workflow.name, final.breakers);
   if (req.output === 'json') io.stdout.write(`${JSON.stringify(runResult(plan, final), null, 2)}\n`);
   else io.stdout.write(reporter.summary(final));
+  if (delivered) (req.output === 'json' ? io.stderr : io.stdout).write(delivered);
   if (end === 'awaitingApproval') {
     const waiting = final.steps.filter((s) => s.phase === 'AwaitingApproval').map((s) => s.name);
     const hint = waiting

@@ -12,6 +12,7 @@ import { printDryRun } from '../dry-run.ts';
 import { EXIT, UsageError } from '../exit-codes.ts';
 import type { CliIO } from '../io.ts';
 import { runLocally } from '../local-run.ts';
+import { notificationsOptionUsage, readNotificationsOption } from '../notifications-option.ts';
 import { outputFormat, parseOptions } from '../parse-options.ts';
 import { readRunInputs, RUN_INPUT_OPTIONS } from '../run-inputs.ts';
 import { StateStore } from '../state-store.ts';
@@ -34,6 +35,7 @@ Options:
   --auto-approve          approve every manual-approval step
   --run-id ID             name the run (default: workflow name, time and a random suffix)
   -o, --output text|json  json: one JSON document on stdout at the end, progress on stderr
+${notificationsOptionUsage}
 
 To run it in Kubernetes instead: conveyor run FILE --cluster (see conveyor run --cluster --help).`;
 
@@ -49,6 +51,7 @@ export const RUN_OPTIONS = {
   'auto-approve': { type: 'boolean' },
   'run-id': { type: 'string' },
   output: { type: 'string', short: 'o' },
+  'notifications-config': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -64,6 +67,9 @@ export async function runCommand(argv: readonly string[], io: CliIO): Promise<nu
   if (positionals.length !== 1) throw new UsageError(`conveyor run: expected one FILE\n\n${runUsage}`);
   const file = positionals[0] as string;
   const options = readRunOptions(values);
+  const notifications = values['dry-run']
+    ? undefined
+    : readNotificationsOption(values['notifications-config'] as string | undefined, io.env);
   const inputs = readRunInputs(values);
   const diagnosticsOut = io.stderr;
 
@@ -128,6 +134,7 @@ export async function runCommand(argv: readonly string[], io: CliIO): Promise<nu
     autoApprove: values['auto-approve'] === true,
     output,
     interactive: process.stdin.isTTY === true && io.stderr.isTTY && !io.env.CI,
+    ...(notifications ? { notifications } : {}),
   });
 }
 
