@@ -7,10 +7,12 @@
 // Skips (with the reason) only when helm cannot be built and CONVEYOR_REQUIRE_CLUSTER is not 1.
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { parseAllDocuments } from 'yaml';
+import { parseNotificationsConfig } from '../../src/observability/notifications/config.ts';
 import { CHART_DIR, REPO_ROOT, findHelm } from './helm-binary.ts';
 
 const root = REPO_ROOT;
@@ -290,6 +292,67 @@ describe('helm chart helm/conveyor', { skip }, () => {
     assert.ok(container.args.includes('--step-env=HTTP_PROXY=http://proxy:3128'), container.args.join(' '));
   });
 
+  test('notifications: a config the controller accepts in a ConfigMap, the Secret mounted read-only, pods rolled on change', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'conveyor-chart-'));
+    const values = join(dir, 'values.yaml');
+    const secrets = '/etc/conveyor/notification-secrets';
+    writeFileSync(
+      values,
+      `notifications:
+  existingSecret: conveyor-notification-secrets
+  config:
+    channels:
+      slack:
+        webhookUrl: { valueFrom: { file: ${secrets}/slack-webhook-url } }
+      email:
+        host: smtp.example.com
+        from: conveyor@example.com
+        to: [ops@example.com]
+        password: { valueFrom: { file: ${secrets}/smtp-password } }
+    delivery: { maxAttempts: 3 }
+`,
+    );
+    const objects = render(['--values', values]);
+    const configMap = one(objects, 'ConfigMap') as K8sObject & { data: Record<string, string> };
+    assert.equal(configMap.metadata.name, 'conveyor-notifications');
+    const parsed = parseNotificationsConfig(configMap.data['notifications.yaml']!, 'notifications.yaml', {
+      readFile: (path) => (path.startsWith(`${secrets}/`) ? 'secret' : ''),
+      env: () => undefined,
+    });
+    assert.ok(parsed.ok, JSON.stringify(parsed));
+    assert.deepEqual([...parsed.config.channels.keys()], ['email', 'slack']);
+    const { deployment, container } = controllerContainer(objects);
+    assert.ok(
+      container.args.includes('--notifications-config=/etc/conveyor/notifications/notifications.yaml'),
+    );
+    const mounts = container.volumeMounts as { name: string; mountPath: string; readOnly?: boolean }[];
+    assert.deepEqual(
+      mounts.filter((m) => m.name !== 'tmp'),
+      [
+        { name: 'notifications', mountPath: '/etc/conveyor/notifications', readOnly: true },
+        { name: 'notification-secrets', mountPath: secrets, readOnly: true },
+      ],
+    );
+    const volumes = deployment.spec.template.spec.volumes as {
+      name: string;
+      configMap?: { name: string };
+      secret?: { secretName: string };
+    }[];
+    assert.equal(volumes.find((v) => v.name === 'notifications')?.configMap?.name, 'conveyor-notifications');
+    assert.equal(
+      volumes.find((v) => v.name === 'notification-secrets')?.secret?.secretName,
+      'conveyor-notification-secrets',
+    );
+    const annotations = (
+      deployment.spec.template as unknown as { metadata: { annotations?: Record<string, string> } }
+    ).metadata.annotations;
+    assert.match(annotations?.['checksum/notifications'] ?? '', /^[0-9a-f]{64}$/);
+    // Off by default: no flag, no volumes.
+    const plain = controllerContainer(render());
+    assert.ok(!plain.container.args.some((a) => a.startsWith('--notifications-config')));
+    assert.ok(!plain.container.volumeMounts.some((m) => m.name.startsWith('notification')));
+  });
+
   test('the values schema refuses what the chart must not do', () => {
     const refused = (set: string[], why: RegExp) => {
       const result = spawnSync(found.helm!, ['template', 'x', chart, ...set], { encoding: 'utf8' });
@@ -301,5 +364,7 @@ describe('helm chart helm/conveyor', { skip }, () => {
     refused(['--set', 'securityContext.allowPrivilegeEscalation=true'], /allowPrivilegeEscalation/);
     refused(['--set', 'watchNamespaces={Not_A_Namespace}'], /watchNamespaces/);
     refused(['--set', 'unknownValue=1'], /unknownValue|additional/);
+    refused(['--set', 'notifications.config.chanels.slack.type=slack'], /chanels|additional/);
+    refused(['--set', 'notifications.existingSecret=Not_A_Name'], /existingSecret/);
   });
 });
