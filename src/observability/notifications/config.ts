@@ -272,7 +272,7 @@ export function parseNotificationsConfig(text: string, file: string, secrets: Se
     }
     const channelProblems = checkWithValidator(byType[type as ChannelType], locator, file, c, path);
     if (channelProblems.length > 0) {
-      diagnostics.push(...channelProblems);
+      diagnostics.push(...channelProblems.map(withoutSecretValues));
       continue;
     }
     const timeoutMs = durationAt(c.timeout, [...path, 'timeout'], DEFAULT_TIMEOUT_MS);
@@ -294,6 +294,17 @@ export function parseNotificationsConfig(text: string, file: string, secrets: Se
   return {
     ok: true,
     config: { channels, delivery, ...(raw.runUrl ? { runUrlTemplate: raw.runUrl } : {}) },
+  };
+}
+
+/** Settings that may hold a credential written inline: a finding about them never repeats the value. */
+const SECRET_SETTING = /\.(webhookUrl|url|headers|username|password)(\.|$)/;
+
+function withoutSecretValues(d: Diagnostic): Diagnostic {
+  if (!SECRET_SETTING.test(d.path)) return d;
+  return {
+    ...d,
+    message: d.message.replace(/, got .*$/, ', got something else (not shown: it may be a secret)'),
   };
 }
 

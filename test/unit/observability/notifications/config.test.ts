@@ -119,6 +119,21 @@ runUrl: https://console.example.test/{namespace}/{run}
     );
   });
 
+  it('never repeats a value that may be a secret in a finding about it', () => {
+    assert.deepEqual(
+      errors(`channels:
+  email:
+    host: smtp
+    from: a@b
+    to: c@d
+    password: 123456789
+`),
+      [
+        'notifications.yaml:6:15: channels.email.password: expected a string or a mapping, got something else (not shown: it may be a secret)',
+      ],
+    );
+  });
+
   it('checks types, ranges and durations', () => {
     assert.deepEqual(
       errors(`channels:

@@ -6,6 +6,7 @@ import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { Registry } from 'prom-client';
+import { createLogger } from '../../../../src/observability/logger.ts';
 import { createChannel, DeliveryError } from '../../../../src/observability/notifications/channels.ts';
 import { parseNotificationsConfig } from '../../../../src/observability/notifications/config.ts';
 import type { ChannelConfig } from '../../../../src/observability/notifications/config.ts';
@@ -216,6 +217,37 @@ describe('delivery to real receivers', () => {
       await registry.metrics(),
       /conveyor_notification_attempts_total\{channel="webhook",result="error"\} 1/,
     );
+  });
+
+  it('logs why a delivery failed without the Slack URL, which is the credential', async () => {
+    const port = await refusedPort();
+    const lines: string[] = [];
+    const logger = createLogger({
+      level: 'debug',
+      destination: { write: (line: string) => lines.push(line) },
+    });
+    process.env.TEST_DOWN_SLACK_URL = `http://127.0.0.1:${port}/services/T000/B000/very-secret-path`;
+    const slack = createChannel(
+      channelsFrom(`channels:\n  slack:\n    webhookUrl: { valueFrom: { env: SLACK_URL } }\n`).get('slack')!,
+      {
+        secrets: {
+          ...secrets,
+          env: (name) => (name === 'SLACK_URL' ? process.env.TEST_DOWN_SLACK_URL : undefined),
+        },
+      },
+    );
+    const notifier = new Notifier({
+      channels: [slack],
+      queueSize: 10,
+      retry: { maxAttempts: 2, initialBackoffMs: 1, maxBackoffMs: 1 },
+      logger,
+    });
+    notifier.enqueue({ id: 'a', channel: 'slack', message: approval });
+    await notifier.idle();
+    const text = lines.join('');
+    assert.match(text, /Gave up delivering a notification after 2 tries/);
+    assert.match(text, /ECONNREFUSED/);
+    assert.doesNotMatch(text, /very-secret-path|T000/);
   });
 
   it('a channel that is down (connection refused) fails on its own without holding up the others', async () => {
