@@ -1,7 +1,16 @@
 // `Workflow.status`: whether the workflow is valid (with the same located findings as `conveyor
 // validate`), circuit-breaker state carried across runs, the last run and the schedules' next times.
 import { conditionsSchema } from './conditions.ts';
-import { arrayOf, boolean, integer, mapOf, object, string, timestamp, type OpenApiSchema } from './openapi.ts';
+import {
+  arrayOf,
+  boolean,
+  integer,
+  mapOf,
+  object,
+  string,
+  timestamp,
+  type OpenApiSchema,
+} from './openapi.ts';
 
 const RUN_PHASES = ['Pending', 'Running', 'AwaitingApproval', 'Succeeded', 'Failed', 'Cancelled'];
 

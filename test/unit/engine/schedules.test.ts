@@ -129,7 +129,10 @@ describe('decideSchedule', () => {
           // Fire times from the moment it was first seen (inclusive) to the last reconcile.
           const expected: number[] = [];
           for (let t = Math.ceil(first / period) * period; t <= now; t += period) expected.push(t);
-          assert.deepEqual([...runs.keys()].sort((a, b) => a - b), expected);
+          assert.deepEqual(
+            [...runs.keys()].sort((a, b) => a - b),
+            expected,
+          );
           for (const count of runs.values()) assert.equal(count, 1);
         },
       ),
