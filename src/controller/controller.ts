@@ -83,6 +83,7 @@ export class Controller {
     const informerOptions = (name: string) => ({
       name,
       logger,
+      transform: withoutManagedFields,
       onWatchRestart: (reason: string) => this.metrics.watchRestarts.inc({ resource: name, reason }),
       onRelist: () => this.metrics.relists.inc({ resource: name }),
     });
@@ -130,6 +131,14 @@ export class Controller {
         this.log.warn({ key, err: error, retryInMs }, 'reconcile failed; it will be retried'),
     });
     this.metrics.trackQueueDepth('workflowruns', () => this.queue.depth);
+    this.metrics.trackRunPhases(() => {
+      const counts: Record<string, number> = {};
+      for (const o of this.informers.runs.list() as unknown as WorkflowRunObject[]) {
+        const phase = String((o.status as { phase?: string } | undefined)?.phase ?? 'Pending');
+        counts[phase] = (counts[phase] ?? 0) + 1;
+      }
+      return counts;
+    });
     if (options.leaderElection) {
       const le = options.leaderElection;
       this.elector = new LeaderElector({
@@ -287,7 +296,6 @@ export class Controller {
       log.info({ phase: state.phase }, 'run finished');
       if (run.spec?.workflowRef?.name) await this.pruneHistory(namespace, workflow);
     }
-    this.updateRunGauge();
     return outcome.requeueAfterMs !== undefined
       ? { requeueAfterMs: Math.max(50, outcome.requeueAfterMs) }
       : undefined;
@@ -367,15 +375,6 @@ export class Controller {
     this.identity ??= this.options.identity ?? (await this.api.whoami());
     return this.identity;
   }
-
-  private updateRunGauge(): void {
-    const counts: Record<string, number> = {};
-    for (const o of this.informers.runs.list() as unknown as WorkflowRunObject[]) {
-      const phase = String((o.status as { phase?: string } | undefined)?.phase ?? 'Pending');
-      counts[phase] = (counts[phase] ?? 0) + 1;
-    }
-    this.metrics.setRunPhases(counts);
-  }
 }
 
 const iso = (ms: number | undefined): string | undefined =>
@@ -385,4 +384,11 @@ function scheduleMayCare(c: CacheChange<KubernetesObject>): boolean {
   if (c.type !== 'updated') return true;
   const phase = (o: KubernetesObject) => (o as { status?: { phase?: string } }).status?.phase;
   return phase(c.object) !== phase(c.old);
+}
+
+/** Nothing here reads managedFields, and they are often the largest part of an object's metadata. */
+function withoutManagedFields(object: KubernetesObject): KubernetesObject {
+  if (!object.metadata?.managedFields) return object;
+  const { managedFields: _dropped, ...metadata } = object.metadata;
+  return { ...object, metadata };
 }

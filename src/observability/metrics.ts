@@ -27,8 +27,11 @@ export interface ControllerMetrics {
   readonly watchRestarts: Counter<'resource' | 'reason'>;
   readonly relists: Counter<'resource'>;
   readonly isLeader: Gauge;
-  /** Sets runs by phase from counts; a phase missing from `counts` is set to 0 rather than left stale. */
-  setRunPhases(counts: Readonly<Record<string, number>>): void;
+  /**
+   * Reports runs by phase from `counts()` at every scrape (counting then, not at every reconcile,
+   * keeps reconciles O(1) in the number of runs); a phase missing from the counts reads 0.
+   */
+  trackRunPhases(counts: () => Readonly<Record<string, number>>): void;
   /** Reports `depth()` as the queue's depth at every scrape. */
   trackQueueDepth(queue: string, depth: () => number): void;
   /** Starts timing one reconcile; call the result with how it ended. */
@@ -60,11 +63,18 @@ export function createControllerMetrics(options: MetricsOptions = {}): Controlle
       for (const [queue, depth] of queueSources) this.set({ queue }, depth());
     },
   });
+  let phaseCounts: (() => Readonly<Record<string, number>>) | undefined;
   const runsByPhase = new Gauge({
     name: 'conveyor_workflow_runs',
     help: 'WorkflowRuns by phase.',
     labelNames: ['phase'] as const,
     registers,
+    collect() {
+      if (!phaseCounts) return;
+      const counts = phaseCounts();
+      for (const phase of new Set([...RUN_PHASES, ...Object.keys(counts)]))
+        this.set({ phase }, counts[phase] ?? 0);
+    },
   });
   const reconcileDuration = new Histogram({
     name: 'conveyor_reconcile_duration_seconds',
@@ -127,10 +137,8 @@ export function createControllerMetrics(options: MetricsOptions = {}): Controlle
       help: '1 while this replica holds the leader lease, else 0.',
       registers,
     }),
-    setRunPhases(counts) {
-      for (const phase of new Set([...RUN_PHASES, ...Object.keys(counts)])) {
-        runsByPhase.set({ phase }, counts[phase] ?? 0);
-      }
+    trackRunPhases(counts) {
+      phaseCounts = counts;
     },
     trackQueueDepth(queue, depth) {
       queueSources.set(queue, depth);

@@ -55,6 +55,12 @@ export interface InformerOptions<T> {
   healthyWatchMs?: number;
   /** A list that takes longer is aborted and retried. Default 60 s. */
   listTimeoutMs?: number;
+  /**
+   * Applied to every object before it enters the cache (as client-go's SetTransform), to keep only
+   * what the controller reads: dropping metadata.managedFields roughly halves what a cached run or
+   * Job holds.
+   */
+  transform?: (object: T) => T;
   /** When set, every object is handed to the update handlers again this often (old === new). */
   resyncIntervalMs?: number;
   logger?: Logger;
@@ -324,7 +330,8 @@ export class Informer<T extends KubernetesObject> {
     });
     if (this.stopping) return;
     this.touch();
-    const changes = this.cache.replace(result.items);
+    const transform = this.options.transform;
+    const changes = this.cache.replace(transform ? result.items.map(transform) : result.items);
     this.resourceVersion = result.resourceVersion;
     this.relistReason = undefined;
     this.quickCloses = 0;
@@ -413,7 +420,8 @@ export class Informer<T extends KubernetesObject> {
         break;
       case 'ADDED':
       case 'MODIFIED': {
-        const change = this.cache.upsert(event.object);
+        const transform = this.options.transform;
+        const change = this.cache.upsert(transform ? transform(event.object) : event.object);
         if (change) this.dispatch(change);
         break;
       }

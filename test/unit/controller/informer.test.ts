@@ -73,6 +73,20 @@ describe('informer', () => {
     await informer.stop();
   });
 
+  it('passes every listed and watched object through the transform before caching it', async () => {
+    const { api, informer } = setup({
+      transform: (o) => ({ ...o, metadata: { ...o.metadata, labels: { trimmed: 'yes' } } }),
+    });
+    api.answerList({ items: [configMap('a', '1')], resourceVersion: '10' });
+    informer.start();
+    await informer.waitForSync();
+    await settle();
+    api.lastWatch.emit({ type: 'ADDED', object: configMap('b', '11') });
+    for (const name of ['a', 'b'])
+      assert.deepEqual(informer.get('ns', name)?.metadata?.labels, { trimmed: 'yes' });
+    await informer.stop();
+  });
+
   it('resumes from the last resourceVersion, bookmarks included, when the server ends a healthy watch', async () => {
     const { api, informer, restarts } = setup();
     api.answerList({ items: [], resourceVersion: '10' });

@@ -23,10 +23,12 @@ describe('controller metrics', () => {
     ]);
   });
 
-  it('reports every run phase, zero when none is in it', async () => {
+  it('reports every run phase at scrape time, zero when none is in it', async () => {
     const metrics = createControllerMetrics({ processMetrics: false });
-    metrics.setRunPhases({ Running: 3, Succeeded: 10 });
-    metrics.setRunPhases({ Running: 2 });
+    let counts: Record<string, number> = { Running: 3, Succeeded: 10 };
+    metrics.trackRunPhases(() => counts);
+    assert.match(await metrics.registry.metrics(), /^conveyor_workflow_runs\{phase="Succeeded"\} 10$/m);
+    counts = { Running: 2 };
     const text = await metrics.registry.metrics();
     assert.match(text, /^conveyor_workflow_runs\{phase="Running"\} 2$/m);
     assert.match(text, /^conveyor_workflow_runs\{phase="Succeeded"\} 0$/m);
