@@ -138,7 +138,8 @@ export class KubeRunApi implements RunApi {
           body,
         },
         MERGE_PATCH,
-      )) as { metadata?: { resourceVersion?: string } };
+      )) as KubernetesObject;
+      this.options.runs.observeWrite(result, run.metadata.resourceVersion);
       return { resourceVersion: result.metadata?.resourceVersion };
     } catch (error) {
       if (isConflict(error)) throw new ConflictError(`WorkflowRun ${run.metadata.name} changed meanwhile`);

@@ -13,6 +13,8 @@ export interface CacheSource<T extends KubernetesObject> {
   stop(): Promise<void>;
   waitForSync(signal?: AbortSignal): Promise<boolean>;
   get(namespace: string | undefined, name: string): T | undefined;
+  /** See Informer.observeWrite. */
+  observeWrite(written: T, basedOn: string | undefined): void;
   list(namespace?: string): T[];
   keys(): string[];
   isWedged(): boolean;
@@ -48,6 +50,11 @@ export class InformerSet<T extends KubernetesObject> implements CacheSource<T> {
 
   get(namespace: string | undefined, name: string): T | undefined {
     return namespace === undefined ? undefined : this.byNamespace.get(namespace)?.get(namespace, name);
+  }
+
+  observeWrite(written: T, basedOn: string | undefined): void {
+    const namespace = written.metadata?.namespace;
+    if (namespace !== undefined) this.byNamespace.get(namespace)?.observeWrite(written, basedOn);
   }
 
   list(namespace?: string): T[] {

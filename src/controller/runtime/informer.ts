@@ -203,6 +203,20 @@ export class Informer<T extends KubernetesObject> {
     return this.cache.get(keyOf(namespace, name));
   }
 
+  /**
+   * Takes in the object one of our writes returned, provided the cache still holds the version that
+   * write was based on (else a newer one is here or on its way, and wins). The next reconcile then
+   * starts from what was written rather than a copy the API server would refuse as stale (409);
+   * handlers hear of it now, and the watch event for the same version later counts as already seen.
+   */
+  observeWrite(written: T, basedOn: string | undefined): void {
+    const cached = this.cache.get(keyOf(written.metadata?.namespace, written.metadata?.name ?? ''));
+    if (!cached || basedOn === undefined || cached.metadata?.resourceVersion !== basedOn) return;
+    const transform = this.options.transform;
+    const change = this.cache.upsert(transform ? transform(written) : written);
+    if (change) this.dispatch(change);
+  }
+
   getByKey(key: string): T | undefined {
     return this.cache.get(key);
   }

@@ -87,6 +87,24 @@ describe('informer', () => {
     await informer.stop();
   });
 
+  it('takes in our own write when the cache holds the version it was based on, and then ignores its watch event', async () => {
+    const { api, informer, seen } = setup();
+    api.answerList({ items: [configMap('a', '1')], resourceVersion: '10' });
+    informer.start();
+    await informer.waitForSync();
+    await settle();
+    informer.observeWrite(configMap('a', '12'), '1');
+    assert.equal(informer.get('ns', 'a')?.metadata?.resourceVersion, '12');
+    api.lastWatch.emit({ type: 'MODIFIED', object: configMap('a', '12') });
+    // Based on a version the cache no longer holds: a newer one is already here.
+    informer.observeWrite(configMap('a', '11'), '1');
+    assert.equal(informer.get('ns', 'a')?.metadata?.resourceVersion, '12');
+    informer.observeWrite(configMap('zzz', '13'), '1');
+    assert.equal(informer.get('ns', 'zzz'), undefined);
+    assert.deepEqual(seen, ['add a@1', 'update a@12 (was 1)']);
+    await informer.stop();
+  });
+
   it('resumes from the last resourceVersion, bookmarks included, when the server ends a healthy watch', async () => {
     const { api, informer, restarts } = setup();
     api.answerList({ items: [], resourceVersion: '10' });
