@@ -148,6 +148,32 @@ describe('the CLI in cluster mode', suite.options, () => {
     assert.equal(wf?.metadata.name, 'basic-deployment');
   });
 
+  test('run --cluster --dry-run prints the plan after the API server accepted both objects, and stores nothing', async () => {
+    const args = [
+      'run',
+      'examples/parallel-operations.yaml',
+      '--cluster',
+      '-n',
+      ns.name,
+      '--run-id',
+      'dry-1',
+      '--dry-run',
+    ];
+    const r = await cli(args).done;
+    assert.equal(r.code, 0, explain(r));
+    assert.match(
+      r.stdout,
+      /Dry run: the API server accepts Workflow parallel-operations and WorkflowRun dry-1/,
+    );
+    assert.match(r.stdout, /wave 1/i);
+    assert.equal(await getObject('workflow', 'parallel-operations', target), undefined);
+    assert.equal(await getObject('workflowrun', 'dry-1', target), undefined);
+    // Someone without rights learns it from the dry run, as the API server says it.
+    const refused = await cli(args, { kubeconfig: await suite.get().kubeconfigFor('carol') }).done;
+    assert.equal(refused.code, 1, explain(refused));
+    assert.match(refused.stderr, /forbidden/i);
+  });
+
   test('an invalid parameter is refused before anything reaches the cluster (exit 2)', async () => {
     const r = await cli([
       'run',

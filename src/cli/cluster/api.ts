@@ -99,7 +99,8 @@ export class ClusterApi {
     return user;
   }
 
-  applyWorkflow(workflow: Record<string, unknown>): Promise<WorkflowObject> {
+  /** With `dryRun`, the API server checks everything (schema, admission) and stores nothing. */
+  applyWorkflow(workflow: Record<string, unknown>, { dryRun = false } = {}): Promise<WorkflowObject> {
     const name = (workflow.metadata as { name: string }).name;
     return call(
       `cannot apply Workflow ${name} in namespace ${this.namespace}`,
@@ -113,13 +114,14 @@ export class ClusterApi {
             fieldManager: FIELD_MANAGER,
             fieldValidation: 'Strict',
             force: true,
+            ...(dryRun ? { dryRun: 'All' } : {}),
           },
           APPLY_PATCH,
         )) as WorkflowObject,
     );
   }
 
-  createRun(run: Record<string, unknown>): Promise<WorkflowRunObject> {
+  createRun(run: Record<string, unknown>, { dryRun = false } = {}): Promise<WorkflowRunObject> {
     const name = (run.metadata as { name: string }).name;
     return call(
       `cannot create WorkflowRun ${name} in namespace ${this.namespace}`,
@@ -129,6 +131,7 @@ export class ClusterApi {
           namespace: this.namespace,
           body: run,
           fieldValidation: 'Strict',
+          ...(dryRun ? { dryRun: 'All' } : {}),
         })) as WorkflowRunObject,
     );
   }

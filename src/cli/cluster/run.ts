@@ -3,12 +3,13 @@
 // policy, and follows the run's progress from a watch (or returns at once with --detach).
 import { resolve } from 'node:path';
 import { API_VERSION } from '../../controller/resources.ts';
-import { buildPlan } from '../../engine/index.ts';
+import { buildPlan, createRunState } from '../../engine/index.ts';
 import { CREATED_BY_ANNOTATION, workflowResource } from '../../spec/crd/resources.ts';
 import { formatDiagnostic } from '../../spec/diagnostics.ts';
 import { loadWorkflow } from '../../spec/load.ts';
 import { resolveRunContext } from '../../spec/run-context.ts';
 import { readRunOptions } from '../commands/run.ts';
+import { printDryRun } from '../dry-run.ts';
 import { EXIT, UsageError } from '../exit-codes.ts';
 import type { CliIO } from '../io.ts';
 import { outputFormat, parseOptions } from '../parse-options.ts';
@@ -30,6 +31,8 @@ Options:
   --continue-on-error     keep going after a step fails (the run still fails)
   --timeout DURATION      overall timeout, e.g. 30m
   --run-id NAME           name the WorkflowRun (default: workflow name, time and a random suffix)
+  --dry-run               print the plan (waves, rendered commands), and have the API server check the
+                          Workflow and WorkflowRun (schema, admission policy, RBAC) without storing them
   --detach                create the run, print its name and return
   --cancel-on-interrupt   Ctrl-C cancels the run (default: Ctrl-C stops following, the run goes on)
   -o, --output text|json  json: one JSON document on stdout at the end, progress on stderr
@@ -44,6 +47,7 @@ const OPTIONS = {
   timeout: { type: 'string' },
   'run-id': { type: 'string' },
   detach: { type: 'boolean' },
+  'dry-run': { type: 'boolean' },
   'cancel-on-interrupt': { type: 'boolean' },
   output: { type: 'string', short: 'o' },
   help: { type: 'boolean', short: 'h' },
@@ -97,11 +101,12 @@ export async function clusterRunCommand(argv: readonly string[], io: CliIO): Pro
   const hint = cliHint(values.namespace !== undefined ? ` -n ${target.namespace}` : '');
   try {
     const user = await api.whoami();
-    await api.applyWorkflow({
-      ...wrapped.resource,
-      metadata: { name: objectName, namespace: target.namespace },
-    });
-    await api.createRun({
+    const dryRun = values['dry-run'] === true;
+    await api.applyWorkflow(
+      { ...wrapped.resource, metadata: { name: objectName, namespace: target.namespace } },
+      { dryRun },
+    );
+    const runObject = {
       apiVersion: API_VERSION,
       kind: 'WorkflowRun',
       metadata: {
@@ -117,7 +122,21 @@ export async function clusterRunCommand(argv: readonly string[], io: CliIO): Pro
         ...(options.continueOnError ? { continueOnError: true } : {}),
         ...(values.timeout !== undefined ? { timeout: values.timeout } : {}),
       },
-    });
+    };
+    await api.createRun(runObject, { dryRun });
+    if (dryRun) {
+      (output === 'json' ? io.stderr : io.stdout).write(
+        `Dry run: the API server accepts Workflow ${objectName} and WorkflowRun ${runName} (${target.where}, as ${user}); nothing was stored.\n`,
+      );
+      const plan = buildPlan(workflow);
+      const state = createRunState(
+        plan,
+        { runId: runName, context: context.context, creator: user, breakers: {}, options },
+        io.now(),
+      );
+      printDryRun(io, plan, state, output);
+      return EXIT.succeeded;
+    }
     const progressOut = output === 'json' ? io.stderr : io.stdout;
     if (values.detach) {
       if (output === 'json')
