@@ -48,7 +48,7 @@ describe('the CLI in cluster mode', suite.options, () => {
   function cli(
     args: readonly string[],
     options: { kubeconfig?: string; command?: string; env?: Record<string, string> } = {},
-  ): { child: ChildProcess; done: Promise<CliResult>; stderr: () => string } {
+  ): { child: ChildProcess; done: Promise<CliResult>; stdout: () => string; stderr: () => string } {
     const [command, argv] = options.command ? [options.command, args] : [process.execPath, [CLI, ...args]];
     const child = spawn(command, [...argv], {
       cwd: REPO_ROOT,
@@ -67,7 +67,7 @@ describe('the CLI in cluster mode', suite.options, () => {
     const done = new Promise<CliResult>((resolve) =>
       child.on('close', (code) => resolve({ code, stdout, stderr })),
     );
-    return { child, done, stderr: () => stderr };
+    return { child, done, stdout: () => stdout, stderr: () => stderr };
   }
 
   const explain = (r: CliResult): string =>
@@ -236,6 +236,50 @@ describe('the CLI in cluster mode', suite.options, () => {
     assert.equal(r.code, 0, explain(r));
     assert.match(r.stdout, /==> deploy_api attempt 1 .*succeeded\) <==/);
     assert.match(r.stdout, /deployed api/);
+  });
+
+  test('logs --follow prints each line as a step writes it, prefixed with the step, until the run ends', async () => {
+    const dir = join(work, 'follow');
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, 'chatty.yaml');
+    writeFileSync(
+      file,
+      [
+        'name: chatty',
+        'steps:',
+        '  - name: count',
+        '    command: for i in 1 2 3; do echo "tick $i"; sleep 1; done',
+        '  - name: done',
+        '    command: echo finished',
+        '    depends_on: [count]',
+        '',
+      ].join('\n'),
+    );
+    const started = await cli(['run', file, '--cluster', '-n', ns.name, '--run-id', 'chatty-1', '--detach'])
+      .done;
+    assert.equal(started.code, 0, explain(started));
+    const follow = cli(['logs', 'chatty-1', '--cluster', '-n', ns.name, '-f']);
+    const stdout = () => follow.stdout();
+    await pollUntil(() => /\[count\] tick 1/.test(stdout()) || undefined, {
+      what: 'the first line while the step runs',
+      timeoutMs: 60_000,
+      describe: () => stdout() + follow.stderr(),
+    });
+    const run = await getObject<Run>('workflowrun', 'chatty-1', target);
+    assert.notEqual(
+      run?.status?.steps?.count?.phase,
+      'Succeeded',
+      'the line arrived while the step still ran',
+    );
+    const r = await follow.done;
+    assert.equal(r.code, 0, explain(r));
+    assert.deepEqual(r.stdout.trim().split('\n'), [
+      '[count] tick 1',
+      '[count] tick 2',
+      '[count] tick 3',
+      '[done] finished',
+    ]);
+    assert.match(r.stderr, /chatty-1 ended Succeeded/);
   });
 
   test('Ctrl-C detaches (the run goes on, exit 130); watch re-attaches, and cancel ends it Cancelled', async () => {

@@ -1,11 +1,15 @@
 // The few API calls the CLI makes in cluster mode, over client-node, with every failure turned into
 // a ClusterError that carries the API server's own message (an admission policy's refusal, RBAC's
 // "forbidden", a schema error) rather than a client stack trace.
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { PassThrough } from 'node:stream';
 import {
   AuthenticationV1Api,
   BatchV1Api,
   CoreV1Api,
   CustomObjectsApi,
+  Log,
   PatchStrategy,
   setHeaderOptions,
 } from '@kubernetes/client-node';
@@ -246,5 +250,32 @@ export class ClusterApi {
     return call(`cannot read the log of pod ${pod}`, () =>
       this.core.readNamespacedPodLog({ namespace: this.namespace, name: pod, container }),
     );
+  }
+
+  /**
+   * Streams a container's log line by line as it is written, until the container ends or `signal`
+   * aborts (then the partial last line, if any, is passed on too).
+   */
+  async followPodLog(
+    pod: string,
+    container: string,
+    onLine: (line: string) => void,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const stream = new PassThrough();
+    const lines = createInterface({ input: stream, crlfDelay: Infinity });
+    lines.on('line', onLine);
+    const closed = once(lines, 'close');
+    const request = await call(`cannot follow the log of pod ${pod}`, () =>
+      new Log(this.target.kc).log(this.namespace, pod, container, stream, { follow: true }),
+    );
+    const stop = () => {
+      request.abort();
+      stream.end();
+    };
+    if (signal?.aborted) stop();
+    else signal?.addEventListener('abort', stop, { once: true });
+    await closed;
+    signal?.removeEventListener('abort', stop);
   }
 }

@@ -8,10 +8,15 @@ import type { CliIO } from '../io.ts';
 import { parseOptions } from '../parse-options.ts';
 import { ClusterApi, ClusterError } from './api.ts';
 import { CLUSTER_OPTIONS, CLUSTER_USAGE, connect } from './connection.ts';
+import { followLogs } from './logs-follow.ts';
 
-export const clusterLogsUsage = `Usage: conveyor logs RUN [STEP] --cluster [options]
+export const clusterLogsUsage = `Usage: conveyor logs RUN [STEP] --cluster [-f] [options]
 
 Prints the output of a WorkflowRun's step attempts (all steps, or STEP), oldest first.
+
+Options:
+  -f, --follow            print the output as the steps write it, each line prefixed with its step,
+                          until the run ends
 
 ${CLUSTER_USAGE}`;
 
@@ -21,6 +26,7 @@ const STEP_CONTAINER = 'step';
 export async function clusterLogsCommand(argv: readonly string[], io: CliIO): Promise<number> {
   const { values, positionals } = parseOptions('logs', argv, {
     ...CLUSTER_OPTIONS,
+    follow: { type: 'boolean', short: 'f' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
@@ -38,9 +44,15 @@ export async function clusterLogsCommand(argv: readonly string[], io: CliIO): Pr
       `${LABELS.run}=${labelValue(runName)}`,
       ...(step ? [`${LABELS.step}=${labelValue(step)}`] : []),
     ];
+    const known = Object.keys(((run.status ?? {}) as { steps?: Record<string, unknown> }).steps ?? {});
+    if (values.follow) {
+      if (step && known.length > 0 && !known.includes(step))
+        throw new UsageError(`run ${runName} has no step '${step}' (steps: ${known.join(', ')})`);
+      await followLogs({ api, io, run: runName, selector: selector.join(','), order: byAttemptOrder });
+      return EXIT.succeeded;
+    }
     const jobs = (await api.listJobs(selector.join(','))).sort(byAttemptOrder);
     if (jobs.length === 0) {
-      const known = Object.keys(((run.status ?? {}) as { steps?: Record<string, unknown> }).steps ?? {});
       if (step && !known.includes(step))
         throw new UsageError(
           `run ${runName} has no step '${step}'${known.length ? ` (steps: ${known.join(', ')})` : ''}`,
