@@ -8,8 +8,8 @@ import { UsageError } from './exit-codes.ts';
 
 export const NOTIFICATIONS_CONFIG_ENV = 'CONVEYOR_NOTIFICATIONS_CONFIG';
 
-export const notificationsOptionUsage =
-  "  --notifications-config FILE  channels for workflows' notifications (default: $CONVEYOR_NOTIFICATIONS_CONFIG)";
+export const notificationsOptionUsage = `  --notifications-config FILE
+                          channels for workflows' notifications (default: $CONVEYOR_NOTIFICATIONS_CONFIG)`;
 
 export function readNotificationsOption(
   flag: string | undefined,
