@@ -65,3 +65,24 @@ describe('controller metrics', () => {
     assert.match(await metrics.registry.metrics(), /^conveyor_process_resident_memory_bytes /m);
   });
 });
+
+describe('the Grafana dashboard', () => {
+  it('queries only metrics the controller exports', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { createNotificationMetrics } = await import('../../../src/observability/notifications/metrics.ts');
+    const { createAlertsFiredCounter } = await import('../../../src/observability/alert-metrics.ts');
+    const metrics = createControllerMetrics({ processMetrics: false });
+    createNotificationMetrics(metrics.registry);
+    createAlertsFiredCounter(metrics.registry);
+    const exported = new Set(metrics.registry.getMetricsAsArray().map((m) => m.name));
+    const dashboard = readFileSync(
+      new URL('../../../helm/conveyor/files/dashboard.json', import.meta.url),
+      'utf8',
+    );
+    const queried = new Set(
+      [...dashboard.matchAll(/\bconveyor_[a-z_]+/g)].map((m) => m[0].replace(/_(bucket|sum|count)$/, '')),
+    );
+    assert.ok(queried.size >= 10, [...queried].join(', '));
+    for (const name of queried) assert.ok(exported.has(name), `${name} is not exported`);
+  });
+});
