@@ -207,6 +207,22 @@ export class KubeRunApi implements RunApi {
     }
   }
 
+  async podCreationFailure(namespace: string, job: string): Promise<string | undefined> {
+    try {
+      const events = await this.core.listNamespacedEvent({
+        namespace,
+        fieldSelector: `involvedObject.kind=Job,involvedObject.name=${job},reason=FailedCreate`,
+      });
+      const time = (e: (typeof events.items)[number]) =>
+        new Date(e.lastTimestamp ?? e.eventTime ?? e.metadata?.creationTimestamp ?? 0).getTime();
+      return events.items.sort((a, b) => time(b) - time(a))[0]?.message;
+    } catch (error) {
+      // Only a better message is lost: the run still says that the Job has no pod.
+      this.countError('list', 'events', error);
+      return undefined;
+    }
+  }
+
   recordEvent(run: WorkflowRunObject, type: 'Normal' | 'Warning', reason: string, message: string): void {
     void this.options.events.record(
       { apiVersion: `${GROUP}/${VERSION}`, kind: 'WorkflowRun', metadata: run.metadata } as never,

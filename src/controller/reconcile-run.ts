@@ -12,6 +12,8 @@ import type { RunApi } from './run-api.ts';
 import { runConditions } from './run-conditions.ts';
 import type { Condition, RunSituation } from './run-conditions.ts';
 import type { RunObserver } from './run-observer.ts';
+import { attemptWait, noPodRecheckAt } from './attempt-waits.ts';
+import type { AttemptWait } from './attempt-waits.ts';
 import { buildRunStatus } from './run-status.ts';
 import type { WorkflowRunObject } from './resources.ts';
 import { loadPinnedPlan, startRun } from './start-run.ts';
@@ -102,7 +104,7 @@ export async function reconcileRun(ctx: ReconcileContext, run: WorkflowRunObject
   }
 
   // 2. Observe: finished Jobs, approvals, cancel and rollback requests.
-  const { observations, missing } = await observe(ctx, run, loaded);
+  const { observations, missing, waits, recheckAt } = await observe(ctx, run, loaded);
 
   // 3. Decide.
   const decision = decide(loaded.plan, loaded.state, observations, now);
@@ -118,6 +120,7 @@ export async function reconcileRun(ctx: ReconcileContext, run: WorkflowRunObject
       .filter((a): a is StartAttemptAction => a !== undefined),
   ];
   let quotaWait: string | undefined;
+  const stuck = await explainWait(ctx, run, waits);
   const refused: Observation[] = [];
   // One decision's Jobs are created together (a few at a time), not one round trip after another.
   const outcomes = await mapLimited(starts, JOB_CREATE_CONCURRENCY, (action) =>
@@ -174,7 +177,11 @@ export async function reconcileRun(ctx: ReconcileContext, run: WorkflowRunObject
     message: final.state.message,
     degraded: final.state.degraded,
     awaiting,
-    ...(quotaWait ? { waitingOn: { reason: 'QuotaExceeded', message: quotaWait } } : {}),
+    ...(quotaWait
+      ? { waitingOn: { reason: 'QuotaExceeded', message: quotaWait } }
+      : stuck
+        ? { waitingOn: stuck }
+        : {}),
   };
   const observed = ctx.observer?.observe({
     api: ctx.api,
@@ -202,7 +209,10 @@ export async function reconcileRun(ctx: ReconcileContext, run: WorkflowRunObject
     .filter((a) => a.kind === 'wakeAt')
     .map((a) => (a as { at: number }).at);
   let requeueAfterMs = wake.length ? Math.max(0, Math.min(...wake) - now) : undefined;
-  if (quotaWait) requeueAfterMs = Math.min(requeueAfterMs ?? WAIT_RETRY_MS, WAIT_RETRY_MS);
+  // Nothing wakes a run when a quota frees up or a Job still has no pod: look again after a while.
+  if (quotaWait || stuck) requeueAfterMs = Math.min(requeueAfterMs ?? WAIT_RETRY_MS, WAIT_RETRY_MS);
+  if (recheckAt !== undefined)
+    requeueAfterMs = Math.min(requeueAfterMs ?? Infinity, Math.max(1000, recheckAt - now + 100));
   if (observed?.wakeAt !== undefined)
     requeueAfterMs = Math.min(requeueAfterMs ?? Infinity, Math.max(0, observed.wakeAt - now));
   const justFinished = final.state.stage === 'done' && loaded.state.stage !== 'done';
@@ -214,14 +224,38 @@ export async function reconcileRun(ctx: ReconcileContext, run: WorkflowRunObject
   };
 }
 
+/** The first reason a step waits, with the Job controller's own words when its pod was refused. */
+async function explainWait(
+  ctx: ReconcileContext,
+  run: WorkflowRunObject,
+  waits: readonly AttemptWait[],
+): Promise<{ reason: string; message: string } | undefined> {
+  const first = waits[0];
+  if (!first) return undefined;
+  if (first.reason !== 'NoPod') return { reason: first.reason, message: first.message };
+  const refusal = await ctx.api.podCreationFailure?.(run.metadata.namespace, first.job);
+  if (!refusal) return { reason: first.reason, message: first.message };
+  return {
+    reason: /exceeded quota/i.test(refusal) ? 'QuotaExceeded' : 'PodCreateRefused',
+    message: `step ${first.step}: Job ${first.job} cannot create its pod: ${refusal}`,
+  };
+}
+
 async function observe(
   ctx: ReconcileContext,
   run: WorkflowRunObject,
   loaded: Loaded,
-): Promise<{ observations: Observation[]; missing: InFlightAttempt[] }> {
+): Promise<{
+  observations: Observation[];
+  missing: InFlightAttempt[];
+  waits: AttemptWait[];
+  recheckAt?: number;
+}> {
   const { plan, state } = loaded;
   const observations: Observation[] = [];
   const missing: InFlightAttempt[] = [];
+  const waits: AttemptWait[] = [];
+  let recheckAt: number | undefined;
   const jobs = new Map(ctx.api.jobsOf(run).map((j) => [j.metadata.name, j]));
   for (const attempt of inFlightAttempts(plan, state, run.metadata.name)) {
     const job = jobs.get(attempt.job);
@@ -239,8 +273,16 @@ async function observe(
       }
       continue;
     }
-    const done = finishedJob(attempt, job, ctx.api.podsOf(run.metadata.namespace, attempt.job));
-    if (!done) continue;
+    const pods = ctx.api.podsOf(run.metadata.namespace, attempt.job);
+    const done = finishedJob(attempt, job, pods);
+    if (!done) {
+      const wait = attemptWait(attempt.step, job, pods, ctx.now());
+      if (wait) waits.push(wait);
+      const at = noPodRecheckAt(job, pods);
+      // Within its grace: look again when it ends (after it, `stuck` requeues).
+      if (at !== undefined && at > ctx.now()) recheckAt = Math.min(recheckAt ?? Infinity, at);
+      continue;
+    }
     let output: string | undefined;
     if (attempt.captureOutput && done.pod)
       output = await ctx.api.readLog(run.metadata.namespace, done.pod, MAX_OUTPUT_READ);
@@ -285,7 +327,7 @@ async function observe(
   ) {
     observations.push({ kind: 'rollbackRequested' });
   }
-  return { observations, missing };
+  return { observations, missing, waits, ...(recheckAt !== undefined ? { recheckAt } : {}) };
 }
 
 /** At most this many Job creations of one reconcile are in flight at once. */

@@ -74,6 +74,12 @@ export interface PodObject {
   readonly metadata: ObjectMeta;
   readonly status?: {
     readonly phase?: string;
+    readonly conditions?: readonly {
+      readonly type?: string;
+      readonly status?: string;
+      readonly reason?: string;
+      readonly message?: string;
+    }[];
     readonly reason?: string;
     readonly message?: string;
     readonly containerStatuses?: readonly {

@@ -26,6 +26,11 @@ export interface RunApi {
     status: Record<string, unknown>,
   ): Promise<{ resourceVersion?: string }>;
   recordEvent(run: WorkflowRunObject, type: 'Normal' | 'Warning', reason: string, message: string): void;
+  /**
+   * Why the Job controller could not create a Job's pod (its latest FailedCreate Event), or
+   * undefined; asked only of a Job that has had no pod for a while.
+   */
+  podCreationFailure?(namespace: string, job: string): Promise<string | undefined>;
 }
 
 /** A write lost a race with another writer: the caller requeues and reads again. */
