@@ -174,6 +174,28 @@ describe('the CLI in cluster mode', suite.options, () => {
     assert.match(refused.stderr, /forbidden/i);
   });
 
+  test('workflows created from the built-in templates run to Succeeded on the cluster', async () => {
+    for (const template of ['rolling-deployment', 'blue-green-deployment', 'database-maintenance']) {
+      const file = join(work, `${template}.yaml`);
+      const created = await cli(['create', `from-${template}`, '--template', template, '--output', file])
+        .done;
+      assert.equal(created.code, 0, explain(created));
+      const r = await cli([
+        'run',
+        file,
+        '--cluster',
+        '-n',
+        ns.name,
+        '--set',
+        'environment=staging',
+        '-o',
+        'json',
+      ]).done;
+      assert.equal(r.code, 0, `${template}: ${explain(r)}`);
+      assert.equal((JSON.parse(r.stdout) as { phase: string }).phase, 'Succeeded');
+    }
+  });
+
   test('an invalid parameter is refused before anything reaches the cluster (exit 2)', async () => {
     const r = await cli([
       'run',
