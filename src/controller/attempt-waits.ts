@@ -10,10 +10,18 @@ export interface AttemptWait {
   readonly job: string;
   readonly reason: 'Unschedulable' | 'ImagePullFailed' | 'ContainerNotCreated' | 'NoPod';
   readonly message: string;
+  /** NoPod only: past NO_POD_GRACE_MS, worth saying even when no Event says why. */
+  readonly longWait?: boolean;
 }
 
-/** How long a Job may have no pod before that counts as stuck (the Job controller is quick). */
-export const NO_POD_GRACE_MS = 10_000;
+/** How long a Job may have no pod before its Events are asked why (the Job controller is quick). */
+export const NO_POD_CHECK_MS = 5_000;
+
+/**
+ * How long a Job may have no pod before that is worth saying without a reason: a busy cluster
+ * (hundreds of Jobs at once) can take several seconds to create pods.
+ */
+export const NO_POD_GRACE_MS = 30_000;
 
 const IMAGE_REASONS = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'ErrImageNeverPull']);
 const CREATE_REASONS = new Set(['CreateContainerConfigError', 'CreateContainerError', 'RunContainerError']);
@@ -25,7 +33,7 @@ const CREATE_REASONS = new Set(['CreateContainerConfigError', 'CreateContainerEr
 export function noPodRecheckAt(job: JobObject, pods: readonly PodObject[]): number | undefined {
   if (pods.length > 0 || isFinished(job)) return undefined;
   const created = Date.parse(job.metadata.creationTimestamp ?? '');
-  return Number.isFinite(created) ? created + NO_POD_GRACE_MS : undefined;
+  return Number.isFinite(created) ? created + NO_POD_CHECK_MS : undefined;
 }
 
 function isFinished(job: JobObject): boolean {
@@ -44,12 +52,13 @@ export function attemptWait(
   if (isFinished(job)) return undefined;
   if (pods.length === 0) {
     const created = Date.parse(job.metadata.creationTimestamp ?? '');
-    if (!Number.isFinite(created) || now - created < NO_POD_GRACE_MS) return undefined;
+    if (!Number.isFinite(created) || now - created < NO_POD_CHECK_MS) return undefined;
     return {
       step,
       job: name,
       reason: 'NoPod',
-      message: `step ${step}: Job ${name} has no pod after ${Math.round((now - created) / 1000)}s (a ResourceQuota or LimitRange may refuse it; kubectl describe job ${name})`,
+      longWait: now - created >= NO_POD_GRACE_MS,
+      message: `step ${step}: Job ${name} has no pod yet after ${Math.round((now - created) / 1000)}s (kubectl describe job ${name})`,
     };
   }
   for (const pod of pods) {

@@ -31,11 +31,14 @@ export interface KubeRunApiOptions {
 }
 
 const MERGE_PATCH = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+const POD_FAILURE_TTL_MS = 10_000;
 
 export class KubeRunApi implements RunApi {
   private readonly core: CoreV1Api;
   private readonly batch: BatchV1Api;
   private readonly custom: CustomObjectsApi;
+  /** The latest pod creation failure of stuck Jobs, with when it was read. */
+  private readonly podFailures = new Map<string, { at: number; message: string | undefined }>();
   /** Pinned workflows never change (immutable ConfigMaps), so one read per run is enough. */
   private readonly pinned = new Map<string, Record<string, string>>();
 
@@ -208,6 +211,18 @@ export class KubeRunApi implements RunApi {
   }
 
   async podCreationFailure(namespace: string, job: string): Promise<string | undefined> {
+    // A run is reconciled at every change of any of its Jobs: ask once per Job per interval.
+    const key = `${namespace}/${job}`;
+    const known = this.podFailures.get(key);
+    const now = Date.now();
+    if (known && now - known.at < POD_FAILURE_TTL_MS) return known.message;
+    if (this.podFailures.size > 1000) this.podFailures.clear();
+    const message = await this.readPodCreationFailure(namespace, job);
+    this.podFailures.set(key, { at: now, message });
+    return message;
+  }
+
+  private async readPodCreationFailure(namespace: string, job: string): Promise<string | undefined> {
     try {
       const events = await this.core.listNamespacedEvent({
         namespace,

@@ -210,7 +210,8 @@ export async function reconcileRun(ctx: ReconcileContext, run: WorkflowRunObject
     .map((a) => (a as { at: number }).at);
   let requeueAfterMs = wake.length ? Math.max(0, Math.min(...wake) - now) : undefined;
   // Nothing wakes a run when a quota frees up or a Job still has no pod: look again after a while.
-  if (quotaWait || stuck) requeueAfterMs = Math.min(requeueAfterMs ?? WAIT_RETRY_MS, WAIT_RETRY_MS);
+  if (quotaWait || waits.length > 0)
+    requeueAfterMs = Math.min(requeueAfterMs ?? WAIT_RETRY_MS, WAIT_RETRY_MS);
   if (recheckAt !== undefined)
     requeueAfterMs = Math.min(requeueAfterMs ?? Infinity, Math.max(1000, recheckAt - now + 100));
   if (observed?.wakeAt !== undefined)
@@ -224,21 +225,27 @@ export async function reconcileRun(ctx: ReconcileContext, run: WorkflowRunObject
   };
 }
 
-/** The first reason a step waits, with the Job controller's own words when its pod was refused. */
+/**
+ * The first reason a step waits: a pod problem as its pod shows it, else a Job without a pod in the
+ * Job controller's own words (its FailedCreate Event: a ResourceQuota, a LimitRange, a policy), else,
+ * after a long while, just that it has none.
+ */
 async function explainWait(
   ctx: ReconcileContext,
   run: WorkflowRunObject,
   waits: readonly AttemptWait[],
 ): Promise<{ reason: string; message: string } | undefined> {
+  const shown = waits.find((w) => w.reason !== 'NoPod');
+  if (shown) return { reason: shown.reason, message: shown.message };
   const first = waits[0];
   if (!first) return undefined;
-  if (first.reason !== 'NoPod') return { reason: first.reason, message: first.message };
   const refusal = await ctx.api.podCreationFailure?.(run.metadata.namespace, first.job);
-  if (!refusal) return { reason: first.reason, message: first.message };
-  return {
-    reason: /exceeded quota/i.test(refusal) ? 'QuotaExceeded' : 'PodCreateRefused',
-    message: `step ${first.step}: Job ${first.job} cannot create its pod: ${refusal}`,
-  };
+  if (refusal)
+    return {
+      reason: /exceeded quota/i.test(refusal) ? 'QuotaExceeded' : 'PodCreateRefused',
+      message: `step ${first.step}: Job ${first.job} cannot create its pod: ${refusal}`,
+    };
+  return first.longWait ? { reason: first.reason, message: first.message } : undefined;
 }
 
 async function observe(
@@ -279,7 +286,7 @@ async function observe(
       const wait = attemptWait(attempt.step, job, pods, ctx.now());
       if (wait) waits.push(wait);
       const at = noPodRecheckAt(job, pods);
-      // Within its grace: look again when it ends (after it, `stuck` requeues).
+      // Before its Events are asked: look again then (after that, waiting runs requeue).
       if (at !== undefined && at > ctx.now()) recheckAt = Math.min(recheckAt ?? Infinity, at);
       continue;
     }

@@ -1,7 +1,12 @@
 // Why a step's Job has no running container, from its Job and pods.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { attemptWait, NO_POD_GRACE_MS, noPodRecheckAt } from '../../../src/controller/attempt-waits.ts';
+import {
+  attemptWait,
+  NO_POD_CHECK_MS,
+  NO_POD_GRACE_MS,
+  noPodRecheckAt,
+} from '../../../src/controller/attempt-waits.ts';
 import type { JobObject, PodObject } from '../../../src/controller/resources.ts';
 
 const CREATED = Date.parse('2026-11-29T10:00:00Z');
@@ -24,11 +29,18 @@ function pod(status: NonNullable<PodObject['status']>): PodObject {
 
 describe('attemptWait', () => {
   it('says nothing about a Job without a pod during its grace, then names it', () => {
-    assert.equal(attemptWait('work', job(), [], CREATED + NO_POD_GRACE_MS - 1), undefined);
-    assert.equal(noPodRecheckAt(job(), []), CREATED + NO_POD_GRACE_MS);
-    const wait = attemptWait('work', job(), [], CREATED + 12_000);
+    assert.equal(attemptWait('work', job(), [], CREATED + NO_POD_CHECK_MS - 1), undefined);
+    assert.equal(noPodRecheckAt(job(), []), CREATED + NO_POD_CHECK_MS);
+    const early = attemptWait('work', job(), [], CREATED + NO_POD_CHECK_MS);
+    assert.equal(early?.longWait, false, 'its Events are asked, but no pod alone is not said yet');
+    const wait = attemptWait('work', job(), [], CREATED + 32_000);
     assert.equal(wait?.reason, 'NoPod');
-    assert.match(wait?.message ?? '', /Job r-work-1 has no pod after 12s .*kubectl describe job r-work-1/);
+    assert.equal(wait?.longWait, true);
+    assert.ok(32_000 >= NO_POD_GRACE_MS);
+    assert.match(
+      wait?.message ?? '',
+      /Job r-work-1 has no pod yet after 32s \(kubectl describe job r-work-1\)/,
+    );
   });
 
   it('reports the scheduler message of an unschedulable pod', () => {
