@@ -65,6 +65,7 @@ export class Controller {
     runs: CacheSource<KubernetesObject>;
     jobs: CacheSource<KubernetesObject>;
     pods: CacheSource<KubernetesObject>;
+    podFailures: CacheSource<KubernetesObject>;
   };
   private readonly queue: WorkQueue;
   private readonly api: KubeRunApi;
@@ -89,11 +90,20 @@ export class Controller {
     });
     const ours = `${LABELS.run}`;
     const scopes = options.namespaces?.length ? [...options.namespaces] : [undefined];
-    const watch = (name: string, path: string, labelSelector?: string): CacheSource<KubernetesObject> => {
+    const watch = (
+      name: string,
+      path: string,
+      labelSelector?: string,
+      fieldSelector?: string,
+    ): CacheSource<KubernetesObject> => {
       const each = new Map(
         scopes.map((ns) => [
           ns ?? '',
-          createInformer<KubernetesObject>(kc, { path, namespace: ns, labelSelector }, informerOptions(name)),
+          createInformer<KubernetesObject>(
+            kc,
+            { path, namespace: ns, labelSelector, fieldSelector },
+            informerOptions(name),
+          ),
         ]),
       );
       return scopes[0] === undefined
@@ -105,6 +115,14 @@ export class Controller {
       runs: watch('workflowruns', `/apis/${API_VERSION}/workflowruns`),
       jobs: watch('jobs', '/apis/batch/v1/jobs', ours),
       pods: watch('pods', '/api/v1/pods', ours),
+      // The Job controller's word on pods it could not create (a ResourceQuota, a LimitRange, a
+      // policy): only such Events are watched, so the cache stays small.
+      podFailures: watch(
+        'events',
+        '/api/v1/events',
+        undefined,
+        'involvedObject.kind=Job,reason=FailedCreate',
+      ),
     };
     this.events = new EventRecorder({
       sink: createEventSink(kc),
@@ -220,6 +238,13 @@ export class Controller {
     };
     this.informers.jobs.on('change', wakeOwnerRun);
     this.informers.pods.on('change', wakeOwnerRun);
+    // A Job whose pod was refused: its run says why at once rather than at its next look.
+    this.informers.podFailures.on('change', (c) => {
+      const involved = (c.object as { involvedObject?: { name?: string; namespace?: string } })
+        .involvedObject;
+      const job = involved?.name ? this.informers.jobs.get(involved.namespace, involved.name) : undefined;
+      if (job && c.type !== 'deleted') wakeOwnerRun({ type: 'added', object: job });
+    });
   }
 
   private enqueueAll(): void {

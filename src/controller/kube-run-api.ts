@@ -26,19 +26,18 @@ export interface KubeRunApiOptions {
   readonly runs: CacheSource<KubernetesObject>;
   readonly jobs: CacheSource<KubernetesObject>;
   readonly pods: CacheSource<KubernetesObject>;
+  /** FailedCreate Events of Jobs (see Controller). */
+  readonly podFailures: CacheSource<KubernetesObject>;
   readonly events: EventRecorder;
   readonly metrics?: ControllerMetrics;
 }
 
 const MERGE_PATCH = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
-const POD_FAILURE_TTL_MS = 10_000;
 
 export class KubeRunApi implements RunApi {
   private readonly core: CoreV1Api;
   private readonly batch: BatchV1Api;
   private readonly custom: CustomObjectsApi;
-  /** The latest pod creation failure of stuck Jobs, with when it was read. */
-  private readonly podFailures = new Map<string, { at: number; message: string | undefined }>();
   /** Pinned workflows never change (immutable ConfigMaps), so one read per run is enough. */
   private readonly pinned = new Map<string, Record<string, string>>();
 
@@ -211,31 +210,12 @@ export class KubeRunApi implements RunApi {
   }
 
   async podCreationFailure(namespace: string, job: string): Promise<string | undefined> {
-    // A run is reconciled at every change of any of its Jobs: ask once per Job per interval.
-    const key = `${namespace}/${job}`;
-    const known = this.podFailures.get(key);
-    const now = Date.now();
-    if (known && now - known.at < POD_FAILURE_TTL_MS) return known.message;
-    if (this.podFailures.size > 1000) this.podFailures.clear();
-    const message = await this.readPodCreationFailure(namespace, job);
-    this.podFailures.set(key, { at: now, message });
-    return message;
-  }
-
-  private async readPodCreationFailure(namespace: string, job: string): Promise<string | undefined> {
-    try {
-      const events = await this.core.listNamespacedEvent({
-        namespace,
-        fieldSelector: `involvedObject.kind=Job,involvedObject.name=${job},reason=FailedCreate`,
-      });
-      const time = (e: (typeof events.items)[number]) =>
-        new Date(e.lastTimestamp ?? e.eventTime ?? e.metadata?.creationTimestamp ?? 0).getTime();
-      return events.items.sort((a, b) => time(b) - time(a))[0]?.message;
-    } catch (error) {
-      // Only a better message is lost: the run still says that the Job has no pod.
-      this.countError('list', 'events', error);
-      return undefined;
-    }
+    const events = (this.options.podFailures.list(namespace) as unknown as CoreEvent[]).filter(
+      (e) => e.involvedObject?.name === job,
+    );
+    const time = (e: CoreEvent) =>
+      Date.parse(e.lastTimestamp ?? e.eventTime ?? e.metadata?.creationTimestamp ?? '') || 0;
+    return events.sort((a, b) => time(b) - time(a))[0]?.message;
   }
 
   recordEvent(run: WorkflowRunObject, type: 'Normal' | 'Warning', reason: string, message: string): void {
@@ -295,3 +275,12 @@ function messageOf(error: unknown): string {
 }
 
 export const RUN_LABEL = LABELS.run;
+
+/** The fields of a core/v1 Event read here, as they come from the cache (timestamps as strings). */
+interface CoreEvent {
+  readonly metadata?: { readonly creationTimestamp?: string };
+  readonly involvedObject?: { readonly name?: string };
+  readonly message?: string;
+  readonly lastTimestamp?: string;
+  readonly eventTime?: string;
+}

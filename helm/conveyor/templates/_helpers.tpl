@@ -96,9 +96,9 @@ envFrom in their own pods, which the kubelet resolves with no right of the contr
   resources: ["configmaps"]
   verbs: ["get", "create"]
 # Kubernetes Events on runs (kubectl describe wfr); patch aggregates repeats into one Event. List
-# reads the Job controller's FailedCreate Events of a step Job that has no pod, to say why (a
-# ResourceQuota, a LimitRange, a policy) instead of showing the step as running.
+# and watch (field-selected to the Job controller's FailedCreate Events) say why a step Job has no
+# pod (a ResourceQuota, a LimitRange, a policy) instead of showing the step as running.
 - apiGroups: [""]
   resources: ["events"]
-  verbs: ["create", "patch", "list"]
+  verbs: ["create", "patch", "list", "watch"]
 {{- end -}}
