@@ -1,16 +1,11 @@
 // `conveyor schedule add|list|cancel|suspend|resume`: schedules live in the operator, as entries of a
-// Workflow's spec.schedules, so these commands edit that list. Each edit is a merge patch carrying
-// the resourceVersion it read (a conflict means someone else changed the Workflow: read and retry),
-// under its own field manager, so that a later `conveyor run --cluster` of the same file (which
-// applies the file's fields) does not take the schedules away.
-import { createHash } from 'node:crypto';
+// Workflow's spec.schedules, so these commands edit that list (schedule-edits.ts says how).
 import { resolve } from 'node:path';
 import type { WorkflowObject } from '../../controller/resources.ts';
 import { cronProblem, DEFAULT_TIMEZONE, nextFireTimes } from '../../spec/cron.ts';
 import { workflowResource } from '../../spec/crd/resources.ts';
 import { formatDiagnostic } from '../../spec/diagnostics.ts';
 import { parseDuration } from '../../spec/duration.ts';
-import { dnsLabelPart } from '../../spec/kubernetes-name.ts';
 import { loadWorkflow, loadWorkflowObject } from '../../spec/load.ts';
 import { resolveRunContext } from '../../spec/run-context.ts';
 import { suggest } from '../../template/index.ts';
@@ -22,23 +17,12 @@ import { readRunInputs, RUN_INPUT_OPTIONS } from '../run-inputs.ts';
 import { ClusterApi, ClusterError } from './api.ts';
 import { CLUSTER_OPTIONS, connect } from './connection.ts';
 import { workflowObjectName } from './names.ts';
+import { defaultScheduleName } from './schedule-names.ts';
+import { editSchedules, schedulesOf } from './schedule-edits.ts';
+import type { ScheduleEntry } from './schedule-edits.ts';
 import { workflowDocument } from './workflow-document.ts';
 
-/** The field manager of schedule edits (see the top of this file). */
-export const SCHEDULE_FIELD_MANAGER = 'conveyor-schedule';
 const POLICIES = ['Allow', 'Forbid', 'Replace'];
-const ATTEMPTS = 5;
-
-interface ScheduleEntry {
-  name?: string;
-  cron?: string;
-  timezone?: string;
-  parameters?: Record<string, unknown>;
-  environment?: string;
-  concurrency_policy?: string;
-  starting_deadline?: string;
-  suspend?: boolean;
-}
 
 interface ScheduleState {
   name?: string;
@@ -271,65 +255,6 @@ export async function scheduleEditCommand(
   } catch (error) {
     return failed(`schedule ${verb}`, error, io);
   }
-}
-
-/** Read, change and write spec.schedules, again on a conflict. */
-async function editSchedules<R>(
-  api: ClusterApi,
-  workflow: string,
-  change: (list: ScheduleEntry[]) => { list: ScheduleEntry[]; result: R },
-): Promise<R> {
-  for (let attempt = 1; ; attempt++) {
-    const current = await api.getWorkflow(workflow);
-    if (!current)
-      throw new ClusterError(`Workflow ${workflow} does not exist in namespace ${api.namespace}`, 404);
-    const { list, result } = change(schedulesOf(current));
-    try {
-      await api.patchWorkflow(
-        workflow,
-        {
-          metadata: { resourceVersion: current.metadata.resourceVersion },
-          spec: { schedules: list.length ? list : null },
-        },
-        SCHEDULE_FIELD_MANAGER,
-      );
-      return result;
-    } catch (error) {
-      if (error instanceof ClusterError && error.statusCode === 409 && attempt < ATTEMPTS) continue;
-      throw error;
-    }
-  }
-}
-
-function schedulesOf(workflow: WorkflowObject): ScheduleEntry[] {
-  const list = workflow.spec?.schedules;
-  return Array.isArray(list) ? (list as ScheduleEntry[]) : [];
-}
-
-/**
- * `<workflow>-<environment>-<cadence>`, such as `deployment-production-weekly`: the cadence is
- * hourly, daily, weekly, monthly or yearly when the expression plainly is one, else a short hash.
- */
-export function defaultScheduleName(workflow: string, environment: string | undefined, cron: string): string {
-  const cadence = cadenceOf(cron) ?? `cron-${createHash('sha256').update(cron).digest('hex').slice(0, 6)}`;
-  const parts = [workflow, ...(environment ? [environment] : []), cadence].map(dnsLabelPart);
-  const tail = parts.slice(1).join('-');
-  return `${parts[0]!.slice(0, 62 - tail.length).replace(/-+$/, '')}-${tail}`;
-}
-
-function cadenceOf(cron: string): string | undefined {
-  const fields = cron.trim().split(/\s+/);
-  const [minute, hour, day, month, weekday] = fields.length === 6 ? fields.slice(1) : fields;
-  const n = (f: string | undefined) => f !== undefined && /^\d+$/.test(f);
-  if (fields.length === 6 && !n(fields[0])) return undefined;
-  if (!n(minute)) return undefined;
-  if (hour === '*' && day === '*' && month === '*' && weekday === '*') return 'hourly';
-  if (!n(hour)) return undefined;
-  if (day === '*' && month === '*' && weekday === '*') return 'daily';
-  if (day === '*' && month === '*' && n(weekday)) return 'weekly';
-  if (n(day) && month === '*' && weekday === '*') return 'monthly';
-  if (n(day) && n(month) && weekday === '*') return 'yearly';
-  return undefined;
 }
 
 function failed(command: string, error: unknown, io: CliIO): number {

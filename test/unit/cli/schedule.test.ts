@@ -39,7 +39,7 @@ test('a malformed expression or time zone is a usage error', async () => {
 });
 
 test('schedule names default to workflow-environment-cadence, and runs to workflow-schedule-firetime', async () => {
-  const { defaultScheduleName } = await import('../../../src/cli/cluster/schedules.ts');
+  const { defaultScheduleName } = await import('../../../src/cli/cluster/schedule-names.ts');
   const { scheduledRunName } = await import('../../../src/controller/scheduled-runs.ts');
   assert.equal(defaultScheduleName('deployment', 'production', '0 2 * * 0'), 'deployment-production-weekly');
   assert.equal(defaultScheduleName('backup', undefined, '30 1 * * *'), 'backup-daily');
