@@ -5,6 +5,7 @@
 import { customMetrics, monitoringAlerts, TIME_DEPENDENT_ALERT_VALUES } from '../spec/observability.ts';
 import type { AlertSpec } from '../spec/observability.ts';
 import { parseBareExpression } from '../template/bare-expression.ts';
+import { parsedOnce } from './parse-cache.ts';
 import {
   evaluateValue,
   isTruthy,
@@ -186,23 +187,7 @@ function alertMessage(alert: AlertSpec, condition: Template, values: Record<stri
   return `${alert.severity} alert: ${alert.condition}${shown.length ? ` (${shown.join(', ')})` : ''}`;
 }
 
-type Parsed = { template: Template } | { message: string };
-const parsedByPlan = new WeakMap<Plan, Map<string, Parsed>>();
-
-function parsedCondition(plan: Plan, source: string): Parsed {
-  let cache = parsedByPlan.get(plan);
-  if (!cache) {
-    cache = new Map();
-    parsedByPlan.set(plan, cache);
-  }
-  let entry = cache.get(source);
-  if (!entry) {
-    const r = parseBareExpression(source);
-    entry = 'template' in r ? { template: r.template } : { message: r.error.message };
-    cache.set(source, entry);
-  }
-  return entry;
-}
+const parsedCondition = (plan: Plan, source: string) => parsedOnce(plan, source, parseBareExpression);
 
 const seconds = (ms: number): number => Math.round(ms) / 1000;
 const round = (n: number): string => String(Math.round(n * 1000) / 1000);

@@ -1,29 +1,13 @@
 // The engine's only door to the template language: commands rendered in shell mode, env in text
 // mode, `when` conditions evaluated to a boolean. Each template source is parsed once per plan.
 import { evaluateValue, hasTemplate, isTruthy, parseTemplate, renderTemplate } from '../template/index.ts';
-import type { Template, TemplateData } from '../template/index.ts';
+import type { TemplateData } from '../template/index.ts';
+import { parsedOnce } from './parse-cache.ts';
 import type { Plan } from './types.ts';
 
 export type Rendered<T> = { ok: true; value: T } | { ok: false; message: string };
 
-type Parsed = { template: Template } | { message: string };
-
-const parsedByPlan = new WeakMap<Plan, Map<string, Parsed>>();
-
-function parsed(plan: Plan, source: string): Parsed {
-  let cache = parsedByPlan.get(plan);
-  if (!cache) {
-    cache = new Map();
-    parsedByPlan.set(plan, cache);
-  }
-  let entry = cache.get(source);
-  if (!entry) {
-    const r = parseTemplate(source);
-    entry = 'template' in r ? { template: r.template } : { message: r.error.message };
-    cache.set(source, entry);
-  }
-  return entry;
-}
+const parsed = (plan: Plan, source: string) => parsedOnce(plan, source, parseTemplate);
 
 /** Does a string hold template syntax at all? Plain commands skip the template layer. */
 export function hasTemplateSyntax(source: string): boolean {

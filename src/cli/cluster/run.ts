@@ -1,12 +1,9 @@
 // `conveyor run FILE --cluster`: validates the file here (the same errors and exit code 2 as a local
 // run), applies it as a Workflow, creates a WorkflowRun recording its creator for the approval
 // policy, and follows the run's progress from a watch (or returns at once with --detach).
-import { resolve } from 'node:path';
 import { API_VERSION } from '../../controller/resources.ts';
 import { buildPlan, createRunState } from '../../engine/index.ts';
 import { CREATED_BY_ANNOTATION, workflowResource } from '../../spec/crd/resources.ts';
-import { formatDiagnostic } from '../../spec/diagnostics.ts';
-import { loadWorkflow } from '../../spec/load.ts';
 import { resolveRunContext } from '../../spec/run-context.ts';
 import { readRunOptions } from '../commands/run.ts';
 import { printDryRun } from '../dry-run.ts';
@@ -15,6 +12,7 @@ import type { CliIO } from '../io.ts';
 import { outputFormat, parseOptions } from '../parse-options.ts';
 import { readRunInputs, RUN_INPUT_OPTIONS } from '../run-inputs.ts';
 import { ClusterApi, ClusterError } from './api.ts';
+import { readValidWorkflow } from '../read-workflow.ts';
 import { CLUSTER_OPTIONS, CLUSTER_USAGE, connect } from './connection.ts';
 import { followRun } from './follow.ts';
 import { cliHint, newRunName, RUN_NAME, workflowObjectName } from './names.ts';
@@ -66,18 +64,9 @@ export async function clusterRunCommand(argv: readonly string[], io: CliIO): Pro
   const inputs = readRunInputs(values);
 
   // Everything the API server or the controller would refuse later is caught here, with locations.
-  let text: string;
-  try {
-    text = await io.readFile(resolve(io.cwd, file));
-  } catch (error) {
-    io.stderr.write(`${file}: cannot read workflow: ${(error as Error).message}\n`);
-    return EXIT.invalid;
-  }
-  const loaded = loadWorkflow(text, file);
-  if (!loaded.workflow) {
-    for (const d of loaded.diagnostics) io.stderr.write(`${formatDiagnostic(d)}\n`);
-    return EXIT.invalid;
-  }
+  const loaded = await readValidWorkflow(io, file);
+  if (!loaded) return EXIT.invalid;
+  const text = loaded.text;
   const workflow = loaded.workflow;
   const objectName = workflowObjectName(workflow.name);
   const runName = (values['run-id'] as string | undefined) ?? newRunName(workflow.name, io.now());

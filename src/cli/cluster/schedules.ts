@@ -1,12 +1,11 @@
 // `conveyor schedule add|list|cancel|suspend|resume`: schedules live in the operator, as entries of a
 // Workflow's spec.schedules, so these commands edit that list (schedule-edits.ts says how).
-import { resolve } from 'node:path';
 import type { WorkflowObject } from '../../controller/resources.ts';
 import { cronProblem, DEFAULT_TIMEZONE, nextFireTimes } from '../../spec/cron.ts';
 import { workflowResource } from '../../spec/crd/resources.ts';
 import { formatDiagnostic } from '../../spec/diagnostics.ts';
 import { parseDuration } from '../../spec/duration.ts';
-import { loadWorkflow, loadWorkflowObject } from '../../spec/load.ts';
+import { loadWorkflowObject } from '../../spec/load.ts';
 import { resolveRunContext } from '../../spec/run-context.ts';
 import { suggest } from '../../template/index.ts';
 import { table } from '../commands/history.ts';
@@ -15,6 +14,7 @@ import type { CliIO } from '../io.ts';
 import { outputFormat, parseOptions } from '../parse-options.ts';
 import { readRunInputs, RUN_INPUT_OPTIONS } from '../run-inputs.ts';
 import { ClusterApi, ClusterError } from './api.ts';
+import { readValidWorkflow } from '../read-workflow.ts';
 import { CLUSTER_OPTIONS, connect } from './connection.ts';
 import { workflowObjectName } from './names.ts';
 import { defaultScheduleName } from './schedule-names.ts';
@@ -67,18 +67,9 @@ export async function scheduleAddCommand(argv: readonly string[], io: CliIO): Pr
   }
   const inputs = readRunInputs(values);
 
-  let text: string;
-  try {
-    text = await io.readFile(resolve(io.cwd, file));
-  } catch (error) {
-    io.stderr.write(`${file}: cannot read workflow: ${(error as Error).message}\n`);
-    return EXIT.invalid;
-  }
-  const loaded = loadWorkflow(text, file);
-  if (!loaded.workflow) {
-    for (const d of loaded.diagnostics) io.stderr.write(`${formatDiagnostic(d)}\n`);
-    return EXIT.invalid;
-  }
+  const loaded = await readValidWorkflow(io, file);
+  if (!loaded) return EXIT.invalid;
+  const text = loaded.text;
   // The scheduled runs get these inputs: refuse now what would fail every night.
   const context = resolveRunContext(loaded.workflow, { ...inputs, runId: 'scheduled' });
   if (!context.ok) {

@@ -6,7 +6,6 @@ import { buildPlan, createRunState } from '../../engine/index.ts';
 import type { RunOptions } from '../../engine/types.ts';
 import { formatDiagnostic } from '../../spec/diagnostics.ts';
 import { parseDuration } from '../../spec/duration.ts';
-import { loadWorkflow } from '../../spec/load.ts';
 import { resolveRunContext } from '../../spec/run-context.ts';
 import { printDryRun } from '../dry-run.ts';
 import { EXIT, UsageError } from '../exit-codes.ts';
@@ -14,6 +13,7 @@ import type { CliIO } from '../io.ts';
 import { runLocally } from '../local-run.ts';
 import { notificationsOptionUsage, readNotificationsOption } from '../notifications-option.ts';
 import { outputFormat, parseOptions } from '../parse-options.ts';
+import { readValidWorkflow } from '../read-workflow.ts';
 import { readRunInputs, RUN_INPUT_OPTIONS } from '../run-inputs.ts';
 import { StateStore } from '../state-store.ts';
 import { wantsCluster } from '../cluster/backend-choice.ts';
@@ -73,18 +73,9 @@ export async function runCommand(argv: readonly string[], io: CliIO): Promise<nu
   const inputs = readRunInputs(values);
   const diagnosticsOut = io.stderr;
 
-  let text: string;
-  try {
-    text = await io.readFile(resolve(io.cwd, file));
-  } catch (error) {
-    diagnosticsOut.write(`${file}: cannot read workflow: ${(error as Error).message}\n`);
-    return EXIT.invalid;
-  }
-  const loaded = loadWorkflow(text, file);
-  if (!loaded.workflow) {
-    for (const d of loaded.diagnostics) diagnosticsOut.write(`${formatDiagnostic(d)}\n`);
-    return EXIT.invalid;
-  }
+  const loaded = await readValidWorkflow(io, file);
+  if (!loaded) return EXIT.invalid;
+  const text = loaded.text;
   // Warnings matter when editing, not on every run: one line points at `validate` for the details.
   const warnings = loaded.diagnostics.filter((d) => d.severity === 'warning');
   if (warnings.length === 1) diagnosticsOut.write(`${formatDiagnostic(warnings[0]!)}\n`);
