@@ -157,6 +157,9 @@ describe('schedules', suite.options, () => {
     assert.equal(done.status?.phase, 'Succeeded');
     const status = await pollUntil(() => scheduleStatus('ticker', 'every-3s'), { what: 'schedule status' });
     assert.equal(status.nextScheduleTimes?.length, 3);
+    const table = await kubectl(['get', 'wf', 'ticker'], target);
+    assert.match(table.stdout, /NEXT RUN/);
+    assert.match(table.stdout, /ticker\s+True\s+ticker-every-3s-\d+\s+\d{4}-\d\d-\d\dT/);
     assert.ok(Date.parse(status.nextScheduleTimes![0]!) > Date.parse(status.lastScheduleTime ?? ''));
     // Stop the schedule before the next test counts runs.
     await kubectl(

@@ -39,6 +39,12 @@ export function workflowCrd(): CustomResourceDefinition {
         description: 'Phase of the most recent run.',
         priority: 1,
       },
+      {
+        name: 'Next Run',
+        type: 'string',
+        jsonPath: '.status.schedules[0].nextScheduleTimes[0]',
+        description: 'The next fire time of the first schedule (every schedule: status.schedules).',
+      },
       AGE_COLUMN,
     ],
   });
