@@ -10,6 +10,7 @@ import type { Logger } from '../observability/logger.ts';
 import type { NotificationsConfig } from '../observability/notifications/config.ts';
 import { createControllerMetrics } from '../observability/metrics.ts';
 import type { ControllerMetrics } from '../observability/metrics.ts';
+import type { EventVolume } from './event-volume.ts';
 import { KubeRunApi } from './kube-run-api.ts';
 import { reconcileRun } from './reconcile-run.ts';
 import type { ReconcileContext } from './reconcile-run.ts';
@@ -44,6 +45,8 @@ export interface ControllerOptions {
   readonly leaderElection?: { readonly namespace: string; readonly name: string; readonly identity?: string };
   readonly port: number;
   readonly jobDefaults: JobDefaults;
+  /** Which engine events become Kubernetes Events on runs (default all). */
+  readonly eventVolume?: EventVolume;
   readonly logger: Logger;
   /**
    * The user name the controller authenticates as, recorded as the creator of the runs schedules
@@ -280,6 +283,7 @@ export class Controller {
       api: this.api,
       now: () => Date.now(),
       jobDefaults: this.options.jobDefaults,
+      ...(this.options.eventVolume ? { eventVolume: this.options.eventVolume } : {}),
       plans: this.plans,
       observer: this.observer,
     };

@@ -13,6 +13,8 @@ import { runConditions } from './run-conditions.ts';
 import type { Condition, RunSituation } from './run-conditions.ts';
 import type { RunObserver } from './run-observer.ts';
 import { attemptWait, noPodRecheckAt } from './attempt-waits.ts';
+import { recordsEvent } from './event-volume.ts';
+import type { EventVolume } from './event-volume.ts';
 import type { AttemptWait } from './attempt-waits.ts';
 import { buildRunStatus } from './run-status.ts';
 import type { WorkflowRunObject } from './resources.ts';
@@ -29,6 +31,8 @@ export interface ReconcileContext {
   readonly jobDefaults: JobDefaults;
   /** Plans by run uid: building one is the costliest part of a reconcile, and runs are pinned. */
   readonly plans: Map<string, Plan>;
+  /** Which engine events become Kubernetes Events (event-volume.ts); all by default. */
+  readonly eventVolume?: EventVolume;
   /** Alerts, notifications and custom metrics of the run (run-observer.ts); optional. */
   readonly observer?: RunObserver;
 }
@@ -157,7 +161,7 @@ export async function reconcileRun(ctx: ReconcileContext, run: WorkflowRunObject
         (a) => a.step === action.step && a.attempt === action.attempt,
       );
       if (m) await ctx.api.deleteJob(run.metadata.namespace, m.job);
-    } else if (action.kind === 'event') {
+    } else if (action.kind === 'event' && recordsEvent(ctx.eventVolume ?? 'all', action.type)) {
       ctx.api.recordEvent(
         run,
         action.severity === 'info' ? 'Normal' : 'Warning',

@@ -2,6 +2,8 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { hostname } from 'node:os';
 import { Controller } from '../../controller/controller.ts';
+import { EVENT_VOLUMES } from '../../controller/event-volume.ts';
+import type { EventVolume } from '../../controller/event-volume.ts';
 import { createLogger } from '../../observability/logger.ts';
 import { parseSetValues } from '../../spec/set-values.ts';
 import { EXIT, UsageError } from '../exit-codes.ts';
@@ -23,6 +25,8 @@ Options:
   --runner-image IMAGE      image of step Jobs when a workflow names none (default busybox:1.37)
   --runner-service-account  service account of step pods when a workflow names none
   --step-env K=V,...        environment for every step
+  --events all|notable      Kubernetes Events on runs: all (a started and a finished Event per step, the
+                            default) or notable (no Event for a step that started, succeeded or was skipped)
   --log-level LEVEL         trace, debug, info, warn, error (default info)
   --kubeconfig FILE         default: in-cluster, then KUBECONFIG, then ~/.kube/config
 ${notificationsOptionUsage}`;
@@ -39,6 +43,7 @@ export async function controllerCommand(argv: readonly string[], io: CliIO): Pro
     'runner-service-account': { type: 'string' },
     'step-env': { type: 'string', multiple: true },
     'log-level': { type: 'string' },
+    events: { type: 'string' },
     kubeconfig: { type: 'string' },
     'notifications-config': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
@@ -55,6 +60,9 @@ export async function controllerCommand(argv: readonly string[], io: CliIO): Pro
       throw new UsageError(`--${name} must be a whole number, got ${JSON.stringify(raw)}`);
     return n;
   };
+  const eventVolume = (values.events as string | undefined) ?? 'all';
+  if (!(EVENT_VOLUMES as readonly string[]).includes(eventVolume))
+    throw new UsageError(`--events must be all or notable, got ${JSON.stringify(eventVolume)}`);
   const stepEnv = parseSetValues((values['step-env'] as string[] | undefined) ?? []);
   if (!stepEnv.ok) throw new UsageError(`--step-env: ${stepEnv.message}`);
   const kc = new KubeConfig();
@@ -86,6 +94,7 @@ export async function controllerCommand(argv: readonly string[], io: CliIO): Pro
       env: Object.fromEntries(Object.entries(stepEnv.values).map(([k, v]) => [k, String(v)])),
     },
     logger,
+    eventVolume: eventVolume as EventVolume,
     notifications: readNotificationsOption(values['notifications-config'] as string | undefined, io.env),
   });
   const stopped = new Promise<void>((resolve) => {

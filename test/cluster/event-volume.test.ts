@@ -1,0 +1,100 @@
+// `conveyor controller --events notable`: a run's Kubernetes Events keep its start, failures and end,
+// without one Event per step started or succeeded.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { CREATED_BY_ANNOTATION } from '../../src/spec/crd/resources.ts';
+import { ADMIN_USER } from './harness.ts';
+import { apply, createNamespace, getObject, kubectl } from './kubectl.ts';
+import type { KubectlOptions } from './kubectl.ts';
+import { installCrds } from './install-crds.ts';
+import { pollUntil } from './lib/wait.ts';
+import { startController } from './controller-process.ts';
+import type { ControllerProcess } from './controller-process.ts';
+import { useCluster } from './use-cluster.ts';
+
+const suite = await useCluster();
+
+describe('--events notable', suite.options, () => {
+  let ns: { name: string; remove: () => Promise<void> };
+  let target: KubectlOptions;
+  let controller: ControllerProcess | undefined;
+
+  before(async () => {
+    const cluster = suite.get();
+    await installCrds(cluster.kubeconfig);
+    ns = await createNamespace('events', cluster.kubeconfig);
+    target = { kubeconfig: cluster.kubeconfig, namespace: ns.name };
+    controller = startController({
+      kubeconfig: cluster.kubeconfig,
+      namespace: ns.name,
+      args: ['--events=notable'],
+    });
+  });
+
+  after(async () => {
+    await controller?.stop();
+    await ns?.remove();
+  });
+
+  test('records the run starting and ending, and a step retrying, but no routine step Events', async () => {
+    await apply(
+      [
+        {
+          apiVersion: 'conveyor.dev/v1alpha1',
+          kind: 'WorkflowRun',
+          metadata: {
+            name: 'quiet',
+            namespace: ns.name,
+            annotations: { [CREATED_BY_ANNOTATION]: ADMIN_USER },
+          },
+          spec: {
+            workflow: {
+              name: 'quiet',
+              steps: [
+                { name: 'one', command: 'echo one' },
+                {
+                  name: 'two',
+                  command: 'test -f /nonexistent-conveyor-file',
+                  retry: { attempts: 2, delay: '1s' },
+                  continue_on_error: true,
+                  depends_on: ['one'],
+                },
+              ],
+            },
+          },
+        },
+      ],
+      target,
+    );
+    await pollUntil(
+      async () => {
+        const phase = (await getObject<{ status?: { phase?: string } }>('workflowrun', 'quiet', target))
+          ?.status?.phase;
+        return phase === 'Succeeded' || phase === 'Failed' ? phase : undefined;
+      },
+      { what: 'run quiet to end', timeoutMs: 60_000, describe: () => controller?.log().slice(-3000) ?? '' },
+    );
+    const reasons = await pollUntil(
+      async () => {
+        const out = await kubectl(
+          [
+            'get',
+            'events',
+            '--field-selector',
+            'involvedObject.name=quiet',
+            '-o',
+            'jsonpath={.items[*].reason}',
+          ],
+          target,
+        );
+        const list = out.stdout.split(/\s+/).filter(Boolean);
+        return list.some((r) => r === 'Completed' || r === 'Failed') ? list : undefined;
+      },
+      { what: 'the run end Event' },
+    );
+    assert.ok(reasons.includes('Started'), reasons.join(' '));
+    assert.ok(reasons.includes('StepRetrying'), reasons.join(' '));
+    for (const routine of ['StepStarted', 'StepSucceeded'])
+      assert.ok(!reasons.includes(routine), `${routine} in ${reasons.join(' ')}`);
+  });
+});
