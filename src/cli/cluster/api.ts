@@ -18,6 +18,8 @@ import { GROUP, VERSION } from '../../controller/resources.ts';
 import type { WorkflowObject, WorkflowRunObject } from '../../controller/resources.ts';
 import { statusCodeOf } from '../../controller/runtime/api-error.ts';
 import type { ClusterTarget } from './connection.ts';
+import { EXIT } from '../exit-codes.ts';
+import type { CliIO } from '../io.ts';
 
 /** Who owns the fields the CLI applies (server-side apply). */
 export const FIELD_MANAGER = 'conveyor-cli';
@@ -34,6 +36,18 @@ export class ClusterError extends Error {
   ) {
     super(message);
   }
+}
+
+/**
+ * How every cluster command ends on an error: an API failure is said on stderr with the command's
+ * name (exit 1); anything else (a usage error, a bug) goes on up.
+ */
+export function clusterFailure(command: string, error: unknown, io: CliIO): number {
+  if (error instanceof ClusterError) {
+    io.stderr.write(`conveyor ${command}: ${error.message}\n`);
+    return EXIT.failed;
+  }
+  throw error;
 }
 
 /** The API server's message from a client-node error (its Status body), else the error's own. */

@@ -3,7 +3,7 @@
 import { EXIT, UsageError } from '../exit-codes.ts';
 import type { CliIO } from '../io.ts';
 import { parseOptions } from '../parse-options.ts';
-import { ClusterApi, ClusterError } from './api.ts';
+import { ClusterApi, clusterFailure } from './api.ts';
 import { CLUSTER_OPTIONS, CLUSTER_USAGE, connect } from './connection.ts';
 
 export const clusterCancelUsage = `Usage: conveyor cancel RUN --cluster [options]
@@ -37,10 +37,6 @@ export async function clusterCancelCommand(argv: readonly string[], io: CliIO): 
     io.stdout.write(`Cancelling ${runName}: the controller stops its running steps.\n`);
     return EXIT.succeeded;
   } catch (error) {
-    if (error instanceof ClusterError) {
-      io.stderr.write(`conveyor cancel: ${error.message}\n`);
-      return EXIT.failed;
-    }
-    throw error;
+    return clusterFailure('cancel', error, io);
   }
 }

@@ -5,7 +5,7 @@ import { EXIT, UsageError } from '../exit-codes.ts';
 import type { CliIO } from '../io.ts';
 import { outputFormat, parseOptions } from '../parse-options.ts';
 import { age } from './age.ts';
-import { ClusterApi, ClusterError } from './api.ts';
+import { ClusterApi, clusterFailure } from './api.ts';
 import { CLUSTER_OPTIONS, CLUSTER_USAGE, connect } from './connection.ts';
 
 export const clusterHistoryUsage = `Usage: conveyor history --cluster [--limit N] [--workflow NAME] [--output text|json] [options]
@@ -53,11 +53,7 @@ export async function clusterHistoryCommand(argv: readonly string[], io: CliIO):
   try {
     runs = await api.listRuns();
   } catch (error) {
-    if (error instanceof ClusterError) {
-      io.stderr.write(`conveyor history: ${error.message}\n`);
-      return EXIT.failed;
-    }
-    throw error;
+    return clusterFailure('history', error, io);
   }
   const shown = newestFirst(runs)
     .filter((r) => values.workflow === undefined || workflowOf(r) === values.workflow)

@@ -6,7 +6,7 @@ import { EXIT } from '../exit-codes.ts';
 import type { CliIO } from '../io.ts';
 import { outputFormat, parseOptions } from '../parse-options.ts';
 import { age } from './age.ts';
-import { ClusterApi, ClusterError } from './api.ts';
+import { ClusterApi, clusterFailure } from './api.ts';
 import { CLUSTER_OPTIONS, CLUSTER_USAGE, connect } from './connection.ts';
 import { newestFirst, workflowOf } from './history.ts';
 
@@ -37,11 +37,7 @@ export async function clusterListCommand(argv: readonly string[], io: CliIO): Pr
   try {
     [workflows, runs] = await Promise.all([api.listWorkflows(), api.listRuns()]);
   } catch (error) {
-    if (error instanceof ClusterError) {
-      io.stderr.write(`conveyor list: ${error.message}\n`);
-      return EXIT.failed;
-    }
-    throw error;
+    return clusterFailure('list', error, io);
   }
   const sorted = newestFirst(runs);
   const entries = [...workflows]

@@ -6,7 +6,7 @@ import { ANNOTATIONS, LABELS, labelValue } from '../../executors/kubernetes/name
 import { EXIT, UsageError } from '../exit-codes.ts';
 import type { CliIO } from '../io.ts';
 import { parseOptions } from '../parse-options.ts';
-import { ClusterApi, ClusterError } from './api.ts';
+import { ClusterApi, clusterFailure } from './api.ts';
 import { CLUSTER_OPTIONS, CLUSTER_USAGE, connect } from './connection.ts';
 import { followLogs } from './logs-follow.ts';
 
@@ -84,11 +84,7 @@ export async function clusterLogsCommand(argv: readonly string[], io: CliIO): Pr
     }
     return EXIT.succeeded;
   } catch (error) {
-    if (error instanceof ClusterError) {
-      io.stderr.write(`conveyor logs: ${error.message}\n`);
-      return EXIT.failed;
-    }
-    throw error;
+    return clusterFailure('logs', error, io);
   }
 }
 

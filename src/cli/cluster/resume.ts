@@ -6,7 +6,7 @@ import { CREATED_BY_ANNOTATION } from '../../spec/crd/resources.ts';
 import { EXIT, UsageError } from '../exit-codes.ts';
 import type { CliIO } from '../io.ts';
 import { outputFormat, parseOptions } from '../parse-options.ts';
-import { ClusterApi, ClusterError } from './api.ts';
+import { ClusterApi, clusterFailure } from './api.ts';
 import { CLUSTER_OPTIONS, CLUSTER_USAGE, connect } from './connection.ts';
 import { followRun } from './follow.ts';
 import { workflowOf } from './history.ts';
@@ -90,10 +90,6 @@ export async function clusterResumeCommand(argv: readonly string[], io: CliIO): 
       hint: cliHint(values.namespace !== undefined ? ` -n ${target.namespace}` : ''),
     });
   } catch (error) {
-    if (error instanceof ClusterError) {
-      io.stderr.write(`conveyor resume: ${error.message}\n`);
-      return EXIT.failed;
-    }
-    throw error;
+    return clusterFailure('resume', error, io);
   }
 }

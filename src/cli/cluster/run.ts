@@ -11,7 +11,7 @@ import { EXIT, UsageError } from '../exit-codes.ts';
 import type { CliIO } from '../io.ts';
 import { outputFormat, parseOptions } from '../parse-options.ts';
 import { readRunInputs, RUN_INPUT_OPTIONS } from '../run-inputs.ts';
-import { ClusterApi, ClusterError } from './api.ts';
+import { ClusterApi, clusterFailure } from './api.ts';
 import { readValidWorkflow } from '../read-workflow.ts';
 import { CLUSTER_OPTIONS, CLUSTER_USAGE, connect } from './connection.ts';
 import { followRun } from './follow.ts';
@@ -144,10 +144,6 @@ export async function clusterRunCommand(argv: readonly string[], io: CliIO): Pro
       hint,
     });
   } catch (error) {
-    if (error instanceof ClusterError) {
-      io.stderr.write(`conveyor run: ${error.message}\n`);
-      return EXIT.failed;
-    }
-    throw error;
+    return clusterFailure('run', error, io);
   }
 }

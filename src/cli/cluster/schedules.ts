@@ -13,7 +13,7 @@ import { EXIT, UsageError } from '../exit-codes.ts';
 import type { CliIO } from '../io.ts';
 import { outputFormat, parseOptions } from '../parse-options.ts';
 import { readRunInputs, RUN_INPUT_OPTIONS } from '../run-inputs.ts';
-import { ClusterApi, ClusterError } from './api.ts';
+import { ClusterApi, ClusterError, clusterFailure } from './api.ts';
 import { readValidWorkflow } from '../read-workflow.ts';
 import { CLUSTER_OPTIONS, connect } from './connection.ts';
 import { workflowObjectName } from './names.ts';
@@ -128,7 +128,7 @@ export async function scheduleAddCommand(argv: readonly string[], io: CliIO): Pr
     }
     return EXIT.succeeded;
   } catch (error) {
-    return failed('schedule add', error, io);
+    return clusterFailure('schedule add', error, io);
   }
 }
 
@@ -191,7 +191,7 @@ export async function scheduleListCommand(argv: readonly string[], io: CliIO): P
     );
     return EXIT.succeeded;
   } catch (error) {
-    return failed('schedule list', error, io);
+    return clusterFailure('schedule list', error, io);
   }
 }
 
@@ -244,15 +244,6 @@ export async function scheduleEditCommand(
     io.stdout.write(`Schedule ${name} ${done} Workflow ${workflow} (${target.where}).\n`);
     return EXIT.succeeded;
   } catch (error) {
-    return failed(`schedule ${verb}`, error, io);
+    return clusterFailure(`schedule ${verb}`, error, io);
   }
-}
-
-function failed(command: string, error: unknown, io: CliIO): number {
-  if (error instanceof UsageError) throw error;
-  if (error instanceof ClusterError) {
-    io.stderr.write(`conveyor ${command}: ${error.message}\n`);
-    return EXIT.failed;
-  }
-  throw error;
 }

@@ -5,7 +5,7 @@ import { suggest } from '../../template/index.ts';
 import { EXIT, UsageError } from '../exit-codes.ts';
 import type { CliIO } from '../io.ts';
 import { outputFormat, parseOptions } from '../parse-options.ts';
-import { ClusterApi, ClusterError } from './api.ts';
+import { ClusterApi, clusterFailure } from './api.ts';
 import { CLUSTER_OPTIONS, CLUSTER_USAGE, connect } from './connection.ts';
 import { followRun } from './follow.ts';
 import { cliHint } from './names.ts';
@@ -57,10 +57,6 @@ export async function clusterWatchCommand(argv: readonly string[], io: CliIO): P
       hint: cliHint(values.namespace !== undefined ? ` -n ${target.namespace}` : ''),
     });
   } catch (error) {
-    if (error instanceof ClusterError) {
-      io.stderr.write(`conveyor watch: ${error.message}\n`);
-      return EXIT.failed;
-    }
-    throw error;
+    return clusterFailure('watch', error, io);
   }
 }
