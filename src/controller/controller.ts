@@ -14,7 +14,8 @@ import type { EventVolume } from './event-volume.ts';
 import { KubeRunApi } from './kube-run-api.ts';
 import { reconcileRun } from './reconcile-run.ts';
 import type { ReconcileContext } from './reconcile-run.ts';
-import { reconcileWorkflow } from './reconcile-workflow.ts';
+import { loadWorkflowSpec, reconcileWorkflow } from './reconcile-workflow.ts';
+import type { LoadResult } from '../spec/load.ts';
 import { RunObserver } from './run-observer.ts';
 import type { WorkflowObject, WorkflowRunObject } from './resources.ts';
 import { API_VERSION } from './resources.ts';
@@ -76,6 +77,11 @@ export class Controller {
   private readonly elector?: LeaderElector;
   private readonly server: OperatorHttpServer;
   private readonly plans = new Map<string, Plan>();
+  /**
+   * Each Workflow's checked spec by uid, for its generation: a Workflow with schedules is reconciled
+   * at every fire time and whenever one of its runs starts or ends, while its spec rarely changes.
+   */
+  private readonly specs = new Map<string, { generation?: number; loaded: LoadResult }>();
   private readonly observer: RunObserver;
   private readonly log: Logger;
   private identity?: string;
@@ -228,8 +234,8 @@ export class Controller {
         this.queue.add(`workflow/${meta.namespace}/${workflow}`);
     });
     this.informers.workflows.on('change', (c) => {
-      if (c.type !== 'deleted')
-        this.queue.add(`workflow/${c.object.metadata?.namespace}/${c.object.metadata?.name}`);
+      if (c.type === 'deleted') this.specs.delete(c.object.metadata?.uid ?? '');
+      else this.queue.add(`workflow/${c.object.metadata?.namespace}/${c.object.metadata?.name}`);
     });
     // Jobs and pods wake their run; pods matter for exit codes, which a pod reports after its Job fails.
     const wakeOwnerRun = (c: CacheChange<KubernetesObject>): void => {
@@ -369,7 +375,7 @@ export class Controller {
     const runs = this.informers.runs.list(namespace) as unknown as WorkflowRunObject[];
     const hasSchedules = Array.isArray(workflow.spec?.schedules) && workflow.spec.schedules.length > 0;
     const createdBy = hasSchedules ? await this.ownIdentity() : '';
-    const result = reconcileWorkflow(workflow, runs, now, createdBy);
+    const result = reconcileWorkflow(workflow, runs, now, createdBy, this.checkedSpec(workflow));
     const involved = { apiVersion: API_VERSION, kind: 'Workflow', metadata: workflow.metadata };
     // Replaced runs go first, and every run is created before status records its fire time: a crash
     // in between leaves a run whose name the next attempt finds (AlreadyExists), never a lost fire.
@@ -398,6 +404,15 @@ export class Controller {
     return result.wakeAt !== undefined
       ? { requeueAfterMs: Math.min(MAX_SCHEDULE_WAIT_MS, Math.max(50, result.wakeAt - Date.now() + 20)) }
       : undefined;
+  }
+
+  private checkedSpec(workflow: WorkflowObject): LoadResult {
+    const { uid, generation } = workflow.metadata;
+    const known = this.specs.get(uid);
+    if (known && known.generation === generation) return known.loaded;
+    const loaded = loadWorkflowSpec(workflow);
+    this.specs.set(uid, { generation, loaded });
+    return loaded;
   }
 
   private async ownIdentity(): Promise<string> {

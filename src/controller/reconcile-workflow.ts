@@ -6,6 +6,7 @@ import { decideSchedule } from '../engine/index.ts';
 import type { ScheduleMemory } from '../engine/index.ts';
 import { formatDiagnostic } from '../spec/diagnostics.ts';
 import { loadWorkflowObject } from '../spec/load.ts';
+import type { LoadResult } from '../spec/load.ts';
 import type { Workflow } from '../spec/model.ts';
 import type { Condition } from './run-conditions.ts';
 import type { WorkflowObject, WorkflowRunObject } from './resources.ts';
@@ -52,10 +53,8 @@ export function reconcileWorkflow(
   runs: readonly WorkflowRunObject[],
   now: number,
   createdBy: string,
+  loaded: LoadResult = loadWorkflowSpec(workflow),
 ): WorkflowReconcile {
-  const spec = workflow.spec ?? {};
-  const name = workflow.metadata.name;
-  const loaded = loadWorkflowObject({ ...spec, name }, `workflow/${name}`, ['spec']);
   const errors = loaded.diagnostics.filter((d) => d.severity === 'error');
   const current = (workflow.status ?? {}) as WorkflowStatus;
   const validity = validityStatus(workflow, loaded.diagnostics.length - errors.length, errors, now);
@@ -89,6 +88,12 @@ export function reconcileWorkflow(
     events: scheduling.events,
     ...(wakeAt !== undefined ? { wakeAt } : {}),
   };
+}
+
+/** The spec checked as `conveyor validate` would; callers may keep it per metadata.generation. */
+export function loadWorkflowSpec(workflow: WorkflowObject): LoadResult {
+  const name = workflow.metadata.name;
+  return loadWorkflowObject({ ...(workflow.spec ?? {}), name }, `workflow/${name}`, ['spec']);
 }
 
 function scheduleStatus(
