@@ -18,6 +18,7 @@ import { startController } from './controller-process.ts';
 import type { ControllerProcess } from './controller-process.ts';
 import { useCluster } from './use-cluster.ts';
 import { installCrds } from './install-crds.ts';
+import { waitForRun as waitForRunIn } from './lib/wait-for-run.ts';
 
 const suite = await useCluster();
 
@@ -73,21 +74,8 @@ describe('the CLI in cluster mode', suite.options, () => {
   const explain = (r: CliResult): string =>
     `exit ${r.code}\n--- stdout ---\n${r.stdout}\n--- stderr ---\n${r.stderr}\n--- controller (tail) ---\n${controllerLog().slice(-3000)}`;
 
-  function waitForRun(name: string, ok: (run: Run) => boolean, timeoutMs = 90_000): Promise<Run> {
-    return pollUntil(
-      async () => {
-        const run = await getObject<Run>('workflowrun', name, target);
-        return run && ok(run) ? run : undefined;
-      },
-      {
-        what: `run ${name}`,
-        timeoutMs,
-        intervalMs: 300,
-        describe: async () =>
-          `${JSON.stringify(await getObject('workflowrun', name, target), null, 2)}\n--- controller log (tail) ---\n${controllerLog().slice(-4000)}`,
-      },
-    );
-  }
+  const waitForRun = (name: string, ok: (run: Run) => boolean, timeoutMs?: number): Promise<Run> =>
+    waitForRunIn(name, ok, target, () => controllerLog(), { timeoutMs });
 
   before(async () => {
     const cluster = suite.get();

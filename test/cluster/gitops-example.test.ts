@@ -20,6 +20,7 @@ import { startController } from './controller-process.ts';
 import type { ControllerProcess } from './controller-process.ts';
 import { useCluster } from './use-cluster.ts';
 import { installCrds } from './install-crds.ts';
+import { waitForRun as waitForRunIn } from './lib/wait-for-run.ts';
 
 const suite = await useCluster();
 const lua = hasLua();
@@ -140,26 +141,8 @@ describe('the GitOps example', suite.options, () => {
     await fluxNs?.remove();
   });
 
-  function waitForRun(
-    target: KubectlOptions,
-    what: string,
-    ok: (run: Run) => boolean,
-    timeoutMs = 90_000,
-  ): Promise<Run> {
-    return pollUntil(
-      async () => {
-        const run = await getObject<Run>('workflowrun', RUN, target);
-        return run && ok(run) ? run : undefined;
-      },
-      {
-        what: `run ${RUN} ${what}`,
-        timeoutMs,
-        intervalMs: 300,
-        describe: async () =>
-          `${JSON.stringify(await getObject('workflowrun', RUN, target), null, 2)}\n--- controller log (tail) ---\n${(controller?.log() ?? '').slice(-4000)}`,
-      },
-    );
-  }
+  const waitForRun = (target: KubectlOptions, what: string, ok: (run: Run) => boolean, timeoutMs?: number) =>
+    waitForRunIn<Run>(RUN, ok, target, () => controller?.log() ?? '', { timeoutMs, what });
 
   /** A kubeconfig for a release manager (or, with other groups, someone else). */
   const person = async (user: string, groups = [APPROVERS_GROUP]): Promise<NodeJS.ProcessEnv> => ({

@@ -20,6 +20,7 @@ import { apply, createNamespace, getObject, kubectl } from './kubectl.ts';
 import type { KubectlOptions } from './kubectl.ts';
 import { pollUntil } from './lib/wait.ts';
 import { useCluster } from './use-cluster.ts';
+import { waitForRun as waitForRunIn } from './lib/wait-for-run.ts';
 
 const suite = await useCluster();
 
@@ -124,21 +125,8 @@ describe('notifications, custom metrics and alerts', suite.options, () => {
     return response.text();
   }
 
-  function waitForRun(name: string, ok: (run: Run) => boolean, timeoutMs = 90_000): Promise<Run> {
-    return pollUntil(
-      async () => {
-        const run = await getObject<Run>('workflowrun', name, target);
-        return run && ok(run) ? run : undefined;
-      },
-      {
-        what: `run ${name}`,
-        timeoutMs,
-        intervalMs: 300,
-        describe: async () =>
-          `${JSON.stringify(await getObject('workflowrun', name, target), null, 2)}\n--- controller log (tail) ---\n${(logs + (controller?.log() ?? '')).slice(-4000)}`,
-      },
-    );
-  }
+  const waitForRun = (name: string, ok: (run: Run) => boolean, timeoutMs?: number): Promise<Run> =>
+    waitForRunIn(name, ok, target, () => logs + (controller?.log() ?? ''), { timeoutMs });
 
   async function createRun(name: string, spec: Record<string, unknown>): Promise<void> {
     await apply(

@@ -18,6 +18,7 @@ import { startController } from './controller-process.ts';
 import type { ControllerProcess } from './controller-process.ts';
 import { useCluster } from './use-cluster.ts';
 import { installCrds } from './install-crds.ts';
+import { waitForRun as waitForRunIn } from './lib/wait-for-run.ts';
 
 const suite = await useCluster();
 
@@ -107,21 +108,8 @@ describe('the operator', suite.options, () => {
     );
   }
 
-  function waitForRun(name: string, ok: (run: Run) => boolean, timeoutMs = 90_000): Promise<Run> {
-    return pollUntil(
-      async () => {
-        const run = await getObject<Run>('workflowrun', name, target);
-        return run && ok(run) ? run : undefined;
-      },
-      {
-        what: `run ${name}`,
-        timeoutMs,
-        intervalMs: 300,
-        describe: async () =>
-          `${JSON.stringify(await getObject('workflowrun', name, target), null, 2)}\n--- controller log (tail) ---\n${(controllerLog + (controller?.log() ?? '')).slice(-4000)}`,
-      },
-    );
-  }
+  const waitForRun = (name: string, ok: (run: Run) => boolean, timeoutMs?: number): Promise<Run> =>
+    waitForRunIn(name, ok, target, () => controllerLog + (controller?.log() ?? ''), { timeoutMs });
 
   const jobsOf = async (run: string): Promise<Job[]> =>
     listObjects<Job>('jobs', `conveyor.dev/run=${run}`, target);
