@@ -8,11 +8,13 @@ import { RunLoop, systemClock } from '../executors/run-loop.ts';
 import type { ApprovalPolicy } from '../executors/run-loop.ts';
 import type { NotificationsConfig } from '../observability/notifications/config.ts';
 import { EXIT } from './exit-codes.ts';
+import { failureTails } from './failure-output.ts';
 import type { CliIO } from './io.ts';
 import { LocalRunSignals } from './local-notifications.ts';
 import { learnHistory } from './progress/eta.ts';
 import { ProgressReporter } from './progress/reporter.ts';
 import { runResult } from './run-result.ts';
+import { stateDirArgument } from './state-dir.ts';
 import type { SavedRun } from './state-store.ts';
 import type { StateStore } from './state-store.ts';
 
@@ -111,19 +113,16 @@ export async function runLocally(req: LocalRunRequest): Promise<number> {
   save(final);
   const delivered = (await signals?.finish(final)) ?? '';
   store.saveBreakers(plan.workflow.name, final.breakers);
-  if (req.output === 'json') io.stdout.write(`${JSON.stringify(runResult(plan, final), null, 2)}\n`);
-  else io.stdout.write(reporter.summary(final));
+  const stateDir = stateDirArgument(io, store);
+  const tails = failureTails(plan, final, store.logDir(final.runId), stateDir);
+  if (req.output === 'json') io.stdout.write(`${JSON.stringify(runResult(plan, final, tails), null, 2)}\n`);
+  else io.stdout.write(reporter.summary(final, tails));
   if (delivered) (req.output === 'json' ? io.stderr : io.stdout).write(delivered);
   if (end === 'awaitingApproval') {
     const waiting = final.steps.filter((s) => s.phase === 'AwaitingApproval').map((s) => s.name);
-    const hint = waiting
-      .map(
-        (s) =>
-          `  conveyor approve ${final.runId} ${s}${store.root !== '.conveyor' ? ` --state-dir ${store.root}` : ''}`,
-      )
-      .join('\n');
+    const hint = waiting.map((s) => `  conveyor approve ${final.runId} ${s}${stateDir}`).join('\n');
     (req.output === 'json' ? io.stderr : io.stdout).write(
-      `Waiting for approval of ${waiting.join(', ')}. State saved. Approve, then resume:\n${hint}\n  conveyor resume ${final.runId}\n`,
+      `Waiting for approval of ${waiting.join(', ')}. State saved. Approve, then resume:\n${hint}\n  conveyor resume ${final.runId}${stateDir}\n`,
     );
     return EXIT.awaitingApproval;
   }

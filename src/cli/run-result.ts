@@ -1,5 +1,6 @@
 // The one JSON document `--output json` prints when a run ends: stable keys that scripts rely on.
 import type { Plan, RunState } from '../engine/types.ts';
+import type { FailureTail } from './failure-output.ts';
 
 export interface RunResultStep {
   readonly phase: string;
@@ -8,6 +9,10 @@ export interface RunResultStep {
   readonly reason: string | null;
   readonly started_at: string | null;
   readonly finished_at: string | null;
+  /** Failed steps: the last lines of the last attempt's output, newline-separated; else null. */
+  readonly output_tail: string | null;
+  /** Failed steps: the command that prints all of their output; else null. */
+  readonly logs_command: string | null;
 }
 
 export interface RunResult {
@@ -23,7 +28,11 @@ export interface RunResult {
 
 const iso = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString());
 
-export function runResult(plan: Plan, state: RunState): RunResult {
+export function runResult(
+  plan: Plan,
+  state: RunState,
+  tails: ReadonlyMap<string, FailureTail> = new Map(),
+): RunResult {
   const steps: Record<string, RunResultStep> = {};
   for (const node of plan.nodes) {
     const s = state.steps[node.index];
@@ -37,6 +46,8 @@ export function runResult(plan: Plan, state: RunState): RunResult {
       reason: s.reason ?? null,
       started_at: iso(s.startedAt),
       finished_at: iso(s.finishedAt),
+      output_tail: tails.get(node.name)?.lines.join('\n') ?? null,
+      logs_command: tails.get(node.name)?.logsCommand ?? null,
     };
   }
   return {

@@ -3,6 +3,7 @@
 // `<attempt>.out` instead (printed first).
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { attemptFileBase } from '../../executors/local/attempt-files.ts';
 import { EXIT, UsageError } from '../exit-codes.ts';
 import type { CliIO } from '../io.ts';
 import { parseOptions } from '../parse-options.ts';
@@ -42,7 +43,7 @@ export async function logsCommand(argv: readonly string[], io: CliIO): Promise<n
   if (step !== undefined && !saved.state.steps.some((s) => s.name === step))
     throw new UsageError(`run ${runId} has no step '${step}'`);
   for (const { step: name, h } of attempts) {
-    const base = h.id.replace(/[^A-Za-z0-9_.-]/g, '_');
+    const base = attemptFileBase(h.id);
     io.stdout.write(`==> ${name} attempt ${h.attempt} (${h.purpose}, ${h.outcome ?? 'running'}) <==\n`);
     for (const file of [`${base}.out`, `${base}.log`]) {
       if (files.includes(file)) io.stdout.write(readFileSync(join(dir, file), 'utf8'));

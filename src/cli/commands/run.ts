@@ -1,7 +1,6 @@
 // `conveyor run FILE`: validate, resolve the inputs, then run locally (or print the plan with
 // --dry-run). Exit codes: 0 succeeded, 1 failed, 2 invalid input, 3 waiting for approval, 130 cancelled.
 import { randomBytes } from 'node:crypto';
-import { resolve } from 'node:path';
 import { buildPlan, createRunState } from '../../engine/index.ts';
 import type { RunOptions } from '../../engine/types.ts';
 import { formatDiagnostic } from '../../spec/diagnostics.ts';
@@ -15,7 +14,7 @@ import { notificationsOptionUsage, readNotificationsOption } from '../notificati
 import { outputFormat, parseOptions } from '../parse-options.ts';
 import { readValidWorkflow } from '../read-workflow.ts';
 import { readRunInputs, RUN_INPUT_OPTIONS } from '../run-inputs.ts';
-import { StateStore } from '../state-store.ts';
+import { openStateStore } from '../state-dir.ts';
 import { wantsCluster } from '../cluster/backend-choice.ts';
 
 export const runUsage = `Usage: conveyor run FILE [options]
@@ -92,7 +91,7 @@ export async function runCommand(argv: readonly string[], io: CliIO): Promise<nu
     return EXIT.invalid;
   }
   const plan = buildPlan(workflow);
-  const store = new StateStore(resolve(io.cwd, (values['state-dir'] as string | undefined) ?? '.conveyor'));
+  const store = openStateStore(io, values);
   const state = createRunState(
     plan,
     {

@@ -3,6 +3,7 @@
 import type { Action, Plan, RunState } from '../../engine/types.ts';
 import { summarizeProgress } from '../../engine/index.ts';
 import { formatDuration } from '../../spec/duration.ts';
+import type { FailureTail } from '../failure-output.ts';
 import type { Output } from '../io.ts';
 import { estimateRemaining } from './eta.ts';
 import type { StepHistory } from './eta.ts';
@@ -62,7 +63,8 @@ export class ProgressReporter {
     this.drawnLines = 0;
   }
 
-  summary(state: RunState): string {
+  /** The final summary; `tails` holds the last output lines of failed steps (failure-output.ts). */
+  summary(state: RunState, tails: ReadonlyMap<string, FailureTail> = new Map()): string {
     const { plan } = this.options;
     const p = summarizeProgress(plan, state);
     const counts = new Map<string, number>();
@@ -90,6 +92,13 @@ export class ProgressReporter {
         lines.push(
           `  ${PHASE_SYMBOL[s.phase]} ${node.name}${node.role !== 'main' ? ` (${node.role.replace(/_/g, ' ')})` : ''}${why ? `: ${why}` : ''}`,
         );
+        const tail = tails.get(node.name);
+        if (tail) {
+          for (const line of tail.lines) lines.push(`      ${line}`);
+          const shown =
+            tail.lines.length === 0 ? 'It printed nothing' : `Its last ${tail.lines.length} lines are above`;
+          lines.push(`    ${shown}; all of its output: ${tail.logsCommand}`);
+        }
       }
     }
     if (state.message && state.phase !== 'Succeeded' && !lines.some((l) => l.endsWith(state.message ?? ''))) {

@@ -13,6 +13,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CancelAttemptAction, StartAttemptAction } from '../../engine/types.ts';
 import type { ObservationSink, StepExecutor } from '../executor.ts';
+import { attemptFileBase } from './attempt-files.ts';
 import { readCapture } from './capture.ts';
 import { commandLine } from './command-line.ts';
 import type { LaunchHandle, LaunchResult, Launcher } from './launcher.ts';
@@ -79,7 +80,7 @@ export class ProcessExecutor implements StepExecutor {
   start(action: StartAttemptAction): void {
     if (this.started.has(action.attemptId)) return;
     this.started.add(action.attemptId);
-    const base = join(this.options.logDir, safeFileName(action.attemptId));
+    const base = join(this.options.logDir, attemptFileBase(action.attemptId));
     let argv: string[];
     let launcher: Launcher;
     try {
@@ -194,8 +195,4 @@ export class ProcessExecutor implements StepExecutor {
     });
     entry?.resolve();
   }
-}
-
-function safeFileName(id: string): string {
-  return id.replace(/[^A-Za-z0-9_.-]/g, '_');
 }
