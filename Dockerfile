@@ -11,9 +11,10 @@ ARG NODE_IMAGE=node:22-bookworm-slim
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 # Dependencies first: this layer is reused while only sources change.
+# --ignore-scripts: `prepare` (the build) cannot run before the sources are copied.
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
-COPY tsconfig.json tsconfig.build.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY scripts/build.mjs scripts/dist-stamp.mjs ./scripts/
 COPY src ./src
 COPY bin ./bin
 RUN npm run build \
@@ -24,8 +25,8 @@ RUN npm run build \
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production
 WORKDIR /app
-# Only what runs: the compiled JavaScript (bin/conveyor.js prefers dist/src/cli/main.js over the
-# TypeScript sources), production node_modules and package.json ("type": "module").
+# Only what runs: the compiled JavaScript (with no src/ here, bin/conveyor.js runs dist/cli/main.js),
+# production node_modules and package.json ("type": "module", the version).
 COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist

@@ -2,7 +2,7 @@
 # The Dockerfile's steps without Docker (the machines here have no Docker engine), into a folder
 # that holds exactly what the image's /app holds, then proof that it starts:
 #   scripts/build-image.sh [OUT_DIR]        default OUT_DIR: a new temporary folder (printed last)
-# Steps, as in the Dockerfile: copy the same inputs, npm ci, npm run build, npm prune --omit=dev,
+# Steps, as in the Dockerfile: copy the same inputs, npm ci --ignore-scripts, npm run build, npm prune --omit=dev,
 # keep package.json, node_modules, dist and bin only. Then, with the TypeScript sources gone (so
 # bin/conveyor.js can only run the compiled dist/), `controller --help`, `validate` of an example,
 # and the built-in templates (data files the build copies).
@@ -16,14 +16,15 @@ npm_flags=(--no-audit --no-fund)
 mkdir -p "$out"
 build="$out/.build"
 rm -rf "$build" && mkdir -p "$build"
-# The Dockerfile's build stage (COPY package*.json, tsconfig*.json, src, bin).
-cp "$root/package.json" "$root/package-lock.json" "$root/tsconfig.json" "$root/tsconfig.build.json" "$build/"
+# The Dockerfile's build stage (COPY package*.json, the build scripts, src, bin).
+cp "$root/package.json" "$root/package-lock.json" "$build/"
+mkdir -p "$build/scripts"
+cp "$root/scripts/build.mjs" "$root/scripts/dist-stamp.mjs" "$build/scripts/"
 cp -R "$root/src" "$root/bin" "$build/"
 find "$build/src" -name '*.test.ts' -delete
 (
   cd "$build"
-  npm ci "${npm_flags[@]}" --loglevel=error >&2
-  # A type error fails the build, as it fails `RUN npm run build` in the Dockerfile.
+  npm ci --ignore-scripts "${npm_flags[@]}" --loglevel=error >&2
   npm run build --silent >&2
   npm prune --omit=dev "${npm_flags[@]}" --loglevel=error >&2
 )
@@ -31,9 +32,9 @@ find "$build/src" -name '*.test.ts' -delete
 rm -rf "$out/package.json" "$out/node_modules" "$out/dist" "$out/bin"
 mv "$build/package.json" "$build/node_modules" "$build/dist" "$build/bin" "$out/"
 rm -rf "$build"
-[[ -f "$out/dist/src/cli/main.js" ]] || { echo "build-image.sh: no dist/src/cli/main.js" >&2; exit 1; }
+[[ -f "$out/dist/cli/main.js" ]] || { echo "build-image.sh: no dist/cli/main.js" >&2; exit 1; }
 # Dev tools must be gone (the image ships production dependencies only).
-for dev in typescript eslint prettier; do
+for dev in typescript eslint prettier tsx esbuild; do
   [[ ! -e "$out/node_modules/$dev" ]] || { echo "build-image.sh: dev dependency $dev in the output" >&2; exit 1; }
 done
 

@@ -2,6 +2,7 @@
 import { EXIT, UsageError } from './exit-codes.ts';
 import { processIO } from './io.ts';
 import type { CliIO } from './io.ts';
+import { conveyorVersion } from './version.ts';
 
 type Command = (argv: readonly string[], io: CliIO) => Promise<number>;
 
@@ -82,7 +83,7 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     return name === undefined ? EXIT.invalid : EXIT.succeeded;
   }
   if (name === '--version' || name === 'version') {
-    io.stdout.write('conveyor 0.1.0\n');
+    io.stdout.write(`conveyor ${conveyorVersion()}\n`);
     return EXIT.succeeded;
   }
   const command = COMMANDS[name];

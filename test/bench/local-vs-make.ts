@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { dagMakefile, dagWorkflow, randomDag } from './dag.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/conveyor.js', import.meta.url));
-const COMPILED = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
+const COMPILED = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 /** Alternating rounds; the best of each is kept (a busy machine only ever makes a run slower). */
 const ROUNDS = 3;
 
