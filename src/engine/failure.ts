@@ -44,9 +44,18 @@ function conditionsOf(w: Work, i: number, timedOut: boolean): string[] {
   return ['step_failed', ...(timedOut ? ['deployment_timeout'] : []), ...(raises ? [raises] : [])];
 }
 
-/** Does this step's failure let the run go on (continue_on_error in any of its forms)? */
-export function isTolerated(w: Work, i: number): boolean {
-  return w.node(i).continueOnError || w.d.options.continueOnError;
+/**
+ * What a final failure stops. `tolerated`: the step (or a group around it) declares
+ * `continue_on_error`, its dependents run. `dependents`: the strategy `continue_on_error` or the run
+ * option (`--continue-on-error`) works like `make -k`: whatever depends on the failed step (later
+ * steps of its sequence included) is skipped as DependencyFailed, everything else goes on.
+ * `run`: fail fast, the main steps stop.
+ */
+function failureStops(w: Work, i: number): 'tolerated' | 'dependents' | 'run' {
+  if (w.node(i).continueOnError) return 'tolerated';
+  if (w.d.options.continueOnError || w.plan.workflow.errorHandling.strategy === 'continue_on_error')
+    return 'dependents';
+  return 'run';
 }
 
 /** The final failure of a main step or group. */
@@ -71,7 +80,17 @@ export function failStep(w: Work, i: number, reason: string, message: string, ti
     });
   }
   finishNode(w, i, 'Failed', reason, message);
-  if (!isTolerated(w, i)) initiateStop(w, 'StepFailed', i);
+  const stops = failureStops(w, i);
+  if (stops === 'run') initiateStop(w, 'StepFailed', i);
+  else if (stops === 'dependents') skipDependents(w, i);
+}
+
+/** Skips everything that waits on a failed step; none of it can have started yet. */
+function skipDependents(w: Work, failed: number): void {
+  const message = `its dependency '${w.node(failed).name}' failed`;
+  for (const j of dependentsOf(w, failed)) {
+    if (w.step(j).phase === 'Pending') endSubtree(w, j, 'Skipped', 'DependencyFailed', message);
+  }
 }
 
 export function namesOf(w: Work, indices: readonly number[]): string[] {

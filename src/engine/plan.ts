@@ -102,10 +102,7 @@ class PlanBuilder {
       priority: step.priority ?? Number.POSITIVE_INFINITY,
       retry: step.kind === 'group' ? undefined : retry,
       maxTries: step.kind === 'group' ? 1 : Math.max(1, retry?.attempts ?? 1),
-      continueOnError:
-        step.continueOnError ||
-        (parentNode?.continueOnError ?? false) ||
-        (role === 'main' && this.workflow.errorHandling.strategy === 'continue_on_error'),
+      continueOnError: step.continueOnError || (parentNode?.continueOnError ?? false),
       onRetry: [],
       onFailure: [],
       fallback: [],

@@ -87,8 +87,9 @@ export interface PlanNode {
   readonly retry?: RetryPolicy;
   /** Total tries the policy allows (1 without one). */
   readonly maxTries: number;
-  /** The step, an ancestor or the strategy lets dependents run after it fails (the run option
-   *  `continueOnError` is added at run time). */
+  /** The step or an ancestor declares `continue_on_error`: its failure is tolerated and its
+   *  dependents run. (The strategy `continue_on_error` and the run option only keep the run
+   *  going, like `make -k`: the dependents of a failed step are skipped.) */
   readonly continueOnError: boolean;
   /** Leaf indices of the step's `on_retry`, `on_failure` and `fallback_steps` lists, flattened in order. */
   readonly onRetry: readonly number[];
@@ -293,7 +294,7 @@ export interface EffectiveLimits {
 export interface RunOptions {
   /** The CLI's --parallel: lowers (never raises) `resource_limits.max_parallel`. */
   readonly maxParallel?: number;
-  /** The CLI's --continue-on-error. */
+  /** The CLI's --continue-on-error (`make -k`): a failure stops only what depends on it. */
   readonly continueOnError?: boolean;
   /** The CLI's --timeout; overrides the workflow's `timeout`. */
   readonly timeoutMs?: number;

@@ -326,7 +326,11 @@ export const workflowSchema: JsonSchema = {
       type: 'object',
       additionalProperties: false,
       properties: {
-        strategy: { enum: ['fail_fast', 'continue_on_error', 'retry'] },
+        strategy: {
+          enum: ['fail_fast', 'continue_on_error', 'retry'],
+          description:
+            'fail_fast (default): a failure stops the run. continue_on_error: like make -k, steps that do not depend on a failed step go on and its dependents are skipped. retry: every step gets the workflow retry policy.',
+        },
         max_retries: {
           type: 'integer',
           minimum: 0,

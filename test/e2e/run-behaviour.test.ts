@@ -58,12 +58,13 @@ test('a step that fails every try runs its on_failure hook and blocks its depend
   assert.equal(stepsCalled(calls).at(-1), 'page_oncall');
 });
 
-test('--continue-on-error lets dependents of a failed step run; the run still fails', async () => {
+test('--continue-on-error skips the dependents of a failed step (make -k); the run still fails', async () => {
   const { result, json } = await runJson(fixture('retry-delays.yaml'), ['--continue-on-error'], {
     SYSCTL_FAIL: 'deploy api',
   });
   assert.equal(result.code, 1);
-  assert.equal(json.steps.smoke_test?.phase, 'Succeeded');
+  assert.equal(json.steps.smoke_test?.phase, 'Skipped');
+  assert.equal(json.steps.smoke_test?.reason, 'DependencyFailed');
 });
 
 test('an atomic group undoes its succeeded children in reverse order when one fails', async () => {

@@ -26,7 +26,8 @@ Options:
   -e, --env ENV           the target environment (.environment)
   --dry-run               print the plan: inputs, order and parallel waves, commands
   --parallel N            run at most N steps at once
-  --continue-on-error     keep going after a step fails (the run still fails)
+  --continue-on-error     like make -k: after a failure, run what does not depend on it
+                          (its dependents are skipped; the run still fails)
   --timeout DURATION      overall timeout, e.g. 30m
   --save-state            save the state after every change (resume after a crash)
   --state-dir DIR         where states and logs live (default .conveyor)

@@ -99,6 +99,10 @@ export class ProgressReporter {
             tail.lines.length === 0 ? 'It printed nothing' : `Its last ${tail.lines.length} lines are above`;
           lines.push(`    ${shown}; all of its output: ${tail.logsCommand}`);
         }
+      } else if (s.phase === 'Skipped' && s.reason === 'DependencyFailed') {
+        lines.push(
+          `  ${PHASE_SYMBOL.Skipped} ${node.name}: skipped, ${s.message ?? 'a step it depends on failed'}`,
+        );
       }
     }
     if (state.message && state.phase !== 'Succeeded' && !lines.some((l) => l.endsWith(state.message ?? ''))) {

@@ -82,7 +82,9 @@ export function workflowRunSpecSchema(): OpenApiSchema {
     },
     environment: string('The `.environment` of the run (like `conveyor run --env`).'),
     parallel: integer('The most steps running at once; lowers resource_limits.max_parallel.', { minimum: 1 }),
-    continueOnError: boolean("Let failed steps' dependents run (error_handling.strategy continue_on_error)."),
+    continueOnError: boolean(
+      'Keep going after a step fails, like make -k: steps that do not depend on it go on, its dependents are skipped (error_handling.strategy continue_on_error).',
+    ),
     timeout: string('Overall time limit of the run, such as "30m" or "2h"; overrides the workflow\'s.', {
       pattern: DURATION,
     }),

@@ -69,7 +69,8 @@ describe('atomic groups (saga undo)', () => {
       never: 'Skipped:GroupFailed',
       running: 'Cancelled:GroupFailed',
       g: 'Failed:ChildFailed',
-      after: 'Succeeded',
+      // continue_on_error is make -k: the next step of the sequence depends on the failed group.
+      after: 'Skipped:DependencyFailed',
     });
   });
 

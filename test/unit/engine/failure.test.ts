@@ -37,28 +37,52 @@ describe('failure handling', () => {
     assert.equal(r.end, 15);
   });
 
-  it('lets dependents run under continue_on_error and still fails the run', () => {
+  it('keeps going under the continue_on_error strategy like make -k: dependents skipped, the rest runs', () => {
     const r = run(
-      workflow([step('a'), step('b'), step('c', { dependsOn: ['a'] })], {
-        errorHandling: { strategy: 'continue_on_error' },
-      }),
-      { script: { a: { exit: 1 } } },
+      workflow(
+        [
+          parallel('p', [
+            step('a'),
+            step('b'),
+            step('c', { dependsOn: ['a'] }),
+            step('d', { dependsOn: ['c'] }),
+          ]),
+          step('after'),
+        ],
+        {
+          errorHandling: { strategy: 'continue_on_error' },
+        },
+      ),
+      { script: { a: { exit: 1, durationMs: 10 }, b: { durationMs: 30 } } },
     );
-    assert.deepEqual(r.order(), ['a', 'b', 'c']);
-    assert.equal(r.step('c').phase, 'Succeeded');
+    assert.deepEqual(r.order(), ['a', 'b']);
+    assert.deepEqual(phases(r.plan, r.state, ['a', 'b', 'c', 'd', 'p', 'after']), {
+      a: 'Failed:ExitCode',
+      b: 'Succeeded',
+      c: 'Skipped:DependencyFailed',
+      d: 'Skipped:DependencyFailed',
+      p: 'Failed:ChildFailed',
+      // The next step of a sequence depends on the one before it.
+      after: 'Skipped:DependencyFailed',
+    });
+    assert.equal(r.step('c').message, "its dependency 'a' failed");
     assert.equal(r.state.phase, 'Failed');
   });
 
-  it('applies continue_on_error from the step itself or from the run option', () => {
+  it('lets dependents run after a step that declares continue_on_error; the run option does not', () => {
     const wf = (coe: boolean): ReturnType<typeof workflow> =>
-      workflow([step('a', { continueOnError: coe }), step('b')]);
+      workflow([
+        parallel('p', [step('a', { continueOnError: coe }), step('b', { dependsOn: ['a'] }), step('c')]),
+      ]);
     const byStep = run(wf(true), { script: { a: { exit: 1 } } });
     assert.equal(byStep.step('b').phase, 'Succeeded');
     assert.equal(byStep.state.phase, 'Failed');
     const byOption = run(wf(false), { script: { a: { exit: 1 } } }, { options: { continueOnError: true } });
-    assert.equal(byOption.step('b').phase, 'Succeeded');
-    const without = run(wf(false), { script: { a: { exit: 1 } } });
-    assert.equal(without.step('b').phase, 'Skipped');
+    assert.equal(byOption.step('b').phase, 'Skipped');
+    assert.equal(byOption.step('b').reason, 'DependencyFailed');
+    assert.equal(byOption.step('c').phase, 'Succeeded');
+    const without = run(wf(false), { script: { a: { exit: 1, durationMs: 10 }, c: { durationMs: 50 } } });
+    assert.equal(without.step('c').phase, 'Cancelled');
   });
 
   it("runs a step's on_failure hooks after its final failure, in order", () => {
