@@ -60,6 +60,10 @@ const COMMANDS: Readonly<Record<string, { run: Command; summary: string }>> = {
     run: async (a, io) => (await import('./commands/template.ts')).templateCommand(a, io),
     summary: 'make a template from a workflow (template generate --from FILE --name N)',
   },
+  graph: {
+    run: async (a, io) => (await import('./commands/graph.ts')).graphCommand(a, io),
+    summary: 'draw a workflow or a run as mermaid, dot or svg',
+  },
   schedule: {
     run: async (a, io) => (await import('./commands/schedule.ts')).scheduleCommand(a, io),
     summary: 'schedule workflows in the operator: add, list, cancel, suspend, resume, next',
