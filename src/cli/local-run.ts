@@ -7,7 +7,7 @@ import { ProcessExecutor } from '../executors/local/process-executor.ts';
 import { RunLoop, systemClock } from '../executors/run-loop.ts';
 import type { ApprovalPolicy } from '../executors/run-loop.ts';
 import type { NotificationsConfig } from '../observability/notifications/config.ts';
-import { EXIT } from './exit-codes.ts';
+import { EXIT, exitCodeOfRun } from './exit-codes.ts';
 import { failureTails } from './failure-output.ts';
 import type { CliIO } from './io.ts';
 import { LocalRunSignals } from './local-notifications.ts';
@@ -126,11 +126,7 @@ export async function runLocally(req: LocalRunRequest): Promise<number> {
     );
     return EXIT.awaitingApproval;
   }
-  return final.phase === 'Succeeded'
-    ? EXIT.succeeded
-    : final.phase === 'Cancelled'
-      ? EXIT.cancelled
-      : EXIT.failed;
+  return exitCodeOfRun(final.phase, final.degraded);
 }
 
 function approvalPolicy(req: LocalRunRequest, reporter: ProgressReporter): ApprovalPolicy {

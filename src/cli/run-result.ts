@@ -19,6 +19,8 @@ export interface RunResult {
   readonly run_id: string;
   readonly workflow: string;
   readonly phase: string;
+  /** A step was replaced by its fallback (the run's Degraded condition; exit code 4). */
+  readonly degraded: boolean;
   readonly reason: string | null;
   readonly started_at: string | null;
   readonly finished_at: string | null;
@@ -54,8 +56,10 @@ export function runResult(
     run_id: state.runId,
     workflow: state.workflow,
     phase: state.phase,
+    degraded: state.degraded,
     reason: state.reason ?? null,
-    started_at: iso(state.startedAt ?? state.createdAt),
+    // When the run was first started, as `history` says: a resume does not move it.
+    started_at: iso(state.createdAt),
     finished_at: iso(state.finishedAt),
     steps,
     outputs: { ...state.outputs },

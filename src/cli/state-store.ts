@@ -25,7 +25,9 @@ export interface RunSummary {
   readonly runId: string;
   readonly workflow: string;
   readonly phase: string;
+  readonly degraded: boolean;
   readonly reason?: string;
+  /** When the run was first started: a resume does not move it. */
   readonly startedAt?: number;
   readonly finishedAt?: number;
   readonly savedAt: number;
@@ -80,8 +82,9 @@ export class StateStore {
       runId: r.runId,
       workflow: r.state.workflow,
       phase: r.state.phase,
+      degraded: r.state.degraded,
       reason: r.state.reason,
-      startedAt: r.state.startedAt ?? r.state.createdAt,
+      startedAt: r.state.createdAt,
       finishedAt: r.state.finishedAt,
       savedAt: r.savedAt,
       file: r.file,

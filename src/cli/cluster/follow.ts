@@ -7,7 +7,7 @@ import { decodeEngineState } from '../../controller/engine-state-codec.ts';
 import type { WorkflowRunObject } from '../../controller/resources.ts';
 import { createInformer } from '../../controller/runtime/informer.ts';
 import type { Action, Plan, RunState, StepPhase } from '../../engine/types.ts';
-import { EXIT } from '../exit-codes.ts';
+import { EXIT, exitCodeOfRun } from '../exit-codes.ts';
 import type { CliIO } from '../io.ts';
 import { learnHistory } from '../progress/eta.ts';
 import { ProgressReporter } from '../progress/reporter.ts';
@@ -175,11 +175,7 @@ function report(req: FollowRequest, end: End, plan: Plan | undefined, reporter?:
   }
   const status = (end.run.status ?? {}) as { phase?: string; reason?: string; message?: string };
   if (!state) io.stderr.write(`${name}: ${status.phase}${status.message ? `: ${status.message}` : ''}\n`);
-  return status.phase === 'Succeeded'
-    ? EXIT.succeeded
-    : status.phase === 'Cancelled'
-      ? EXIT.cancelled
-      : EXIT.failed;
+  return exitCodeOfRun(status.phase, state?.degraded === true);
 }
 
 const EVENT_OF: Partial<

@@ -13,7 +13,7 @@ import { cliHint } from './names.ts';
 export const clusterWatchUsage = `Usage: conveyor watch RUN --cluster [options]
 
 Follows a WorkflowRun in the cluster until it ends or waits for approval, with the same progress and
-exit codes as 'conveyor run' (0 succeeded, 1 failed, 3 waiting for approval, 130 cancelled).
+exit codes as 'conveyor run' (0 succeeded, 1 failed, 3 waiting for approval, 4 degraded, 130 cancelled).
 
 Options:
   --cancel-on-interrupt   Ctrl-C cancels the run (default: Ctrl-C stops watching, the run goes on)

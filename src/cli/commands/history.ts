@@ -4,6 +4,7 @@ import { EXIT, UsageError } from '../exit-codes.ts';
 import type { CliIO } from '../io.ts';
 import { outputFormat, parseOptions } from '../parse-options.ts';
 import { openStateStore, STATE_DIR_OPTION } from '../state-dir.ts';
+import type { RunSummary } from '../state-store.ts';
 import { clusterHistoryCommand } from '../cluster/history.ts';
 import { wantsCluster } from '../cluster/backend-choice.ts';
 
@@ -33,7 +34,7 @@ export async function historyCommand(argv: readonly string[], io: CliIO): Promis
     .filter((r) => values.workflow === undefined || r.workflow === values.workflow)
     .slice(0, limit);
   if (output === 'json') {
-    io.stdout.write(`${JSON.stringify({ runs }, null, 2)}\n`);
+    io.stdout.write(`${JSON.stringify({ runs: runs.map(historyEntry) }, null, 2)}\n`);
     return EXIT.succeeded;
   }
   if (runs.length === 0) {
@@ -43,12 +44,29 @@ export async function historyCommand(argv: readonly string[], io: CliIO): Promis
   const rows = runs.map((r) => [
     r.runId,
     r.workflow,
-    r.phase,
+    r.degraded ? `${r.phase} (Degraded)` : r.phase,
     r.startedAt ? new Date(r.startedAt).toISOString().replace('T', ' ').slice(0, 19) : '-',
     r.startedAt && r.finishedAt ? formatDuration(r.finishedAt - r.startedAt) : '-',
   ]);
   io.stdout.write(table(['RUN', 'WORKFLOW', 'PHASE', 'STARTED', 'DURATION'], rows));
   return EXIT.succeeded;
+}
+
+const iso = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString());
+
+/** One run in `history -o json`: the field names and ISO times of `run -o json`. */
+function historyEntry(r: RunSummary): Record<string, unknown> {
+  return {
+    run_id: r.runId,
+    workflow: r.workflow,
+    phase: r.phase,
+    degraded: r.degraded,
+    reason: r.reason ?? null,
+    started_at: iso(r.startedAt),
+    finished_at: iso(r.finishedAt),
+    saved_at: iso(r.savedAt),
+    file: r.file,
+  };
 }
 
 export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {

@@ -1,5 +1,6 @@
 // `conveyor run FILE`: validate, resolve the inputs, then run locally (or print the plan with
-// --dry-run). Exit codes: 0 succeeded, 1 failed, 2 invalid input, 3 waiting for approval, 130 cancelled.
+// --dry-run). Exit codes: 0 succeeded, 1 failed, 2 invalid input, 3 waiting for approval,
+// 4 succeeded but Degraded (a step replaced by its fallback), 130 cancelled.
 import { randomBytes } from 'node:crypto';
 import { buildPlan, createRunState } from '../../engine/index.ts';
 import type { RunOptions } from '../../engine/types.ts';
@@ -36,6 +37,9 @@ Options:
   --run-id ID             name the run (default: workflow name, time and a random suffix)
   -o, --output text|json  json: one JSON document on stdout at the end, progress on stderr
 ${notificationsOptionUsage}
+
+Exit codes: 0 succeeded, 1 failed, 2 invalid input, 3 waiting for approval, 4 succeeded but
+Degraded (a step was replaced by its fallback), 130 cancelled.
 
 To run it in Kubernetes instead: conveyor run FILE --cluster (see conveyor run --cluster --help).`;
 

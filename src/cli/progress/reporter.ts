@@ -79,7 +79,7 @@ export class ProgressReporter {
         : '';
     const breakdown = [...counts].map(([phase, n]) => `${n} ${phase.toLowerCase()}`).join(', ');
     const lines = [
-      `${state.workflow} ${state.runId}: ${state.phase}${took} (${p.done}/${p.total} steps: ${breakdown})`,
+      `${state.workflow} ${state.runId}: ${state.phase}${state.degraded ? ', Degraded' : ''}${took} (${p.done}/${p.total} steps: ${breakdown})`,
     ];
     for (const node of plan.nodes) {
       const s = state.steps[node.index];
@@ -99,6 +99,11 @@ export class ProgressReporter {
             tail.lines.length === 0 ? 'It printed nothing' : `Its last ${tail.lines.length} lines are above`;
           lines.push(`    ${shown}; all of its output: ${tail.logsCommand}`);
         }
+      } else if (s.phase === 'FellBack') {
+        const breaker = node.step.circuitBreaker;
+        lines.push(
+          `  ${PHASE_SYMBOL.FellBack} ${node.name}: did not run, replaced by its fallback${breaker ? ` (circuit breaker '${breaker}' is open)` : ''}`,
+        );
       } else if (s.phase === 'Skipped' && s.reason === 'DependencyFailed') {
         lines.push(
           `  ${PHASE_SYMBOL.Skipped} ${node.name}: skipped, ${s.message ?? 'a step it depends on failed'}`,
