@@ -8,8 +8,8 @@
 # with a known version. Env: CONVEYOR_HELM_VERSION (default below), CONVEYOR_CACHE.
 #
 #   scripts/helm.sh              print the helm path (build on first use)
-#   scripts/helm.sh sync-crds    copy crds/ into the chart (CRDs to helm/conveyor/crds, the approval
-#                                policy and approver role to helm/conveyor/files/crds) after a regeneration
+#   scripts/helm.sh sync-crds    copy crds/ into the chart (CRDs to helm/conveyor/crds, the admission
+#                                policies and approver role to helm/conveyor/files/crds) after a regeneration
 #   scripts/helm.sh check-crds   exit 1 when helm/conveyor/crds differs from crds/ (CI, tests)
 set -euo pipefail
 version="${CONVEYOR_HELM_VERSION:-v3.22.0}"
@@ -25,7 +25,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # and .Files.Get reads only inside the chart — hence copies, kept identical by check-crds and by
 # test/helm/chart.test.ts.
 crd_files=(conveyor.dev_workflows.yaml conveyor.dev_workflowruns.yaml)
-file_copies=(approval-policy.yaml approver-role.yaml)
+file_copies=(approval-policy.yaml approver-role.yaml created-by-policy.yaml)
 
 sync_crds() {
   mkdir -p "$root/helm/conveyor/crds" "$root/helm/conveyor/files/crds"

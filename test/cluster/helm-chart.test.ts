@@ -216,7 +216,7 @@ describe('the Helm chart RBAC on a real cluster', { skip }, () => {
     assert.doesNotMatch(controllerLog(), /forbidden/i, 'no request of the controller was refused');
   });
 
-  test('the default render (all namespaces, approval policy, dashboard) is accepted by the API server', async () => {
+  test('the default render (all namespaces, admission policies, dashboard) is accepted by the API server', async () => {
     // Server-side dry run: the API server validates every object (schemas, the policy's CEL) and
     // stores nothing, so the cluster-scoped objects other suites share are left alone.
     const rendered = execFileSync(
@@ -229,6 +229,9 @@ describe('the Helm chart RBAC on a real cluster', { skip }, () => {
         release.name,
         '--set',
         'grafanaDashboard.enabled=true',
+        // As `helm install` renders against a Kubernetes 1.36+ API server: with the created-by policy.
+        '--api-versions',
+        'admissionregistration.k8s.io/v1/MutatingAdmissionPolicy',
       ],
       { encoding: 'utf8' },
     );
@@ -253,6 +256,8 @@ describe('the Helm chart RBAC on a real cluster', { skip }, () => {
       'deployment',
       'poddisruptionbudget',
       'validatingadmissionpolicy',
+      'mutatingadmissionpolicy',
+      'mutatingadmissionpolicybinding',
       'configmap',
     ]) {
       assert.match(

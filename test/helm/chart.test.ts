@@ -122,6 +122,7 @@ describe('helm chart helm/conveyor', { skip }, () => {
       ['crds/conveyor.dev_workflowruns.yaml', 'conveyor.dev_workflowruns.yaml'],
       ['files/crds/approval-policy.yaml', 'approval-policy.yaml'],
       ['files/crds/approver-role.yaml', 'approver-role.yaml'],
+      ['files/crds/created-by-policy.yaml', 'created-by-policy.yaml'],
     ] as const) {
       assert.equal(
         readFileSync(join(chart, copy), 'utf8'),
@@ -245,6 +246,22 @@ describe('helm chart helm/conveyor', { skip }, () => {
 
     const pdb = one(objects, 'PodDisruptionBudget') as K8sObject & { spec: { minAvailable: number } };
     assert.equal(pdb.spec.minAvailable, 1);
+  });
+
+  test('the created-by policy is installed where the API server serves MutatingAdmissionPolicy v1, and only there', () => {
+    const served = ['--api-versions', 'admissionregistration.k8s.io/v1/MutatingAdmissionPolicy'];
+    const shipped = parseAllDocuments(readFileSync(join(root, 'crds', 'created-by-policy.yaml'), 'utf8')).map(
+      (d) => d.toJS() as K8sObject,
+    );
+    const objects = render(served);
+    assert.deepEqual(one(objects, 'MutatingAdmissionPolicy'), shipped[0]);
+    assert.deepEqual(one(objects, 'MutatingAdmissionPolicyBinding'), shipped[1]);
+    // Kubernetes before 1.36 (helm's offline default here): the chart installs, without it.
+    assert.equal(byKind(render(), 'MutatingAdmissionPolicy').length, 0);
+    assert.equal(
+      byKind(render([...served, '--set', 'createdByPolicy.enabled=false']), 'MutatingAdmissionPolicy').length,
+      0,
+    );
   });
 
   test('watchNamespaces=[a,b]: a Role and RoleBinding per namespace and no controller ClusterRole', () => {

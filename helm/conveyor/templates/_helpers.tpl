@@ -102,3 +102,8 @@ envFrom in their own pods, which the kubelet resolves with no right of the contr
   resources: ["events"]
   verbs: ["create", "patch", "list", "watch"]
 {{- end -}}
+
+{{/* "true" when the API server serves MutatingAdmissionPolicy v1 (GA in Kubernetes 1.36), else empty. */}}
+{{- define "conveyor.hasCreatedByPolicyApi" -}}
+{{- if .Capabilities.APIVersions.Has "admissionregistration.k8s.io/v1/MutatingAdmissionPolicy" -}}true{{- end -}}
+{{- end -}}

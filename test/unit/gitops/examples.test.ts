@@ -88,14 +88,13 @@ describe('the GitOps example', () => {
     }
   });
 
-  test('Argo CD: the run is a Sync hook between the Workflow and the Deployment, created by Argo CD', () => {
+  test('Argo CD: the run is a Sync hook between the Workflow and the Deployment, with no hand-written creator', () => {
     const wave = (o: Manifest) => Number(o.metadata.annotations?.['argocd.argoproj.io/sync-wave'] ?? 0);
     const run = find(argo, 'WorkflowRun');
     assert.deepEqual(run.metadata.annotations, {
       'argocd.argoproj.io/hook': 'Sync',
       'argocd.argoproj.io/sync-wave': '1',
       'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation',
-      'conveyor.dev/created-by': 'system:serviceaccount:argocd:argocd-application-controller',
     });
     assert.ok(wave(find(argo, 'Workflow')) < wave(run));
     assert.ok(wave(run) < wave(find(argo, 'Deployment')));
@@ -108,10 +107,9 @@ describe('the GitOps example', () => {
     assert.equal(app.spec.destination.namespace, 'shop');
   });
 
-  test('Flux: the run is created once by kustomize-controller, waited for, and gates shop-api', () => {
+  test('Flux: the run is created once, with no hand-written creator, waited for, and gates shop-api', () => {
     const run = find(fluxDb, 'WorkflowRun');
     assert.deepEqual(run.metadata.annotations, {
-      'conveyor.dev/created-by': 'system:serviceaccount:flux-system:kustomize-controller',
       'kustomize.toolkit.fluxcd.io/ssa': 'IfNotPresent',
       'kustomize.toolkit.fluxcd.io/prune': 'disabled',
     });
