@@ -10,6 +10,7 @@ import { formatCpu, formatMemory } from './quantity.ts';
 import { BUILTIN_NAMES } from './run-context.ts';
 import { findCycle } from './step-graph.ts';
 import { walkSteps } from './step-walk.ts';
+import { checkNestedShells } from './validate-nested-shells.ts';
 import { validateObservability } from './validate-observability.ts';
 import { checkSchedules } from './validate-schedules.ts';
 import type { StepEntry } from './step-walk.ts';
@@ -98,6 +99,7 @@ export function validateWorkflow(
   checkParameters(workflow, report);
   checkSchedules(workflow, report);
   checkTemplates(workflow, file, locateTemplate, out);
+  out.push(...checkNestedShells(workflow, file, locateTemplate));
   out.push(...validateObservability(workflow, file, locateTemplate));
   return out;
 }

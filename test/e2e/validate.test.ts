@@ -107,3 +107,37 @@ test('an unknown command or option is a usage error with exit code 2', async () 
   assert.equal(r.code, 2);
   assert.match(r.stderr, /Unknown option '--bogus'/);
 });
+
+test('a value inside a nested shell is a located warning that names the safe alternative', async () => {
+  const dir = tempDir();
+  const file = join(dir, 'nested.yaml');
+  writeFileSync(
+    file,
+    `name: nested
+parameters:
+  - name: version
+    type: string
+steps:
+  - name: migrate
+    command: kubectl exec deploy/api -- sh -c "migrate --to {{ .version }}"
+  - name: restart
+    script: |
+      echo restarting
+      ssh deploy@db1 "systemctl restart api-{{ .version }}"
+  - name: safe
+    command: kubectl exec deploy/api -- sh -c 'migrate --to "$1"' _ {{ .version }}
+`,
+  );
+  const r = await conveyor(['validate', file]);
+  assert.equal(r.code, 0, 'a warning, not an error');
+  assert.match(r.stdout, /valid \(2 warning\(s\)\)/);
+  assert.match(
+    r.stderr,
+    /nested\.yaml:7:61: warning: steps\[0\]\.command: \{\{ \.version \}\} lands inside the command string of `sh -c`.*environment variable.*positional argument/,
+  );
+  assert.match(
+    r.stderr,
+    /nested\.yaml:11:45: warning: steps\[1\]\.script: .*remote command of `ssh deploy@db1`.*standard input/,
+  );
+  assert.doesNotMatch(r.stderr, /steps\[2\]/);
+});
