@@ -3,7 +3,17 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', 'coverage/**', '.conveyor/**', 'helm/**', 'crds/**'] },
+  {
+    ignores: [
+      'node_modules/**',
+      'dist/**',
+      'src/**/generated/**',
+      'coverage/**',
+      '.conveyor/**',
+      'helm/**',
+      'crds/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -10,7 +10,6 @@ import type { NotificationsConfig } from '../observability/notifications/config.
 import { EXIT, exitCodeOfRun } from './exit-codes.ts';
 import { failureTails } from './failure-output.ts';
 import type { CliIO } from './io.ts';
-import { LocalRunSignals } from './local-notifications.ts';
 import { learnHistory } from './progress/eta.ts';
 import { ProgressReporter } from './progress/reporter.ts';
 import { runResult } from './run-result.ts';
@@ -51,9 +50,10 @@ export async function runLocally(req: LocalRunRequest): Promise<number> {
     history: learnHistory(previous),
     now: () => io.now(),
   });
+  // Loaded only for a run with notifications (prom-client, pino and nodemailer come with it).
   const signals =
     req.notifications &&
-    new LocalRunSignals(
+    new (await import('./local-notifications.ts')).LocalRunSignals(
       req.notifications,
       plan,
       req.state.runId,

@@ -1,6 +1,15 @@
 // Cron expressions of schedules, parsed by cron-parser: five fields, or six with seconds, in an IANA
 // time zone. Pure: every function takes the instant it reasons about.
-import { CronExpressionParser } from 'cron-parser';
+import { createRequire } from 'node:module';
+import type * as CronParser from 'cron-parser';
+
+// cron-parser (and luxon with it) loads on first use: most workflows have no schedules, and a
+// `conveyor validate` of one should not pay for loading it at start.
+let parser: typeof CronParser.CronExpressionParser | undefined;
+function cronParser(): typeof CronParser.CronExpressionParser {
+  parser ??= (createRequire(import.meta.url)('cron-parser') as typeof CronParser).CronExpressionParser;
+  return parser;
+}
 
 export const DEFAULT_TIMEZONE = 'UTC';
 
@@ -11,7 +20,9 @@ export function cronProblem(cron: string, timezone: string = DEFAULT_TIMEZONE): 
   if (fields < 5 || fields > 6)
     return `cron expression ${JSON.stringify(cron)} has ${fields} field(s): use five (minute hour day month weekday) or six (with seconds first)`;
   try {
-    CronExpressionParser.parse(cron, { tz: timezone, currentDate: new Date(0) }).next();
+    cronParser()
+      .parse(cron, { tz: timezone, currentDate: new Date(0) })
+      .next();
     return undefined;
   } catch (error) {
     return `cron expression ${JSON.stringify(cron)}: ${(error as Error).message}`;
@@ -21,7 +32,7 @@ export function cronProblem(cron: string, timezone: string = DEFAULT_TIMEZONE): 
 /** The latest fire time at or before `now` (ms), or undefined when there is none. */
 export function latestFireTime(cron: string, timezone: string, now: number): number | undefined {
   // prev() is strictly before the current date; one millisecond later includes a fire time at `now`.
-  const expression = CronExpressionParser.parse(cron, { tz: timezone, currentDate: new Date(now + 1) });
+  const expression = cronParser().parse(cron, { tz: timezone, currentDate: new Date(now + 1) });
   try {
     return expression.prev().getTime();
   } catch {
@@ -31,7 +42,7 @@ export function latestFireTime(cron: string, timezone: string, now: number): num
 
 /** The next `count` fire times strictly after `now` (ms), soonest first. */
 export function nextFireTimes(cron: string, timezone: string, now: number, count: number): number[] {
-  const expression = CronExpressionParser.parse(cron, { tz: timezone, currentDate: new Date(now) });
+  const expression = cronParser().parse(cron, { tz: timezone, currentDate: new Date(now) });
   const out: number[] = [];
   for (let i = 0; i < count; i++) {
     try {

@@ -1,21 +1,14 @@
 // Checks a parsed document against the JSON Schema and turns ajv's findings into located,
 // specific diagnostics: unknown keys with a did-you-mean, wrong types named the way YAML users say them.
-import { Ajv2020 } from 'ajv/dist/2020.js';
+// The schema is compiled ahead of time (scripts/generate-validators.ts), not at every start.
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { suggest } from '../template/index.ts';
 import type { Diagnostic } from './diagnostics.ts';
 import { formatPath, segmentsFromPointer } from './field-path.ts';
 import type { PathSegment } from './field-path.ts';
-import { workflowSchema } from './schema.ts';
+import { validateWorkflow } from './generated/workflow-validator.js';
 import { locate } from './source.ts';
 import type { Position, SourceDocument } from './source.ts';
-
-let compiled: ValidateFunction | undefined;
-
-function validator(): ValidateFunction {
-  compiled ??= new Ajv2020({ allErrors: true, verbose: true, strict: false }).compile(workflowSchema);
-  return compiled;
-}
 
 /** Finds where a path is written; `atKey` asks for the key rather than the value. */
 export type PathLocator = (path: readonly PathSegment[], atKey: boolean) => Position | undefined;
@@ -30,7 +23,7 @@ export function checkSchema(
   value: unknown,
   prefix: readonly PathSegment[] = [],
 ): Diagnostic[] {
-  return checkWithValidator(validator(), locator, file, value, prefix);
+  return checkWithValidator(validateWorkflow, locator, file, value, prefix);
 }
 
 /** The same located, specific diagnostics for a document of another schema (compiled by the caller). */

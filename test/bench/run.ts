@@ -3,6 +3,7 @@
 import { benchEngine } from './engine.ts';
 import { benchLocalVsMake } from './local-vs-make.ts';
 import { benchOperator } from './operator.ts';
+import { benchStartup } from './startup.ts';
 import { benchStatusSize } from './status-size.ts';
 import { benchValidation } from './validation.ts';
 
@@ -10,6 +11,17 @@ const only = process.argv.slice(2);
 const wanted = (name: string): boolean => only.length === 0 || only.includes(name);
 const fmt = (ms: number): string => `${ms.toFixed(1)} ms`;
 
+if (wanted('startup')) {
+  const s = benchStartup();
+  const cell = (ms: number): string => `${ms.toFixed(0)} ms ${(ms / s.nodeMs).toFixed(2)}x`.padEnd(16);
+  console.log(
+    `startup: CPU per call (user+system, mean of ${s.rounds}) against node -e 0 = ${s.nodeMs.toFixed(0)} ms`,
+  );
+  console.log(`  ${'command'.padEnd(14)}${'installed'.padEnd(16)}${'checkout bin'.padEnd(16)}npx conveyor`);
+  for (const r of s.rows) {
+    console.log(`  ${r.command.padEnd(14)}${cell(r.installedMs)}${cell(r.checkoutMs)}${cell(r.npxMs)}`);
+  }
+}
 if (wanted('validation')) {
   const v = benchValidation();
   console.log(

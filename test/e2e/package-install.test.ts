@@ -1,32 +1,22 @@
 // The npm package as users install it: `npm pack` (its `prepare` builds dist/), then
 // `npm install -g` of the tarball into a temporary prefix, then the installed `conveyor` and
 // `kubectl-conveyor` commands, run from a folder where neither the TypeScript sources nor tsx
-// can be reached. The pack runs in a copy of the checkout's package inputs, so the checkout's own
-// dist/ is never rebuilt under the other tests' feet (package-source.ts).
+// can be reached (package-source.ts).
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { REPO, STAND_IN_PATH, tempDir } from './cli-harness.ts';
-import { copyPackageSource } from './package-source.ts';
+import { packAndInstall } from './package-source.ts';
+import type { InstalledPackage } from './package-source.ts';
 
 const version = (JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string }).version;
 const work = tempDir('conveyor-package-');
-const prefix = join(work, 'prefix');
-const installed = join(prefix, 'lib', 'node_modules', 'conveyor');
-let tarballFiles: string[] = [];
-
-function npm(args: string[], cwd: string): string {
-  return execFileSync('npm', [...args, '--no-audit', '--no-fund', '--loglevel=error'], {
-    cwd,
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-}
+let installed: InstalledPackage;
 
 function installedCommand(name: string, args: string[], cwd: string, env: Record<string, string> = {}) {
-  const r = spawnSync(join(prefix, 'bin', name), args, {
+  const r = spawnSync(join(installed.prefix, 'bin', name), args, {
     cwd,
     encoding: 'utf8',
     env: {
@@ -41,34 +31,29 @@ function installedCommand(name: string, args: string[], cwd: string, env: Record
 }
 
 before(() => {
-  const source = copyPackageSource(join(work, 'source'));
-  const packed = JSON.parse(npm(['pack', '--json', '--pack-destination', work], source)) as {
-    filename: string;
-    files: { path: string }[];
-  }[];
-  const tarball = join(work, packed[0]!.filename);
-  tarballFiles = packed[0]!.files.map((f) => f.path);
-  npm(['install', '--global', '--prefix', prefix, '--prefer-offline', tarball], work);
+  installed = packAndInstall(work);
 });
 
 after(() => rmSync(work, { recursive: true, force: true }));
 
 describe('the npm package', () => {
   test('the tarball holds bin, the compiled dist, the JSON Schema, the CRDs and the templates, and no tests or sources', () => {
-    assert.ok(tarballFiles.includes('bin/conveyor.js'));
-    assert.ok(tarballFiles.includes('dist/cli/main.js'));
-    assert.ok(tarballFiles.includes('schema/workflow.schema.json'));
-    assert.ok(tarballFiles.includes('crds/conveyor.dev_workflows.yaml'));
-    assert.ok(tarballFiles.includes('dist/cli/builtin/backup-verify.yaml'));
-    const unwanted = tarballFiles.filter((f) => /^(test|src|scripts)\//.test(f) || f.endsWith('.ts'));
+    assert.ok(installed.tarballFiles.includes('bin/conveyor.js'));
+    assert.ok(installed.tarballFiles.includes('dist/cli/main.js'));
+    assert.ok(installed.tarballFiles.includes('schema/workflow.schema.json'));
+    assert.ok(installed.tarballFiles.includes('crds/conveyor.dev_workflows.yaml'));
+    assert.ok(installed.tarballFiles.includes('dist/cli/builtin/backup-verify.yaml'));
+    const unwanted = installed.tarballFiles.filter(
+      (f) => /^(test|src|scripts)\//.test(f) || f.endsWith('.ts'),
+    );
     assert.deepEqual(unwanted, []);
   });
 
   test('the installed package has no sources and no tsx, only runtime dependencies', () => {
-    assert.equal(existsSync(join(installed, 'src')), false);
+    assert.equal(existsSync(join(installed.dir, 'src')), false);
     // (@kubernetes/client-node itself depends on some @types packages; ours are dev-only.)
     for (const dev of ['tsx', 'typescript', 'esbuild', '@types/nodemailer']) {
-      assert.equal(existsSync(join(installed, 'node_modules', dev)), false, dev);
+      assert.equal(existsSync(join(installed.dir, 'node_modules', dev)), false, dev);
     }
   });
 

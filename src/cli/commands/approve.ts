@@ -5,7 +5,6 @@ import { EXIT, UsageError } from '../exit-codes.ts';
 import type { CliIO } from '../io.ts';
 import { parseOptions } from '../parse-options.ts';
 import { openStateStore, STATE_DIR_OPTION } from '../state-dir.ts';
-import { clusterApproveCommand } from '../cluster/approve.ts';
 import { wantsCluster } from '../cluster/backend-choice.ts';
 
 export const approveUsage = `Usage: conveyor approve RUN STEP [--reject] [--comment TEXT] [--state-dir DIR]
@@ -14,7 +13,7 @@ Approves (or with --reject, rejects) a step that waits for approval. Then: conve
 
 export async function approveCommand(argv: readonly string[], io: CliIO): Promise<number> {
   // Against a cluster (--cluster, --context, --kubeconfig, or run as kubectl-conveyor): see cluster/approve.ts.
-  if (wantsCluster(argv)) return clusterApproveCommand(argv, io);
+  if (wantsCluster(argv)) return (await import('../cluster/approve.ts')).clusterApproveCommand(argv, io);
   const { values, positionals } = parseOptions('approve', argv, {
     ...STATE_DIR_OPTION,
     reject: { type: 'boolean' },

@@ -1,14 +1,13 @@
 // `conveyor cancel RUN`: cancels a WorkflowRun in the cluster. Local runs have no separate process to
 // ask (they run in the terminal that started them), so there Ctrl-C is the way to cancel.
-import { clusterCancelCommand, clusterCancelUsage } from '../cluster/cancel.ts';
 import { wantsCluster } from '../cluster/backend-choice.ts';
 import { EXIT } from '../exit-codes.ts';
 import type { CliIO } from '../io.ts';
 
 export async function cancelCommand(argv: readonly string[], io: CliIO): Promise<number> {
-  if (wantsCluster(argv)) return clusterCancelCommand(argv, io);
+  if (wantsCluster(argv)) return (await import('../cluster/cancel.ts')).clusterCancelCommand(argv, io);
   if (argv.includes('--help') || argv.includes('-h')) {
-    io.stdout.write(`${clusterCancelUsage}\n`);
+    io.stdout.write(`${(await import('../cluster/cancel.ts')).clusterCancelUsage}\n`);
     return EXIT.succeeded;
   }
   io.stderr.write(

@@ -5,7 +5,6 @@ import type { CliIO } from '../io.ts';
 import { outputFormat, parseOptions } from '../parse-options.ts';
 import { openStateStore, STATE_DIR_OPTION } from '../state-dir.ts';
 import type { RunSummary } from '../state-store.ts';
-import { clusterHistoryCommand } from '../cluster/history.ts';
 import { wantsCluster } from '../cluster/backend-choice.ts';
 
 export const historyUsage =
@@ -13,7 +12,8 @@ export const historyUsage =
 
 export async function historyCommand(argv: readonly string[], io: CliIO): Promise<number> {
   // Against a cluster (--cluster, --context, --kubeconfig, or run as kubectl-conveyor): see cluster/history.ts.
-  if (wantsCluster(argv, { shortNamespace: false })) return clusterHistoryCommand(argv, io);
+  if (wantsCluster(argv, { shortNamespace: false }))
+    return (await import('../cluster/history.ts')).clusterHistoryCommand(argv, io);
   const { values } = parseOptions('history', argv, {
     ...STATE_DIR_OPTION,
     limit: { type: 'string', short: 'n' },

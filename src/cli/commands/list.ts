@@ -7,14 +7,13 @@ import { EXIT, UsageError } from '../exit-codes.ts';
 import type { CliIO } from '../io.ts';
 import { outputFormat, parseOptions } from '../parse-options.ts';
 import { readWorkflow } from '../read-workflow.ts';
-import { clusterListCommand } from '../cluster/list.ts';
 import { wantsCluster } from '../cluster/backend-choice.ts';
 
 export const listUsage = 'Usage: conveyor list [DIR] [--output text|json]   (DIR defaults to ./workflows)';
 
 export async function listCommand(argv: readonly string[], io: CliIO): Promise<number> {
   // Against a cluster (--cluster, --context, --kubeconfig, or run as kubectl-conveyor): see cluster/list.ts.
-  if (wantsCluster(argv)) return clusterListCommand(argv, io);
+  if (wantsCluster(argv)) return (await import('../cluster/list.ts')).clusterListCommand(argv, io);
   const { values, positionals } = parseOptions('list', argv, {
     output: { type: 'string', short: 'o' },
     help: { type: 'boolean', short: 'h' },

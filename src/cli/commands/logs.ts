@@ -8,14 +8,13 @@ import { EXIT, UsageError } from '../exit-codes.ts';
 import type { CliIO } from '../io.ts';
 import { parseOptions } from '../parse-options.ts';
 import { openStateStore, STATE_DIR_OPTION } from '../state-dir.ts';
-import { clusterLogsCommand } from '../cluster/logs.ts';
 import { wantsCluster } from '../cluster/backend-choice.ts';
 
 export const logsUsage = 'Usage: conveyor logs RUN [STEP] [--state-dir DIR]';
 
 export async function logsCommand(argv: readonly string[], io: CliIO): Promise<number> {
   // Against a cluster (--cluster, --context, --kubeconfig, or run as kubectl-conveyor): see cluster/logs.ts.
-  if (wantsCluster(argv)) return clusterLogsCommand(argv, io);
+  if (wantsCluster(argv)) return (await import('../cluster/logs.ts')).clusterLogsCommand(argv, io);
   const { values, positionals } = parseOptions('logs', argv, {
     ...STATE_DIR_OPTION,
     help: { type: 'boolean', short: 'h' },

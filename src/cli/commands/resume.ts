@@ -9,7 +9,6 @@ import { runLocally } from '../local-run.ts';
 import { outputFormat, parseOptions } from '../parse-options.ts';
 import { openStateStore, STATE_DIR_OPTION } from '../state-dir.ts';
 import { readRunOptions } from './run.ts';
-import { clusterResumeCommand } from '../cluster/resume.ts';
 import { wantsCluster } from '../cluster/backend-choice.ts';
 
 export const resumeUsage = `Usage: conveyor resume RUN [--approve STEP,...] [--auto-approve] [--parallel N] [--timeout D] [--output text|json] [--state-dir DIR]
@@ -18,7 +17,7 @@ Continues a run that waits for approval, or re-runs a failed or cancelled run fr
 
 export async function resumeCommand(argv: readonly string[], io: CliIO): Promise<number> {
   // Against a cluster (--cluster, --context, --kubeconfig, or run as kubectl-conveyor): see cluster/resume.ts.
-  if (wantsCluster(argv)) return clusterResumeCommand(argv, io);
+  if (wantsCluster(argv)) return (await import('../cluster/resume.ts')).clusterResumeCommand(argv, io);
   const { values, positionals } = parseOptions('resume', argv, {
     ...STATE_DIR_OPTION,
     approve: { type: 'string', multiple: true },

@@ -4,8 +4,6 @@
 // events; endpoints and secrets never come from a workflow. Checked against a JSON Schema with
 // located errors, and every file or variable a secret is read from is checked to be there.
 import { readFileSync } from 'node:fs';
-import { Ajv2020 } from 'ajv/dist/2020.js';
-import type { ValidateFunction } from 'ajv';
 import { sortDiagnostics } from '../../spec/diagnostics.ts';
 import type { Diagnostic } from '../../spec/diagnostics.ts';
 import { formatPath } from '../../spec/field-path.ts';
@@ -16,9 +14,17 @@ import { parseSource } from '../../spec/source.ts';
 import { suggest } from '../../template/index.ts';
 import { describeSecret, processSecrets, resolveSecret } from './secret-value.ts';
 import type { SecretSource, SecretValue } from './secret-value.ts';
+import { CHANNEL_TYPES } from './config-schema.ts';
+import type { ChannelType } from './config-schema.ts';
+import {
+  validateDocument,
+  validateEmail,
+  validateSlack,
+  validateWebhook,
+} from './generated/config-validators.js';
 
-export const CHANNEL_TYPES = ['slack', 'webhook', 'email'] as const;
-export type ChannelType = (typeof CHANNEL_TYPES)[number];
+export { CHANNEL_TYPES };
+export type { ChannelType };
 
 interface ChannelBase {
   readonly name: string;
@@ -89,118 +95,8 @@ export const DEFAULT_DELIVERY: DeliveryConfig = {
 };
 export const DEFAULT_TIMEOUT_MS = 10_000;
 
-type Schema = Record<string, unknown>;
-
-const duration: Schema = {
-  type: ['string', 'number'],
-  description: 'A duration such as "10s", "2m", or a number of seconds.',
-};
-// Not `oneOf`: its failure lists every branch; a union type keeps the messages to the point
-// (object keywords apply to objects only).
-const secretValue: Schema = {
-  description: 'A value written inline, or read when needed from a file or an environment variable.',
-  type: ['string', 'object'],
-  additionalProperties: false,
-  required: ['valueFrom'],
-  properties: {
-    valueFrom: {
-      type: 'object',
-      additionalProperties: false,
-      minProperties: 1,
-      maxProperties: 1,
-      properties: {
-        file: { type: 'string', minLength: 1, description: 'A file, e.g. a key of a mounted Secret.' },
-        env: { type: 'string', minLength: 1, description: 'An environment variable.' },
-      },
-    },
-  },
-};
-const common: Schema = {
-  type: {
-    enum: [...CHANNEL_TYPES],
-    description: 'Optional when the channel is named slack, webhook or email.',
-  },
-  timeout: duration,
-};
-
-const channelSchemas: Record<ChannelType, Schema> = {
-  slack: {
-    type: 'object',
-    additionalProperties: false,
-    required: ['webhookUrl'],
-    properties: { ...common, webhookUrl: secretValue },
-  },
-  webhook: {
-    type: 'object',
-    additionalProperties: false,
-    required: ['url'],
-    properties: {
-      ...common,
-      url: secretValue,
-      headers: { type: 'object', additionalProperties: secretValue },
-    },
-  },
-  email: {
-    type: 'object',
-    additionalProperties: false,
-    required: ['host', 'from', 'to'],
-    properties: {
-      ...common,
-      host: { type: 'string', minLength: 1 },
-      port: { type: 'integer', minimum: 1, maximum: 65535 },
-      secure: { type: 'boolean' },
-      requireTLS: { type: 'boolean' },
-      verifyCertificate: { type: 'boolean' },
-      from: { type: 'string', minLength: 1 },
-      to: { type: ['string', 'array'], minLength: 1, minItems: 1, items: { type: 'string', minLength: 1 } },
-      username: secretValue,
-      password: secretValue,
-    },
-  },
-};
-
-const documentSchema: Schema = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    channels: {
-      type: 'object',
-      description: 'Channels by the name workflows use in notifications.channels.',
-      additionalProperties: { type: 'object' },
-    },
-    delivery: {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        queueSize: { type: 'integer', minimum: 1, maximum: 1_000_000 },
-        maxAttempts: { type: 'integer', minimum: 1, maximum: 100 },
-        initialBackoff: duration,
-        maxBackoff: duration,
-        concurrency: { type: 'integer', minimum: 1, maximum: 64 },
-        maxEventAge: duration,
-        drainTimeout: duration,
-      },
-    },
-    runUrl: { type: 'string', description: 'A link to a run, with {namespace} and {run} placeholders.' },
-  },
-};
-
-let validators: { document: ValidateFunction; channels: Record<ChannelType, ValidateFunction> } | undefined;
-
-function compiled(): NonNullable<typeof validators> {
-  if (!validators) {
-    const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: false });
-    validators = {
-      document: ajv.compile(documentSchema),
-      channels: {
-        slack: ajv.compile(channelSchemas.slack),
-        webhook: ajv.compile(channelSchemas.webhook),
-        email: ajv.compile(channelSchemas.email),
-      },
-    };
-  }
-  return validators;
-}
+// Compiled ahead of time from config-schema.ts (scripts/generate-validators.ts).
+const byType = { slack: validateSlack, webhook: validateWebhook, email: validateEmail } as const;
 
 export type ConfigResult =
   { ok: true; config: NotificationsConfig } | { ok: false; diagnostics: Diagnostic[] };
@@ -211,8 +107,7 @@ export function parseNotificationsConfig(text: string, file: string, secrets: Se
   if (!parsed.ok) return { ok: false, diagnostics: parsed.diagnostics };
   const locator = sourceLocator(parsed.source);
   const value = parsed.source.value ?? {};
-  const { document, channels: byType } = compiled();
-  const problems = checkWithValidator(document, locator, file, value);
+  const problems = checkWithValidator(validateDocument, locator, file, value);
   if (problems.length > 0) return { ok: false, diagnostics: sortDiagnostics(problems) };
   const raw = value as {
     channels?: Record<string, Record<string, unknown>>;
