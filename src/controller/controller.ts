@@ -12,6 +12,7 @@ import { createControllerMetrics } from '../observability/metrics.ts';
 import type { ControllerMetrics } from '../observability/metrics.ts';
 import type { EventVolume } from './event-volume.ts';
 import { KubeRunApi } from './kube-run-api.ts';
+import { RECONCILE_ERROR, RepeatedErrors, STALL_AFTER_FAILURES, stalledByError } from './repeated-errors.ts';
 import { reconcileRun } from './reconcile-run.ts';
 import type { ReconcileContext } from './reconcile-run.ts';
 import { loadWorkflowSpec, reconcileWorkflow } from './reconcile-workflow.ts';
@@ -77,6 +78,7 @@ export class Controller {
   private readonly elector?: LeaderElector;
   private readonly server: OperatorHttpServer;
   private readonly plans = new Map<string, Plan>();
+  private readonly runErrors = new RepeatedErrors();
   /**
    * Each Workflow's checked spec by uid, for its generation: a Workflow with schedules is reconciled
    * at every fire time and whenever one of its runs starts or ends, while its spec rarely changes.
@@ -224,6 +226,7 @@ export class Controller {
       const meta = c.object.metadata;
       if (c.type === 'deleted') {
         this.plans.delete(meta?.uid ?? '');
+        this.runErrors.succeeded(`run/${meta?.namespace}/${meta?.name}`);
         this.observer.forget(meta?.uid ?? '');
         this.api.forgetConfigMap(meta?.namespace ?? '', pinnedWorkflowName(meta?.name ?? ''));
       } else this.queue.add(`run/${meta?.namespace}/${meta?.name}`);
@@ -269,6 +272,7 @@ export class Controller {
         kind === 'run'
           ? await this.reconcileRunKey(namespace, name)
           : await this.reconcileWorkflowKey(namespace, name);
+      this.runErrors.succeeded(key);
       done(outcome?.requeueAfterMs !== undefined ? 'requeue' : 'success');
       return outcome;
     } catch (error) {
@@ -277,7 +281,38 @@ export class Controller {
         return { requeueAfterMs: CONFLICT_RETRY_MS };
       }
       done('error');
+      if (kind === 'run') await this.stallIfRepeating(key, namespace, name, error);
       throw error;
+    }
+  }
+
+  /** See repeated-errors.ts: the error becomes the run's Stalled condition after a few tries. */
+  private async stallIfRepeating(
+    key: string,
+    namespace: string,
+    name: string,
+    error: unknown,
+  ): Promise<void> {
+    const run = this.informers.runs.get(namespace, name) as unknown as WorkflowRunObject | undefined;
+    if (!run) return;
+    const failures = this.runErrors.failed(key, run.metadata.generation);
+    if (failures < STALL_AFTER_FAILURES) return;
+    const patch = stalledByError(run, error, failures, new Date());
+    if (!patch) return;
+    try {
+      await this.api.patchRunStatus(run, patch);
+      this.api.recordEvent(
+        run,
+        'Warning',
+        RECONCILE_ERROR,
+        String((patch.conditions as { message: string }[])[0]?.message),
+      );
+    } catch (writeError) {
+      // The API server may be what fails; the next failure tries again.
+      this.log.warn(
+        { run: name, namespace, err: writeError },
+        'cannot mark the run stalled by its reconcile errors',
+      );
     }
   }
 

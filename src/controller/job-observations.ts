@@ -1,6 +1,6 @@
 // Reads what happened to a run's step attempts from their Jobs and Pods, as engine observations:
-// finished Jobs become `attemptFinished` with the real exit code; attempts the engine started whose
-// Job does not exist yet are reported so that the reconciler creates them.
+// finished Jobs become `attemptFinished` with the real exit code. A pod whose container has exited
+// says so before its Job's conditions do (the Job controller may lag), so its exit counts first.
 import type { AttemptFinishedObservation, Plan, RunState } from '../engine/types.ts';
 import { jobName } from '../executors/kubernetes/names.ts';
 import type { JobObject, PodObject } from './resources.ts';
@@ -40,7 +40,41 @@ export function inFlightAttempts(plan: Plan, state: RunState, runName: string): 
   return out;
 }
 
-/** The outcome of a finished Job, or undefined while it still runs. */
+/**
+ * The exit of an attempt's container as its pod reports it, when the process ended by itself: a
+ * pod being deleted (a deadline, a cancel) may show the exit of the kill, which says nothing about
+ * the step, unless it exited 0.
+ */
+export function podExit(pods: readonly PodObject[]): { pod: string; exitCode: number } | undefined {
+  for (const pod of pods) {
+    if (pod.status?.phase !== 'Succeeded' && pod.status?.phase !== 'Failed') continue;
+    const exitCode = pod.status.containerStatuses?.find((c) => c.name === 'step')?.state?.terminated
+      ?.exitCode;
+    if (exitCode === undefined) continue;
+    if (pod.metadata.deletionTimestamp !== undefined && exitCode !== 0) continue;
+    return { pod: pod.metadata.name, exitCode };
+  }
+  return undefined;
+}
+
+/** The attempt's outcome from its container's exit alone. */
+export function exitedAttempt(
+  attempt: InFlightAttempt,
+  exit: { pod: string; exitCode: number },
+): FinishedJob {
+  return {
+    attempt,
+    pod: exit.pod,
+    observation: {
+      kind: 'attemptFinished',
+      step: attempt.step,
+      attempt: attempt.attempt,
+      exitCode: exit.exitCode,
+    },
+  };
+}
+
+/** The outcome of a finished Job (or of its pod's exited container), or undefined while it still runs. */
 export function finishedJob(
   attempt: InFlightAttempt,
   job: JobObject,
@@ -49,7 +83,10 @@ export function finishedJob(
   const conditions = job.status?.conditions ?? [];
   const complete = conditions.find((c) => c.type === 'Complete' && c.status === 'True');
   const failed = conditions.find((c) => c.type === 'Failed' && c.status === 'True');
-  if (!complete && !failed) return undefined;
+  if (!complete && !failed) {
+    const exit = podExit(pods);
+    return exit ? exitedAttempt(attempt, exit) : undefined;
+  }
   const pod = newestPod(pods);
   const terminated = pod?.status?.containerStatuses?.find((c) => c.name === 'step')?.state?.terminated;
   if (complete) {

@@ -12,13 +12,14 @@ import {
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import type { ControllerMetrics } from '../observability/metrics.ts';
 import type { EventRecorder } from '../observability/events.ts';
-import { LABELS } from '../executors/kubernetes/names.ts';
+import { LABELS, labelValue } from '../executors/kubernetes/names.ts';
 import type { CacheSource } from './runtime/informer-set.ts';
 import { isConflict, isNotFound, statusCodeOf } from './runtime/api-error.ts';
 import type { CreateOutcome, RunApi } from './run-api.ts';
 import { ConflictError } from './run-api.ts';
 import type { JobObject, PodObject, WorkflowObject, WorkflowRunObject } from './resources.ts';
 import { GROUP, VERSION } from './resources.ts';
+import type { ConfigMapObject } from './verify-pin.ts';
 
 export interface KubeRunApiOptions {
   readonly kc: KubeConfig;
@@ -39,7 +40,7 @@ export class KubeRunApi implements RunApi {
   private readonly batch: BatchV1Api;
   private readonly custom: CustomObjectsApi;
   /** Pinned workflows never change (immutable ConfigMaps), so one read per run is enough. */
-  private readonly pinned = new Map<string, Record<string, string>>();
+  private readonly pinned = new Map<string, ConfigMapObject>();
 
   constructor(private readonly options: KubeRunApiOptions) {
     this.core = options.kc.makeApiClient(CoreV1Api);
@@ -74,6 +75,37 @@ export class KubeRunApi implements RunApi {
     );
   }
 
+  podsOfAttempt(run: WorkflowRunObject, step: string, attempt: number): readonly PodObject[] {
+    const want = {
+      [LABELS.run]: labelValue(run.metadata.name),
+      [LABELS.step]: labelValue(step),
+      [LABELS.attempt]: String(attempt),
+    };
+    return (this.options.pods.list(run.metadata.namespace) as unknown as PodObject[]).filter((p) =>
+      Object.entries(want).every(([k, v]) => p.metadata.labels?.[k] === v),
+    );
+  }
+
+  async readJob(namespace: string, name: string): Promise<JobObject | undefined> {
+    try {
+      return (await this.batch.readNamespacedJob({ namespace, name })) as unknown as JobObject;
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      this.countError('get', 'jobs', error);
+      throw error;
+    }
+  }
+
+  async deletePod(namespace: string, name: string): Promise<void> {
+    try {
+      await this.core.deleteNamespacedPod({ namespace, name });
+    } catch (error) {
+      if (isNotFound(error)) return;
+      this.countError('delete', 'pods', error);
+      throw error;
+    }
+  }
+
   async createJob(job: Record<string, unknown>): Promise<CreateOutcome> {
     const namespace = (job.metadata as { namespace: string }).namespace;
     return this.create('create', 'jobs', () =>
@@ -100,15 +132,18 @@ export class KubeRunApi implements RunApi {
     }
   }
 
-  async getConfigMap(namespace: string, name: string): Promise<Record<string, string> | undefined> {
+  async getConfigMap(namespace: string, name: string): Promise<ConfigMapObject | undefined> {
     const key = `${namespace}/${name}`;
     const cached = this.pinned.get(key);
     if (cached) return cached;
     try {
       const cm = await this.core.readNamespacedConfigMap({ namespace, name });
-      const data = cm.data ?? {};
-      this.pinned.set(key, data);
-      return data;
+      const object: ConfigMapObject = {
+        metadata: { name: cm.metadata?.name, ownerReferences: cm.metadata?.ownerReferences ?? [] },
+        data: cm.data ?? {},
+      };
+      this.pinned.set(key, object);
+      return object;
     } catch (error) {
       if (isNotFound(error)) return undefined;
       this.countError('get', 'configmaps', error);

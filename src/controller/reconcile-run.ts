@@ -6,9 +6,11 @@ import type { Action, Observation, Plan, RunState, StartAttemptAction } from '..
 import { buildJob } from '../executors/kubernetes/job-manifest.ts';
 import type { JobDefaults } from '../executors/kubernetes/job-manifest.ts';
 import { decodeEngineState } from './engine-state-codec.ts';
-import { finishedJob, inFlightAttempts } from './job-observations.ts';
-import type { InFlightAttempt } from './job-observations.ts';
-import type { RunApi } from './run-api.ts';
+import { exitedAttempt, finishedJob, inFlightAttempts, podExit } from './job-observations.ts';
+import type { FinishedJob, InFlightAttempt } from './job-observations.ts';
+import type { CreateOutcome, RunApi } from './run-api.ts';
+import { resolveVanishedJob } from './vanished-jobs.ts';
+import { jobName } from '../executors/kubernetes/names.ts';
 import { runConditions } from './run-conditions.ts';
 import type { Condition, RunSituation } from './run-conditions.ts';
 import type { RunObserver } from './run-observer.ts';
@@ -17,6 +19,7 @@ import { recordsEvent } from './event-volume.ts';
 import type { EventVolume } from './event-volume.ts';
 import type { AttemptWait } from './attempt-waits.ts';
 import { buildRunStatus } from './run-status.ts';
+import { statusMergePatch } from './status-merge-patch.ts';
 import type { WorkflowRunObject } from './resources.ts';
 import { loadPinnedPlan, startRun } from './start-run.ts';
 
@@ -51,6 +54,8 @@ interface Loaded {
   readonly plan: Plan;
   readonly state: RunState;
   readonly pinned: string;
+  /** The digest of the pinned workflow, recorded when the run started (verify-pin.ts). */
+  readonly pinnedDigest?: string;
   readonly workflow: string;
 }
 
@@ -59,8 +64,10 @@ export async function reconcileRun(ctx: ReconcileContext, run: WorkflowRunObject
   const status = (run.status ?? {}) as {
     conditions?: Condition[];
     pinnedWorkflow?: string;
+    pinnedDigest?: string;
     workflowName?: string;
     engine?: unknown;
+    jobsOwed?: string[];
   };
   const now = ctx.now();
 
@@ -78,8 +85,9 @@ export async function reconcileRun(ctx: ReconcileContext, run: WorkflowRunObject
     const pinned = status.pinnedWorkflow ?? '';
     let plan = ctx.plans.get(run.metadata.uid);
     if (!plan) {
-      const p = await loadPinnedPlan(ctx.api, run, pinned);
-      if (!p.ok) return blocked(ctx, run, 'PinnedWorkflowUnavailable', p.message);
+      const p = await loadPinnedPlan(ctx.api, run, pinned, status.pinnedDigest);
+      if (!p.ok && p.reason === 'PinTampered') return stalled(ctx, run, p.reason, p.message);
+      if (!p.ok) return blocked(ctx, run, p.reason, p.message);
       plan = p.plan;
       ctx.plans.set(run.metadata.uid, plan);
     }
@@ -91,11 +99,18 @@ export async function reconcileRun(ctx: ReconcileContext, run: WorkflowRunObject
         'status.engine does not match the pinned workflow (was the status edited by hand?).',
       );
     }
-    loaded = { plan, state: decoded.state, pinned, workflow: status.workflowName ?? decoded.state.workflow };
+    loaded = {
+      plan,
+      state: decoded.state,
+      pinned,
+      ...(status.pinnedDigest !== undefined ? { pinnedDigest: status.pinnedDigest } : {}),
+      workflow: status.workflowName ?? decoded.state.workflow,
+    };
   } else {
     const started = await startRun(ctx.api, run, now);
     if (!started.ok) {
       if (started.retry) return waiting(ctx, run, started.reason, started.message);
+      if (started.reason === 'PinTampered') return stalled(ctx, run, started.reason, started.message);
       return blocked(ctx, run, started.reason, started.message);
     }
     ctx.plans.set(run.metadata.uid, started.plan);
@@ -103,12 +118,14 @@ export async function reconcileRun(ctx: ReconcileContext, run: WorkflowRunObject
       plan: started.plan,
       state: started.state,
       pinned: started.pinned,
+      pinnedDigest: started.pinnedDigest,
       workflow: started.workflowName,
     };
   }
 
   // 2. Observe: finished Jobs, approvals, cancel and rollback requests.
-  const { observations, missing, waits, recheckAt } = await observe(ctx, run, loaded);
+  const owed = new Set(status.jobsOwed ?? []);
+  const { observations, missing, waits, recheckAt } = await observe(ctx, run, loaded, owed);
 
   // 3. Decide.
   const decision = decide(loaded.plan, loaded.state, observations, now);
@@ -117,15 +134,17 @@ export async function reconcileRun(ctx: ReconcileContext, run: WorkflowRunObject
   // 4. Act: Jobs first (idempotent by name), so that status never claims what does not exist.
   const starts = [
     ...decision.actions.filter((a): a is StartAttemptAction => a.kind === 'startAttempt'),
-    // An attempt the engine started whose Job is absent (the controller died between deciding and
-    // creating, or a create failed): the same Job name makes creating it again safe.
+    // An attempt the engine started whose Job the API server refused for now (a quota): the same
+    // Job name makes creating it again safe.
     ...missing
       .map((m) => restartAction(loaded.plan, state, m.step, m.attempt))
       .filter((a): a is StartAttemptAction => a !== undefined),
   ];
   let quotaWait: string | undefined;
+  const jobsOwed: string[] = [];
   const stuck = await explainWait(ctx, run, waits);
-  const refused: Observation[] = [];
+  /** What acting learnt: Jobs refused for good or owned by another run, processes already exited. */
+  const late: Observation[] = [];
   // One decision's Jobs are created together (a few at a time), not one round trip after another.
   const outcomes = await mapLimited(starts, JOB_CREATE_CONCURRENCY, (action) =>
     ctx.api.createJob(
@@ -142,12 +161,25 @@ export async function reconcileRun(ctx: ReconcileContext, run: WorkflowRunObject
       ),
     ),
   );
+  const taken = await jobsOfOthers(ctx, run, starts, outcomes);
   starts.forEach((action, i) => {
     const outcome = outcomes[i];
+    const other = taken[i];
+    if (other !== undefined)
+      late.push({
+        kind: 'attemptFinished',
+        step: action.step,
+        attempt: action.attempt,
+        exitCode: null,
+        error: other,
+        errorReason: 'JobNameTaken',
+      });
     if (outcome?.kind !== 'refused') return;
-    if (outcome.retryable) quotaWait = `Job for ${action.step} is waiting: ${outcome.message}`;
-    else
-      refused.push({
+    if (outcome.retryable) {
+      quotaWait = `Job for ${action.step} is waiting: ${outcome.message}`;
+      jobsOwed.push(jobName(run.metadata.name, action.step, action.attempt));
+    } else
+      late.push({
         kind: 'attemptFinished',
         step: action.step,
         attempt: action.attempt,
@@ -160,7 +192,12 @@ export async function reconcileRun(ctx: ReconcileContext, run: WorkflowRunObject
       const m = inFlightAttempts(loaded.plan, loaded.state, run.metadata.name).find(
         (a) => a.step === action.step && a.attempt === action.attempt,
       );
-      if (m) await ctx.api.deleteJob(run.metadata.namespace, m.job);
+      if (!m) continue;
+      // A process that already exited ends its attempt by that exit, not as cancelled: the Job's
+      // conditions may simply lag behind its pod.
+      const exit = podExit(ctx.api.podsOf(run.metadata.namespace, m.job));
+      if (exit) late.push(await withOutput(ctx, run, exitedAttempt(m, exit)));
+      else await ctx.api.deleteJob(run.metadata.namespace, m.job);
     } else if (action.kind === 'event' && recordsEvent(ctx.eventVolume ?? 'all', action.type)) {
       ctx.api.recordEvent(
         run,
@@ -170,8 +207,8 @@ export async function reconcileRun(ctx: ReconcileContext, run: WorkflowRunObject
       );
     }
   }
-  // A Job the API server refuses for good fails its attempt now rather than at the next event.
-  const final = refused.length > 0 ? decide(loaded.plan, state, refused, now) : decision;
+  // What acting learnt counts now rather than at the next event.
+  const final = late.length > 0 ? decide(loaded.plan, state, late, now) : decision;
 
   // 5. Write status once.
   const awaiting = final.state.steps.filter((s) => s.phase === 'AwaitingApproval').map((s) => s.name);
@@ -201,11 +238,15 @@ export async function reconcileRun(ctx: ReconcileContext, run: WorkflowRunObject
     ...observed?.status,
     workflowName: loaded.workflow,
     pinnedWorkflow: loaded.pinned,
+    pinnedDigest: loaded.pinnedDigest,
+    jobsOwed: jobsOwed.length > 0 ? jobsOwed : undefined,
     observedGeneration: run.metadata.generation,
     conditions: runConditions(situation, run.metadata.generation, status.conditions ?? [], new Date(now)),
   };
-  // An unchanged status is not written: the write would only wake every watcher of the run.
-  if (canonical(next) !== canonical(run.status ?? {})) await ctx.api.patchRunStatus(run, next);
+  // An unchanged status is not written: the write would only wake every watcher of the run. A
+  // changed one is written whole: what no longer holds is removed (status-merge-patch.ts).
+  if (canonical(next) !== canonical(run.status ?? {}))
+    await ctx.api.patchRunStatus(run, statusMergePatch(run.status, next));
   observed?.commit();
 
   // 6. When to look again.
@@ -256,6 +297,7 @@ async function observe(
   ctx: ReconcileContext,
   run: WorkflowRunObject,
   loaded: Loaded,
+  owed: ReadonlySet<string>,
 ): Promise<{
   observations: Observation[];
   missing: InFlightAttempt[];
@@ -270,40 +312,27 @@ async function observe(
   const jobs = new Map(ctx.api.jobsOf(run).map((j) => [j.metadata.name, j]));
   for (const attempt of inFlightAttempts(plan, state, run.metadata.name)) {
     const job = jobs.get(attempt.job);
+    let done: FinishedJob | undefined;
     if (!job) {
-      if (attempt.cancelRequested) {
-        observations.push({
-          kind: 'attemptFinished',
-          step: attempt.step,
-          attempt: attempt.attempt,
-          exitCode: null,
-          error: 'cancelled: its Job was deleted',
-        });
-      } else {
-        missing.push(attempt);
+      const vanished = await resolveVanishedJob(ctx.api, run, attempt, owed.has(attempt.job));
+      if (vanished.kind === 'create') missing.push(attempt);
+      if (vanished.kind === 'wait')
+        recheckAt = Math.min(recheckAt ?? Infinity, ctx.now() + VANISHED_RECHECK_MS);
+      if (vanished.kind !== 'finished') continue;
+      done = vanished.finished;
+    } else {
+      const pods = ctx.api.podsOf(run.metadata.namespace, attempt.job);
+      done = finishedJob(attempt, job, pods);
+      if (!done) {
+        const wait = attemptWait(attempt.step, job, pods, ctx.now());
+        if (wait) waits.push(wait);
+        const at = noPodRecheckAt(job, pods);
+        // Before its Events are asked: look again then (after that, waiting runs requeue).
+        if (at !== undefined && at > ctx.now()) recheckAt = Math.min(recheckAt ?? Infinity, at);
+        continue;
       }
-      continue;
     }
-    const pods = ctx.api.podsOf(run.metadata.namespace, attempt.job);
-    const done = finishedJob(attempt, job, pods);
-    if (!done) {
-      const wait = attemptWait(attempt.step, job, pods, ctx.now());
-      if (wait) waits.push(wait);
-      const at = noPodRecheckAt(job, pods);
-      // Before its Events are asked: look again then (after that, waiting runs requeue).
-      if (at !== undefined && at > ctx.now()) recheckAt = Math.min(recheckAt ?? Infinity, at);
-      continue;
-    }
-    let output: string | undefined;
-    if (attempt.captureOutput && done.pod)
-      output = await ctx.api.readLog(run.metadata.namespace, done.pod, MAX_OUTPUT_READ);
-    observations.push({
-      ...done.observation,
-      ...(output !== undefined ? { output } : {}),
-      ...(output !== undefined && Buffer.byteLength(output) >= MAX_OUTPUT_READ
-        ? { outputTruncated: true }
-        : {}),
-    });
+    observations.push(await withOutput(ctx, run, done));
   }
   const spec = run.spec ?? {};
   const now = ctx.now();
@@ -339,6 +368,48 @@ async function observe(
     observations.push({ kind: 'rollbackRequested' });
   }
   return { observations, missing, waits, ...(recheckAt !== undefined ? { recheckAt } : {}) };
+}
+
+/** A finished attempt as the engine's observation, with its captured output read from the pod log. */
+async function withOutput(
+  ctx: ReconcileContext,
+  run: WorkflowRunObject,
+  done: FinishedJob,
+): Promise<Observation> {
+  let output: string | undefined;
+  if (done.attempt.captureOutput && done.pod)
+    output = await ctx.api.readLog(run.metadata.namespace, done.pod, MAX_OUTPUT_READ);
+  return {
+    ...done.observation,
+    ...(output !== undefined ? { output } : {}),
+    ...(output !== undefined && Buffer.byteLength(output) >= MAX_OUTPUT_READ
+      ? { outputTruncated: true }
+      : {}),
+  };
+}
+
+/** How soon a run looks again at an attempt whose Job is not in the cache (see vanished-jobs.ts). */
+const VANISHED_RECHECK_MS = 2000;
+
+/**
+ * For each start whose Job already existed: why it is not ours, when another object owns it (a Job
+ * is never adopted from another run, whatever its name).
+ */
+async function jobsOfOthers(
+  ctx: ReconcileContext,
+  run: WorkflowRunObject,
+  starts: readonly StartAttemptAction[],
+  outcomes: readonly CreateOutcome[],
+): Promise<(string | undefined)[]> {
+  return Promise.all(
+    starts.map(async (action, i) => {
+      if (outcomes[i]?.kind !== 'exists') return undefined;
+      const name = jobName(run.metadata.name, action.step, action.attempt);
+      const job = await ctx.api.readJob(run.metadata.namespace, name);
+      if (!job || job.metadata.ownerReferences?.some((o) => o.uid === run.metadata.uid)) return undefined;
+      return `a Job named ${name} exists and belongs to something else; it is not adopted`;
+    }),
+  );
 }
 
 /** At most this many Job creations of one reconcile are in flight at once. */
@@ -387,6 +458,16 @@ async function blocked(
   return writeProblem(ctx, run, { blocked: { reason, message } }, undefined);
 }
 
+/** Stops the run where it is: its phase stays, Stalled=True says why, and nothing more starts. */
+async function stalled(
+  ctx: ReconcileContext,
+  run: WorkflowRunObject,
+  reason: string,
+  message: string,
+): Promise<ReconcileOutcome> {
+  return writeProblem(ctx, run, { blocked: { reason, message } }, undefined, true);
+}
+
 async function waiting(
   ctx: ReconcileContext,
   run: WorkflowRunObject,
@@ -401,11 +482,13 @@ async function writeProblem(
   run: WorkflowRunObject,
   problem: Pick<RunSituation, 'blocked' | 'waitingOn'>,
   requeueAfterMs: number | undefined,
+  keepPhase = false,
 ): Promise<ReconcileOutcome> {
   const status = (run.status ?? {}) as { conditions?: Condition[]; phase?: string };
-  const phase = problem.blocked
-    ? 'Failed'
-    : ((status.phase as RunSituation['phase'] | undefined) ?? 'Pending');
+  const phase =
+    problem.blocked && !keepPhase
+      ? 'Failed'
+      : ((status.phase as RunSituation['phase'] | undefined) ?? 'Pending');
   const text = problem.blocked ?? problem.waitingOn;
   const conditions = runConditions(
     { phase, degraded: false, awaiting: [], ...problem },

@@ -13,6 +13,7 @@ export interface ObjectMeta {
   readonly resourceVersion?: string;
   readonly creationTimestamp?: string;
   readonly deletionTimestamp?: string;
+  readonly ownerReferences?: readonly { readonly uid?: string; readonly controller?: boolean }[];
   readonly labels?: Readonly<Record<string, string>>;
   readonly annotations?: Readonly<Record<string, string>>;
 }

@@ -1,6 +1,7 @@
 // What reconciling a run needs from the cluster, as one small interface: reads come from informer
 // caches, writes go to the API server. Tests and the benchmark pass their own implementations.
 import type { JobObject, PodObject, WorkflowObject, WorkflowRunObject } from './resources.ts';
+import type { ConfigMapObject } from './verify-pin.ts';
 
 export type CreateOutcome =
   | { kind: 'created' }
@@ -14,11 +15,16 @@ export interface RunApi {
   jobsOf(run: WorkflowRunObject): readonly JobObject[];
   /** Pods of one Job. */
   podsOf(namespace: string, job: string): readonly PodObject[];
+  /** Pods of one step attempt of a run, by their labels: found even when their Job is gone. */
+  podsOfAttempt(run: WorkflowRunObject, step: string, attempt: number): readonly PodObject[];
+  /** The Job as the API server has it now (not a cache), whoever owns it; undefined when absent. */
+  readJob(namespace: string, name: string): Promise<JobObject | undefined>;
+  deletePod(namespace: string, name: string): Promise<void>;
   createJob(job: Record<string, unknown>): Promise<CreateOutcome>;
   deleteJob(namespace: string, name: string): Promise<void>;
   /** The container's log, at most `limitBytes`; undefined when it cannot be read (pod gone). */
   readLog(namespace: string, pod: string, limitBytes: number): Promise<string | undefined>;
-  getConfigMap(namespace: string, name: string): Promise<Record<string, string> | undefined>;
+  getConfigMap(namespace: string, name: string): Promise<ConfigMapObject | undefined>;
   createConfigMap(object: Record<string, unknown>): Promise<CreateOutcome>;
   /** Merge-patches the status subresource; fails with a conflict when `resourceVersion` is stale. */
   patchRunStatus(

@@ -12,11 +12,12 @@ import { decodeEngineState } from './engine-state-codec.ts';
 import type { RunApi } from './run-api.ts';
 import type { WorkflowRunObject } from './resources.ts';
 import { API_VERSION } from './resources.ts';
+import { pinDigest, verifyPin } from './verify-pin.ts';
 
 export const PINNED_KEY = 'workflow.json';
 
 export type StartResult =
-  | { ok: true; plan: Plan; state: RunState; pinned: string; workflowName: string }
+  | { ok: true; plan: Plan; state: RunState; pinned: string; pinnedDigest: string; workflowName: string }
   | { ok: false; reason: string; message: string; retry?: boolean };
 
 export function runOptions(
@@ -39,26 +40,38 @@ export function runOptions(
   };
 }
 
-/** Loads the pinned workflow of a run that already started. */
+/** Loads the pinned workflow of a run that already started, if it is still the one pinned. */
 export async function loadPinnedPlan(
   api: RunApi,
   run: WorkflowRunObject,
   pinned: string,
-): Promise<{ ok: true; plan: Plan } | { ok: false; message: string }> {
-  const data = await api.getConfigMap(run.metadata.namespace, pinned);
-  const text = data?.[PINNED_KEY];
-  if (text === undefined) return { ok: false, message: `the pinned workflow ConfigMap ${pinned} is missing` };
+  digest: string | undefined,
+): Promise<{ ok: true; plan: Plan } | { ok: false; reason: string; message: string }> {
+  const checked = verifyPin(
+    await api.getConfigMap(run.metadata.namespace, pinned),
+    run.metadata,
+    pinned,
+    PINNED_KEY,
+    digest,
+  );
+  if (!checked.ok) return checked;
   let doc: unknown;
   try {
-    doc = JSON.parse(text);
+    doc = JSON.parse(checked.text);
   } catch (error) {
     return {
       ok: false,
+      reason: 'PinnedWorkflowUnavailable',
       message: `the pinned workflow in ${pinned} is not JSON: ${(error as Error).message}`,
     };
   }
   const loaded = loadWorkflowObject(doc, `configmap/${pinned}`);
-  if (!loaded.workflow) return { ok: false, message: loaded.diagnostics.map(formatDiagnostic).join('; ') };
+  if (!loaded.workflow)
+    return {
+      ok: false,
+      reason: 'PinnedWorkflowUnavailable',
+      message: loaded.diagnostics.map(formatDiagnostic).join('; '),
+    };
   return { ok: true, plan: buildPlan(loaded.workflow) };
 }
 
@@ -104,6 +117,8 @@ export async function startRun(api: RunApi, run: WorkflowRunObject, now: number)
   const plan = buildPlan(workflow);
 
   const pinned = pinnedWorkflowName(name);
+  const text = JSON.stringify(document);
+  const pinnedDigest = pinDigest(text);
   const created = await api.createConfigMap({
     apiVersion: 'v1',
     kind: 'ConfigMap',
@@ -123,8 +138,20 @@ export async function startRun(api: RunApi, run: WorkflowRunObject, now: number)
       ],
     },
     immutable: true,
-    data: { [PINNED_KEY]: JSON.stringify(document) },
+    data: { [PINNED_KEY]: text },
   });
+  if (created.kind === 'exists') {
+    // Ours from a start that did not get to write status, or someone else's: only content equal to
+    // what we would write now, owned by this run, is ours.
+    const checked = verifyPin(
+      await api.getConfigMap(namespace, pinned),
+      run.metadata,
+      pinned,
+      PINNED_KEY,
+      pinnedDigest,
+    );
+    if (!checked.ok) return { ok: false, reason: 'PinTampered', message: checked.message };
+  }
   if (created.kind === 'refused')
     return {
       ok: false,
@@ -170,7 +197,7 @@ export async function startRun(api: RunApi, run: WorkflowRunObject, now: number)
       now,
     );
   }
-  return { ok: true, plan, state, pinned, workflowName };
+  return { ok: true, plan, state, pinned, pinnedDigest, workflowName };
 }
 
 /** Circuit breakers carry over from the Workflow's status (runs of inline workflows start closed). */

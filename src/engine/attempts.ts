@@ -209,7 +209,7 @@ function failureOf(w: Work, i: number, o: AttemptFinishedObservation): FailureIn
     return { reason: 'TimedOut', message: `timed out${after}`, timedOut: true, retryable: true };
   }
   if (o.error !== undefined)
-    return { reason: 'ExecutorError', message: o.error, timedOut: false, retryable: true };
+    return { reason: o.errorReason ?? 'ExecutorError', message: o.error, timedOut: false, retryable: true };
   if (o.exitCode === 0) return undefined;
   const message = o.exitCode === null ? 'killed by a signal' : `exit code ${o.exitCode}`;
   return { reason: 'ExitCode', message, timedOut: false, retryable: true };

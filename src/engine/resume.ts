@@ -4,32 +4,34 @@ import { effectiveLimits, runOptions } from './state.ts';
 import type { ApprovalRecord, Plan, RunOptions, RunState, StepState } from './types.ts';
 
 export function prepareResume(plan: Plan, previous: RunState, _now: number, options?: RunOptions): RunState {
-  if (previous.steps.length !== plan.nodes.length) {
-    throw new Error(`run state has ${previous.steps.length} steps but the plan has ${plan.nodes.length}`);
-  }
+  // Steps are matched by name, not position: the resumed run may have added, removed or reordered
+  // steps. A step new to the plan starts fresh; one the plan dropped is left behind.
+  const before = new Map(previous.steps.map((st) => [st.name, st]));
+  const earlier = plan.nodes.map((node) => before.get(node.name));
   const keep = new Uint8Array(plan.nodes.length);
   // Children come after their group in plan order, so walking backwards sees them first.
   for (let i = plan.mainNodeCount - 1; i >= 0; i--) {
     const node = plan.nodes[i];
-    const st = previous.steps[i] as StepState;
-    if (!node) continue;
+    const st = earlier[i];
+    if (!node || !st) continue;
     const ok = node.isGroup
       ? st.phase === 'Succeeded' && node.children.every((c) => keep[c] === 1)
       : (st.phase === 'Succeeded' && st.undone === undefined) || st.phase === 'FellBack';
     keep[i] = ok ? 1 : 0;
   }
-  const steps = previous.steps.map((st, i): StepState =>
-    keep[i] === 1
-      ? st
-      : {
-          name: st.name,
-          phase: 'Pending',
-          tries: 0,
-          extraTries: 0,
-          lastAttempt: st.lastAttempt,
-          history: st.history,
-        },
-  );
+  const steps = plan.nodes.map((node, i): StepState => {
+    const st = earlier[i];
+    if (st && keep[i] === 1) return st;
+    return {
+      name: node.name,
+      phase: 'Pending',
+      tries: 0,
+      extraTries: 0,
+      // Attempt numbers go on from the previous run's, so attempt ids never repeat.
+      lastAttempt: st?.lastAttempt ?? 0,
+      history: st?.history ?? [],
+    };
+  });
   const outputs: Record<string, string> = {};
   for (let i = 0; i < plan.mainNodeCount; i++) {
     const name = plan.nodes[i]?.step.captureOutput;
@@ -38,6 +40,7 @@ export function prepareResume(plan: Plan, previous: RunState, _now: number, opti
   }
   const approvals: Record<string, ApprovalRecord> = {};
   for (const [step, record] of Object.entries(previous.approvals)) {
+    if (!plan.byName.has(step)) continue;
     // Approvals still count after a resume; a rejection is what the person resuming overrides.
     const decisions = Object.fromEntries(
       Object.entries(record.decisions).filter(([, d]) => d.decision === 'approved'),

@@ -394,6 +394,8 @@ export interface AttemptFinishedObservation {
   readonly outputTruncated?: boolean;
   /** The executor could not run the attempt at all (spawn error, Job rejected for good…). */
   readonly error?: string;
+  /** The step's reason for `error` (e.g. `JobDeleted`); `ExecutorError` when absent. */
+  readonly errorReason?: string;
 }
 
 export interface ApprovalObservation {

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { parse } from 'yaml';
+import { jobName } from '../../src/executors/kubernetes/names.ts';
 import { CREATED_BY_ANNOTATION, workflowResource } from '../../src/spec/crd/resources.ts';
 import { callOf, maxConcurrency, overlapped, readCalls, stepsCalled } from '../e2e/call-log.ts';
 import { ADMIN_USER, REPO_ROOT } from './harness.ts';
@@ -130,8 +131,8 @@ describe('the operator', suite.options, () => {
     );
     const jobs = await jobsOf('basic-1');
     assert.equal(jobs.length, 6, jobs.map((j) => j.metadata.name).join(', '));
-    assert.ok(jobs.some((j) => j.metadata.name === 'basic-1-deploy-api-1'));
-    assert.equal(run.status?.steps?.deploy_api?.job, 'basic-1-deploy-api-1');
+    assert.ok(jobs.some((j) => j.metadata.name === jobName('basic-1', 'deploy_api', 1)));
+    assert.equal(run.status?.steps?.deploy_api?.job, jobName('basic-1', 'deploy_api', 1));
   });
 
   test('every seed workflow runs to Succeeded on the cluster', async () => {
@@ -171,7 +172,8 @@ describe('the operator', suite.options, () => {
     assert.equal(run.status?.steps?.step_hook?.phase, 'Succeeded');
     assert.equal(run.status?.steps?.workflow_hook?.phase, 'Succeeded');
     const names = (await jobsOf('hooks-1')).map((j) => j.metadata.name).sort();
-    assert.deepEqual(names, ['hooks-1-broken-1', 'hooks-1-step-hook-1', 'hooks-1-workflow-hook-1']);
+    const expected = ['broken', 'step_hook', 'workflow_hook'].map((step) => jobName('hooks-1', step, 1));
+    assert.deepEqual(names, expected.sort());
   });
 
   test('a failing step is retried as a new Job per attempt, and the run fails after the last', async () => {
@@ -184,7 +186,7 @@ describe('the operator', suite.options, () => {
     assert.equal(run.status?.steps?.flaky?.attempts, 2);
     assert.equal(run.status?.steps?.flaky?.exitCode, 3);
     const names = (await jobsOf('retry-1')).map((j) => j.metadata.name).sort();
-    assert.deepEqual(names, ['retry-1-flaky-1', 'retry-1-flaky-2']);
+    assert.deepEqual(names, [jobName('retry-1', 'flaky', 1), jobName('retry-1', 'flaky', 2)].sort());
     assert.equal(run.status?.conditions?.find((c) => c.type === 'Stalled')?.status, 'True');
   });
 

@@ -87,7 +87,7 @@ describe('a step that cannot start', suite.options, () => {
     const condition = await waitForReconciling('quota-1', 'QuotaExceeded');
     assert.match(
       condition.message,
-      /step work: Job quota-1-work-1 cannot create its pod: .*exceeded quota: no-pods/,
+      /step work: Job quota-1-work-1-[0-9a-f]{6} cannot create its pod: .*exceeded quota: no-pods/,
     );
     const run = await getObject<Run>('workflowrun', 'quota-1', target);
     assert.equal(run?.status?.conditions?.find((c) => c.type === 'Ready')?.message, condition.message);
@@ -108,7 +108,7 @@ describe('a step that cannot start', suite.options, () => {
     const condition = await waitForReconciling('huge-1', 'Unschedulable');
     assert.match(
       condition.message,
-      /step work: pod huge-1-work-1-\w+ cannot be scheduled: 0\/\d+ nodes are available/,
+      /step work: pod huge-1-work-1-[0-9a-f]{6}-\w+ cannot be scheduled: 0\/\d+ nodes are available/,
     );
     await kubectl(
       ['patch', 'workflowrun', 'huge-1', '--type', 'merge', '-p', '{"spec":{"cancel":true}}'],

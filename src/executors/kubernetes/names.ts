@@ -1,5 +1,6 @@
-// Deterministic Kubernetes names for a run's objects. A step attempt's Job is always named the same,
-// so creating it twice is harmless (AlreadyExists) and a restarted controller adopts it.
+// Deterministic, injective Kubernetes names for a run's objects. A step attempt's Job is always named
+// the same, so creating it twice is harmless (AlreadyExists) and a restarted controller adopts it;
+// no two (run, step, attempt) share a name, so a run never meets another run's Job under its own.
 import { createHash } from 'node:crypto';
 import { dnsLabelPart } from '../../spec/kubernetes-name.ts';
 
@@ -24,13 +25,22 @@ export function boundedName(parts: readonly string[]): string {
   return `${plain.slice(0, room).replace(/-+$/, '')}-${hash}`;
 }
 
-/** `<run>-<step>-<attempt>`, shortened with a hash where it would pass 63 characters. */
+/**
+ * `<run>-<step>-<attempt>-<digest>`: the digest (of the exact run and step names) keeps apart what
+ * reads the same once made a name (`r.x`/`r-x`, run `deploy` step `x-build` / run `deploy-x` step
+ * `build`); the readable part is cut to fit 63 characters, never the attempt or the digest.
+ */
 export function jobName(run: string, step: string, attempt: number): string {
-  return boundedName([run, step, String(attempt)]);
+  const tail = `-${attempt}-${shortHash(`${run}\u0000${step}`).slice(0, 6)}`;
+  const readable = `${dnsLabelPart(run)}-${dnsLabelPart(step)}`;
+  return `${readable.slice(0, MAX_NAME - tail.length).replace(/-+$/, '')}${tail}`;
 }
 
+/** `<run>-workflow`; a run name with dots gets a digest, or `r.x` and `r-x` would share one pin. */
 export function pinnedWorkflowName(run: string): string {
-  return boundedName([run, 'workflow']);
+  return run.includes('.')
+    ? boundedName([run, 'workflow', shortHash(run).slice(0, 6)])
+    : boundedName([run, 'workflow']);
 }
 
 export const LABELS = {

@@ -111,6 +111,14 @@ export function workflowRunStatusSchema(): OpenApiSchema {
       pinnedWorkflow: string(
         'The ConfigMap (or content hash) holding the workflow exactly as the run started it.',
       ),
+      pinnedDigest: string(
+        'The sha256 digest of the pinned workflow, recorded when the run started: a pin that no longer matches it stops the run (PinTampered).',
+      ),
+      jobsOwed: arrayOf(string('A Job name.', { maxLength: 63 }), {
+        description:
+          'Jobs of attempts in flight that the API server refused for now (a quota): created again later. Any other attempt whose Job is gone is never given a new one.',
+        maxItems: 1000,
+      }),
       breakers: breakersSchema('Circuit breakers as this run left them (copied to the Workflow).'),
       alerts: arrayOf(
         object(

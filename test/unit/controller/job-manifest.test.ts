@@ -50,7 +50,8 @@ type Job = {
 
 test('a step attempt becomes an owned Job with a deterministic name and no Kubernetes retries', () => {
   const job = buildJob(run, action, undefined, { image: 'busybox:1.37' }) as unknown as Job;
-  assert.equal(job.metadata.name, 'deploy-1-deploy-api-2');
+  assert.equal(job.metadata.name, jobName('deploy-1', 'deploy_api', 2));
+  assert.match(job.metadata.name, /^deploy-1-deploy-api-2-[0-9a-f]{6}$/);
   assert.deepEqual(
     job.metadata.ownerReferences.map((o) => [o.uid, o.controller]),
     [['uid-1', true]],
@@ -115,5 +116,14 @@ test('Job names stay within 63 characters and distinct when long', () => {
   assert.ok(a.length <= 63 && b.length <= 63);
   assert.notEqual(a, b);
   assert.match(a, /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
-  assert.equal(jobName('run', 'Deploy_API', 3), 'run-deploy-api-3');
+  assert.match(jobName('run', 'Deploy_API', 3), /^run-deploy-api-3-[0-9a-f]{6}$/);
+});
+
+test('Job names of runs and steps that read the same as a name stay distinct', () => {
+  assert.notEqual(jobName('r.x', 'build', 1), jobName('r-x', 'build', 1));
+  assert.notEqual(jobName('deploy', 'x-build', 1), jobName('deploy-x', 'build', 1));
+  const long = 'b'.repeat(70);
+  const names = new Set([1, 2, 9, 10, 11, 100].map((attempt) => jobName(long, 'step', attempt)));
+  assert.equal(names.size, 6);
+  for (const name of names) assert.ok(name.length <= 63, name);
 });

@@ -191,6 +191,23 @@ describe('resume', () => {
     assert.equal(r.state.phase, 'Succeeded');
   });
 
+  it('resumes a run of another step count by step name: kept steps stay done, new steps run', () => {
+    const before = newRun(workflow([step('a'), step('b')]));
+    const failed = simulate(before.plan, before.state, { script: { b: { exit: 1 } } });
+    const after = newRun(workflow([step('z'), step('a'), step('b'), step('c')]));
+    const r = withLookups(
+      after.plan,
+      simulate(after.plan, prepareResume(after.plan, failed.state, 1000), { start: 1000 }),
+    );
+    assert.deepEqual(r.order(), ['z', 'b', 'c']);
+    assert.equal(r.state.phase, 'Succeeded');
+    const b = r.state.steps[after.plan.byName.get('b') as number];
+    assert.deepEqual(
+      b?.history.map((h) => h.attempt),
+      [1, 2],
+    );
+  });
+
   it('re-runs steps that an atomic group undid', () => {
     const wf = workflow([
       group('g', [step('x', { rollbackCommand: 'undo x' }), step('y')], { atomic: true }),
