@@ -52,11 +52,29 @@ export function resolveRunContext(workflow: Workflow, inputs: RunInputs): Contex
       });
     }
   }
+  const setEnvironment = inputs.parameters.environment;
+  if (
+    inputs.environment !== undefined &&
+    setEnvironment !== undefined &&
+    setEnvironment !== inputs.environment
+  ) {
+    problems.push({
+      subject: 'environment',
+      message: `-e ${inputs.environment} and --set environment=${String(setEnvironment)} disagree; give one of them`,
+    });
+  }
   for (const param of workflow.parameters) {
     const given =
       param.name === 'environment' && inputs.environment !== undefined
         ? inputs.environment
         : inputs.parameters[param.name];
+    if (given === '' && param.required) {
+      problems.push({
+        subject: `parameters.${param.name}`,
+        message: `parameter '${param.name}' is required and cannot be empty`,
+      });
+      continue;
+    }
     const value = given ?? param.default;
     if (value === undefined) {
       if (param.required) {
@@ -88,6 +106,18 @@ export function resolveRunContext(workflow: Workflow, inputs: RunInputs): Contex
     (parameters.environment as string | undefined) ??
     (inputs.parameters.environment as string | undefined) ??
     '';
+  // An empty `.environment` renders as '' into commands (`--env ''`): never what anyone meant.
+  if (
+    environment === '' &&
+    read.has('environment') &&
+    !problems.some((p) => p.subject.endsWith('environment'))
+  ) {
+    problems.push({
+      subject: 'environment',
+      message:
+        "the workflow uses .environment, but none was given: add -e ENV (or declare a parameter 'environment' with a default)",
+    });
+  }
   const undeclared = Object.fromEntries(
     [...read].filter((n) => !declared.has(n) && !reserved.has(n) && !(n in parameters)).map((n) => [n, null]),
   );

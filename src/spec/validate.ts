@@ -16,6 +16,9 @@ import { checkSchedules } from './validate-schedules.ts';
 import type { StepEntry } from './step-walk.ts';
 import { templateSites } from './workflow-references.ts';
 
+/** The warning for templates reading `.environment` that only -e can set (a run shows it only without -e). */
+export const ENVIRONMENT_WITHOUT_DEFAULT = 'environment-without-default';
+
 /** Conditions the engine raises by itself, whatever the steps declare. */
 export const BUILTIN_CONDITIONS = ['step_failed', 'deployment_timeout'] as const;
 
@@ -347,6 +350,8 @@ function checkTemplates(
     ...workflow.variables.map((v) => v.name),
     ...workflow.conditions.map((c) => c.name),
   ]);
+  const environmentParam = workflow.parameters.find((p) => p.name === 'environment');
+  let environmentWarned = environmentParam?.default !== undefined && environmentParam.default !== '';
   for (const { source, ref, field } of templateSites(workflow)) {
     const parsed = parseTemplate(source);
     const where = (offset: number) =>
@@ -364,6 +369,19 @@ function checkTemplates(
       continue;
     }
     for (const name of referencedNames(parsed.template)) {
+      if (name === 'environment' && !environmentWarned) {
+        // Said once, where it is first read: a run refuses to start without an environment.
+        environmentWarned = true;
+        out.push({
+          severity: 'warning',
+          code: ENVIRONMENT_WITHOUT_DEFAULT,
+          message:
+            "'.environment' has no default: a run needs -e ENV (declare a parameter 'environment' with a default to run without it)",
+          path,
+          file,
+          ...where(Math.max(0, source.indexOf('.environment'))),
+        });
+      }
       if (known.has(name)) continue;
       const hint = suggest(name, [...known]);
       const offset = Math.max(0, source.indexOf(`.${name}`));

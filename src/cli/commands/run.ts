@@ -7,6 +7,7 @@ import type { RunOptions } from '../../engine/types.ts';
 import { formatDiagnostic } from '../../spec/diagnostics.ts';
 import { parseDuration } from '../../spec/duration.ts';
 import { resolveRunContext } from '../../spec/run-context.ts';
+import { ENVIRONMENT_WITHOUT_DEFAULT } from '../../spec/validate.ts';
 import { printDryRun } from '../dry-run.ts';
 import { EXIT, UsageError } from '../exit-codes.ts';
 import type { CliIO } from '../io.ts';
@@ -81,7 +82,10 @@ export async function runCommand(argv: readonly string[], io: CliIO): Promise<nu
   if (!loaded) return EXIT.invalid;
   const text = loaded.text;
   // Warnings matter when editing, not on every run: one line points at `validate` for the details.
-  const warnings = loaded.diagnostics.filter((d) => d.severity === 'warning');
+  const environmentGiven = inputs.environment !== undefined || inputs.parameters.environment !== undefined;
+  const warnings = loaded.diagnostics.filter(
+    (d) => d.severity === 'warning' && !(environmentGiven && d.code === ENVIRONMENT_WITHOUT_DEFAULT),
+  );
   if (warnings.length === 1) diagnosticsOut.write(`${formatDiagnostic(warnings[0]!)}\n`);
   else if (warnings.length > 1)
     diagnosticsOut.write(`${file}: ${warnings.length} warnings (see: conveyor validate ${file})\n`);

@@ -18,13 +18,15 @@ import { fileIO } from './file-io.ts';
 
 const EXAMPLES = join(import.meta.dirname, '../../../examples');
 
-/** Inputs for workflows that cannot start without some (best-practice-example's validation). */
-const FALLBACK_INPUTS = { environment: 'staging', services: ['api'] };
+/** Inputs for workflows that cannot start without some: `.environment` without a default needs one,
+ *  best-practice-example's validation needs services too. */
+const FALLBACK_INPUTS = [{ environment: 'staging' }, { environment: 'staging', services: ['api'] }];
 
 /** Each step's rendered command, as `validate --explain` shows it, with the same run id both times. */
 function renderedCommands(workflow: Workflow): { name: string; rendered?: string; renderError?: string }[] {
   let resolved = resolveRunContext(workflow, { parameters: {}, runId: 'rt-1' });
-  if (!resolved.ok) resolved = resolveRunContext(workflow, { parameters: FALLBACK_INPUTS, runId: 'rt-1' });
+  for (const parameters of FALLBACK_INPUTS)
+    if (!resolved.ok) resolved = resolveRunContext(workflow, { parameters, runId: 'rt-1' });
   assert.ok(resolved.ok, JSON.stringify(!resolved.ok && resolved.problems));
   return explainWorkflow(workflow, resolved.context).map((s) => ({
     name: s.name,
