@@ -64,6 +64,10 @@ const COMMANDS: Readonly<Record<string, { run: Command; summary: string }>> = {
     run: async (a, io) => (await import('./commands/graph.ts')).graphCommand(a, io),
     summary: 'draw a workflow or a run as mermaid, dot or svg',
   },
+  ui: {
+    run: async (a, io) => (await import('./commands/ui.ts')).uiCommand(a, io),
+    summary: 'a web UI for runs: live graphs, logs, approvals (local or --cluster)',
+  },
   schedule: {
     run: async (a, io) => (await import('./commands/schedule.ts')).scheduleCommand(a, io),
     summary: 'schedule workflows in the operator: add, list, cancel, suspend, resume, next',

@@ -1,0 +1,53 @@
+// `conveyor ui`: a local web UI on loopback, acting on the local state directory, or with
+// --cluster as the user of the kubeconfig (every action still passes the API server's admission
+// policies as that user). Prints a URL with a random token, and serves until interrupted.
+import { EXIT, UsageError } from '../exit-codes.ts';
+import type { CliIO } from '../io.ts';
+import { parseOptions } from '../parse-options.ts';
+import { openStateStore, STATE_DIR_OPTION } from '../state-dir.ts';
+import { CLUSTER_OPTIONS, CLUSTER_USAGE, wantsCluster } from '../cluster/backend-choice.ts';
+import { newToken } from '../ui/access.ts';
+import type { UiBackend } from '../ui/backend.ts';
+import { LocalBackend } from '../ui/local-backend.ts';
+import { startUiServer } from '../ui/server.ts';
+
+export const uiUsage = `Usage: conveyor ui [--port N] [--state-dir DIR]
+       conveyor ui --cluster [-n NS] [--context C] [--kubeconfig F] [--port N]
+
+Serves a web UI on 127.0.0.1 (a random free port unless --port): the runs, live; a run's graph
+coloured by phase, its steps and their output; approve, reject, resume and cancel, each exactly as
+the CLI does it. Open the printed URL: requests without its token are refused.
+
+${CLUSTER_USAGE}`;
+
+export async function uiCommand(argv: readonly string[], io: CliIO): Promise<number> {
+  const { values, positionals } = parseOptions('ui', argv, {
+    ...STATE_DIR_OPTION,
+    ...CLUSTER_OPTIONS,
+    port: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (values.help) {
+    io.stdout.write(`${uiUsage}\n`);
+    return EXIT.succeeded;
+  }
+  if (positionals.length > 0) throw new UsageError(`conveyor ui: unexpected ${positionals[0]}\n\n${uiUsage}`);
+  const port = values.port === undefined ? 0 : Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new UsageError(`conveyor ui: --port must be a port number, got ${JSON.stringify(values.port)}`);
+  let backend: UiBackend;
+  if (wantsCluster(argv)) {
+    const { clusterBackend } = await import('../ui/cluster-backend.ts');
+    backend = clusterBackend(values, io);
+  } else {
+    backend = new LocalBackend(openStateStore(io, values), io, process.argv[1] ?? 'conveyor');
+  }
+  const server = await startUiServer(backend, newToken(), port);
+  io.stdout.write(`Conveyor UI for ${backend.where}:\n  ${server.url}\n(Ctrl-C to stop)\n`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await server.close();
+  return EXIT.succeeded;
+}

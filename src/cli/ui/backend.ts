@@ -1,0 +1,27 @@
+// What the UI server needs from where runs live (the local state directory, or a namespace of a
+// cluster). Every action is exactly the CLI command a user would type, run in-process as that user.
+import type { RunSummaryView, RunView } from './run-view.ts';
+
+export interface ActionResult {
+  readonly ok: boolean;
+  /** What the CLI printed: its confirmation, or the refusal (an admission policy's message). */
+  readonly message: string;
+}
+
+export interface UiBackend {
+  /** "state directory /x/.conveyor" or "context kind, namespace team-a". */
+  readonly where: string;
+  listRuns(): Promise<RunSummaryView[]>;
+  getRun(id: string): Promise<RunView | undefined>;
+  logs(id: string, step: string): Promise<ActionResult>;
+  approve(
+    id: string,
+    step: string,
+    decision: 'approved' | 'rejected',
+    comment: string,
+  ): Promise<ActionResult>;
+  cancel(id: string): Promise<ActionResult>;
+  resume(id: string): Promise<ActionResult>;
+  /** Calls `onChange` whenever runs may have changed; returns a function that stops watching. */
+  watch(onChange: () => void): () => void;
+}

@@ -1,0 +1,180 @@
+// The UI over a namespace of a cluster, as the kubeconfig's user: runs from the API server, live
+// through a watch of WorkflowRuns, and every action the cluster CLI command itself (approve as a
+// patch keyed by that user, which the admission policy judges; cancel; resume as a new run).
+import type { KubernetesObject } from '@kubernetes/client-node';
+import type { WorkflowRunObject } from '../../controller/resources.ts';
+import { createInformer } from '../../controller/runtime/informer.ts';
+import { PINNED_KEY } from '../../controller/start-run.ts';
+import { ClusterApi } from '../cluster/api.ts';
+import { connect } from '../cluster/connection.ts';
+import { clusterRunSource } from '../graph/run-sources.ts';
+import { layoutGraph } from '../graph/layout.ts';
+import { renderSvg } from '../graph/svg.ts';
+import { workflowGraph } from '../graph/workflow-graph.ts';
+import type { CliIO } from '../io.ts';
+import type { ActionResult, UiBackend } from './backend.ts';
+import { runCli } from './run-cli.ts';
+import {
+  isFinishedStep,
+  sortRuns,
+  type ApprovalView,
+  type RunSummaryView,
+  type RunView,
+  type StepView,
+} from './run-view.ts';
+
+interface RunStatus {
+  phase?: string;
+  reason?: string;
+  message?: string;
+  startedAt?: string;
+  finishedAt?: string;
+  pinnedWorkflow?: string;
+  progress?: { done?: number; total?: number };
+  steps?: Record<
+    string,
+    {
+      phase?: string;
+      attempts?: number;
+      exitCode?: number;
+      reason?: string;
+      message?: string;
+      startedAt?: string;
+      finishedAt?: string;
+    }
+  >;
+  approvals?: Record<
+    string,
+    { users?: string[]; groups?: string[]; allowSelfApproval?: boolean; decided?: Record<string, unknown> }
+  >;
+}
+
+const time = (t: string | undefined) => (t ? Date.parse(t) : undefined);
+const FINAL = new Set(['Succeeded', 'Failed', 'Cancelled']);
+
+export function clusterBackend(values: Record<string, unknown>, io: CliIO): UiBackend {
+  const target = connect(values, io);
+  const api = new ClusterApi(target);
+  // The connection options as given, for the CLI commands the actions run.
+  const connection = ['--cluster', '-n', target.namespace];
+  for (const key of ['context', 'kubeconfig'] as const) {
+    if (typeof values[key] === 'string') connection.push(`--${key}`, values[key]);
+  }
+  const cli = (args: string[]): Promise<ActionResult> => runCli([...args, ...connection], io);
+
+  const summary = (run: WorkflowRunObject): RunSummaryView => {
+    const status = (run.status ?? {}) as RunStatus;
+    const steps = Object.values(status.steps ?? {});
+    const waiting = Object.entries(status.steps ?? {})
+      .filter(([, s]) => s.phase === 'AwaitingApproval')
+      .map(([name]) => name);
+    const createdBy = run.metadata.annotations?.['conveyor.dev/created-by'];
+    const startedAt = time(status.startedAt) ?? time(run.metadata.creationTimestamp as string | undefined);
+    const finishedAt = time(status.finishedAt);
+    return {
+      id: run.metadata.name,
+      workflow:
+        run.spec?.workflowRef?.name ??
+        (run.metadata.labels?.['conveyor.dev/workflow'] as string | undefined) ??
+        '(inline)',
+      phase: status.phase ?? 'Pending',
+      done: status.progress?.done ?? steps.filter((s) => s.phase && isFinishedStep(s.phase)).length,
+      total: status.progress?.total ?? steps.length,
+      ...(createdBy ? { createdBy } : {}),
+      ...(startedAt !== undefined ? { startedAt } : {}),
+      ...(finishedAt !== undefined ? { finishedAt } : {}),
+      waiting,
+    };
+  };
+
+  return {
+    where: target.where,
+    async listRuns() {
+      return sortRuns((await api.listRuns()).map(summary));
+    },
+    async getRun(id) {
+      const run = await api.getRun(id);
+      if (!run) return undefined;
+      const status = (run.status ?? {}) as RunStatus;
+      const base = summary(run);
+      let svg = '';
+      if (status.pinnedWorkflow) {
+        const text = (await api.getConfigMapData(status.pinnedWorkflow))?.[PINNED_KEY];
+        if (text !== undefined) {
+          const source = clusterRunSource(run, text, `configmap/${status.pinnedWorkflow}`);
+          svg = renderSvg(
+            await layoutGraph(workflowGraph(source.workflow, source.phases)),
+            `${source.workflow.name}: run ${id}`,
+          );
+        }
+      }
+      const steps: StepView[] = Object.entries(status.steps ?? {}).map(([name, s]) => ({
+        name,
+        phase: s.phase ?? 'Pending',
+        attempts: s.attempts ?? 0,
+        ...(s.exitCode !== undefined ? { exitCode: s.exitCode } : {}),
+        ...(s.reason ? { reason: s.reason } : {}),
+        ...(s.message ? { message: s.message } : {}),
+        ...(time(s.startedAt) !== undefined ? { startedAt: time(s.startedAt) } : {}),
+        ...(time(s.finishedAt) !== undefined ? { finishedAt: time(s.finishedAt) } : {}),
+      }));
+      const approvals: ApprovalView[] = base.waiting.map((step) => {
+        const request = status.approvals?.[step] ?? {};
+        return {
+          step,
+          users: request.users ?? [],
+          groups: request.groups ?? [],
+          allowSelfApproval: request.allowSelfApproval === true,
+        };
+      });
+      const view: RunView = {
+        ...base,
+        where: target.where,
+        ...(status.reason ? { reason: status.reason } : {}),
+        ...(status.message ? { message: status.message } : {}),
+        steps,
+        approvals,
+        svg,
+        actions: {
+          approve: approvals.length > 0,
+          cancel: !FINAL.has(base.phase),
+          resume: base.phase === 'Failed',
+        },
+      };
+      return view;
+    },
+    logs: (id, step) => cli(['logs', id, step]),
+    approve: (id, step, decision, comment) =>
+      cli([
+        'approve',
+        id,
+        step,
+        ...(decision === 'rejected' ? ['--reject'] : []),
+        ...(comment ? ['--comment', comment] : []),
+      ]),
+    cancel: (id) => cli(['cancel', id]),
+    resume: (id) => cli(['resume', id, '--detach']),
+    watch(onChange) {
+      const informer = createInformer<KubernetesObject>(target.kc, {
+        path: '/apis/conveyor.dev/v1alpha1/workflowruns',
+        namespace: target.namespace,
+      });
+      let pending: NodeJS.Timeout | undefined;
+      // Several events arrive together (a status write per step): tell the page once.
+      const changed = () => {
+        pending ??= setTimeout(() => {
+          pending = undefined;
+          onChange();
+        }, 100);
+      };
+      informer.on('add', changed);
+      informer.on('update', changed);
+      informer.on('delete', changed);
+      informer.start();
+      return () => {
+        if (pending) clearTimeout(pending);
+        void informer.stop();
+      };
+    },
+  };
+}

@@ -1,0 +1,121 @@
+// The UI's HTTP server, on loopback only: the page and its two files, a JSON API over a UiBackend,
+// and server-sent events that tell the page when runs changed. Every request must carry the token.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { refusal, SECURITY_HEADERS } from './access.ts';
+import type { UiBackend } from './backend.ts';
+import { pageHtml } from './client/page.ts';
+import { CLIENT_SCRIPT } from './client/script.ts';
+import { CLIENT_STYLE } from './client/style.ts';
+
+export interface UiServer {
+  readonly url: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+const MAX_BODY = 64 * 1024;
+
+function send(res: ServerResponse, status: number, type: string, body: string): void {
+  res.writeHead(status, { ...SECURITY_HEADERS, 'Content-Type': type });
+  res.end(body);
+}
+
+const json = (res: ServerResponse, status: number, value: unknown) =>
+  send(res, status, 'application/json; charset=utf-8', JSON.stringify(value));
+
+async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
+  if (!(req.headers['content-type'] ?? '').startsWith('application/json'))
+    throw new Error('expected application/json');
+  let size = 0;
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY) throw new Error('request too large');
+    chunks.push(chunk as Buffer);
+  }
+  const value = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as unknown;
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new Error('expected a JSON object');
+  return value as Record<string, unknown>;
+}
+
+export async function startUiServer(backend: UiBackend, token: string, port = 0): Promise<UiServer> {
+  const listeners = new Set<ServerResponse>();
+  const stopWatching = backend.watch(() => {
+    for (const res of listeners) res.write(`event: change\ndata: {}\n\n`);
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const path = url.pathname;
+    if (req.method === 'GET' && path === '/')
+      return send(res, 200, 'text/html; charset=utf-8', pageHtml(token, backend.where));
+    if (req.method === 'GET' && path === '/app.js')
+      return send(res, 200, 'text/javascript; charset=utf-8', CLIENT_SCRIPT);
+    if (req.method === 'GET' && path === '/app.css')
+      return send(res, 200, 'text/css; charset=utf-8', CLIENT_STYLE);
+    if (req.method === 'GET' && path === '/api/events') {
+      res.writeHead(200, {
+        ...SECURITY_HEADERS,
+        'Content-Type': 'text/event-stream',
+        Connection: 'keep-alive',
+      });
+      res.write(': connected\n\n');
+      listeners.add(res);
+      const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
+      req.on('close', () => {
+        clearInterval(ping);
+        listeners.delete(res);
+      });
+      return;
+    }
+    if (req.method === 'GET' && path === '/api/runs')
+      return json(res, 200, { where: backend.where, runs: await backend.listRuns() });
+    const run = /^\/api\/runs\/([^/]+)(?:\/(logs|approve|cancel|resume))?$/.exec(path);
+    if (!run) return json(res, 404, { message: 'not found' });
+    const id = decodeURIComponent(run[1]!);
+    const action = run[2];
+    if (req.method === 'GET' && action === undefined) {
+      const view = await backend.getRun(id);
+      return view ? json(res, 200, view) : json(res, 404, { message: `no run ${id}` });
+    }
+    if (req.method === 'GET' && action === 'logs') {
+      return json(res, 200, await backend.logs(id, url.searchParams.get('step') ?? ''));
+    }
+    if (req.method !== 'POST') return json(res, 405, { message: 'method not allowed' });
+    const body = await readJson(req);
+    if (action === 'approve') {
+      const decision = body.decision === 'rejected' ? 'rejected' : 'approved';
+      const result = await backend.approve(id, String(body.step ?? ''), decision, String(body.comment ?? ''));
+      return json(res, result.ok ? 200 : 409, result);
+    }
+    const result = action === 'cancel' ? await backend.cancel(id) : await backend.resume(id);
+    return json(res, result.ok ? 200 : 409, result);
+  }
+
+  let boundPort = port;
+  const server: Server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const refused = refusal(req, url, token, boundPort);
+    if (refused) return send(res, refused.status, 'text/plain; charset=utf-8', `${refused.message}\n`);
+    handle(req, res, url).catch((error: unknown) => {
+      if (!res.headersSent) json(res, 400, { ok: false, message: (error as Error).message });
+      else res.end();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+  boundPort = (server.address() as AddressInfo).port;
+  return {
+    port: boundPort,
+    url: `http://127.0.0.1:${boundPort}/?token=${token}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        stopWatching();
+        for (const res of listeners) res.end();
+        server.close(() => resolve());
+      }),
+  };
+}

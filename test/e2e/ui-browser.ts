@@ -1,0 +1,57 @@
+// The pieces of a browser test of `conveyor ui`: Debian's Chromium driven by playwright-core (no
+// browser download), and the UI started as users start it, with the URL it prints.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { chromium, type Browser } from 'playwright-core';
+import { BIN, REPO } from './cli-harness.ts';
+
+const CANDIDATES = ['/usr/lib/chromium/chromium', '/usr/bin/chromium', '/usr/bin/chromium-browser'];
+export const CHROMIUM = CANDIDATES.find((p) => existsSync(p));
+
+/** Skip locally without Chromium; in CI (which installs it) a missing browser fails instead. */
+export const noBrowser =
+  CHROMIUM || process.env.CI ? false : 'chromium is not installed (apt-get install chromium)';
+
+export function launchBrowser(): Promise<Browser> {
+  if (!CHROMIUM) throw new Error(`no Chromium at ${CANDIDATES.join(', ')} (apt-get install chromium)`);
+  // --no-sandbox: CI runs as root, where Chromium's sandbox refuses to start.
+  return chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu'] });
+}
+
+export interface RunningUi {
+  readonly url: string;
+  readonly process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** Starts `conveyor ui ARGS` and resolves with the URL it prints. */
+export function startUi(args: readonly string[], env: Record<string, string> = {}): Promise<RunningUi> {
+  const child = spawn(process.execPath, [BIN, 'ui', ...args], {
+    cwd: REPO,
+    env: { ...process.env, NO_COLOR: '1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`conveyor ui printed no URL:\n${output}`)), 60_000);
+    const onData = (d: Buffer) => {
+      output += d.toString();
+      const url = /http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]+/.exec(output)?.[0];
+      if (!url) return;
+      clearTimeout(timer);
+      resolve({
+        url,
+        process: child,
+        stop: () =>
+          new Promise<void>((done) => {
+            if (child.exitCode !== null) return done();
+            child.once('exit', () => done());
+            child.kill('SIGTERM');
+          }),
+      });
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`conveyor ui exited ${code}:\n${output}`)));
+  });
+}
