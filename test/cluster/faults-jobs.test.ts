@@ -276,6 +276,41 @@ describe('faults around Jobs', suite.options, () => {
     assert.deepEqual(executed('names').sort(), pairs.map(([run, step]) => `names ${run}/${step}`).sort());
   });
 
+  test('a Job under the name of an attempt but owned by someone else is never adopted', async () => {
+    const name = 'squat-1';
+    // Made first, by someone else: it runs its own command under the name the run's Job would have.
+    await apply(
+      [
+        {
+          apiVersion: 'batch/v1',
+          kind: 'Job',
+          metadata: { name: jobName(name, 'work', 1), namespace: ns.name },
+          spec: {
+            backoffLimit: 0,
+            template: {
+              spec: {
+                restartPolicy: 'Never',
+                containers: [
+                  {
+                    name: 'step',
+                    image: 'busybox',
+                    command: ['sh', '-c', `echo "${name} squatter" >> ${execLog}`],
+                  },
+                ],
+              },
+            },
+          },
+        },
+      ],
+      target,
+    );
+    await createRun(name, { workflow: { steps: [{ name: 'work', command: logs(name, 'work') }] } });
+    const run = await waitForRun(name, (r) => ['Succeeded', 'Failed'].includes(r.status?.phase ?? ''));
+    assert.equal(run.status?.phase, 'Failed');
+    assert.equal(run.status?.steps?.work?.reason, 'JobNameTaken');
+    assert.ok(!executed(name).includes(`${name} work`));
+  });
+
   test('resumeFrom a run of another step count keeps what succeeded and runs the new steps', async () => {
     await createRun('resume-src', {
       workflow: {
