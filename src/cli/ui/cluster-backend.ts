@@ -87,6 +87,32 @@ export function clusterBackend(values: Record<string, unknown>, io: CliIO): UiBa
     };
   };
 
+  /**
+   * The run's graph: from the workflow the controller pinned or, for someone who may not read
+   * ConfigMaps (an approver), from the Workflow or the inline workflow the run names.
+   */
+  const graphOf = async (run: WorkflowRunObject, status: RunStatus): Promise<string> => {
+    let text: string | undefined;
+    if (status.pinnedWorkflow) {
+      text = await api
+        .getConfigMapData(status.pinnedWorkflow)
+        .then((data) => data?.[PINNED_KEY])
+        .catch(() => undefined);
+    }
+    if (text === undefined && run.spec?.workflowRef?.name) {
+      const wf = await api.getWorkflow(run.spec.workflowRef.name);
+      if (wf) text = JSON.stringify({ ...(wf.spec ?? {}), name: wf.metadata.name });
+    } else if (text === undefined && run.spec?.workflow) {
+      text = JSON.stringify({ name: run.metadata.name, ...run.spec.workflow });
+    }
+    if (text === undefined) return '';
+    const source = clusterRunSource(run, text, `workflowrun/${run.metadata.name}`);
+    return renderSvg(
+      await layoutGraph(workflowGraph(source.workflow, source.phases)),
+      `${source.workflow.name}: run ${run.metadata.name}`,
+    );
+  };
+
   return {
     where: target.where,
     async listRuns() {
@@ -97,17 +123,7 @@ export function clusterBackend(values: Record<string, unknown>, io: CliIO): UiBa
       if (!run) return undefined;
       const status = (run.status ?? {}) as RunStatus;
       const base = summary(run);
-      let svg = '';
-      if (status.pinnedWorkflow) {
-        const text = (await api.getConfigMapData(status.pinnedWorkflow))?.[PINNED_KEY];
-        if (text !== undefined) {
-          const source = clusterRunSource(run, text, `configmap/${status.pinnedWorkflow}`);
-          svg = renderSvg(
-            await layoutGraph(workflowGraph(source.workflow, source.phases)),
-            `${source.workflow.name}: run ${id}`,
-          );
-        }
-      }
+      const svg = await graphOf(run, status).catch(() => '');
       const steps: StepView[] = Object.entries(status.steps ?? {}).map(([name, s]) => ({
         name,
         phase: s.phase ?? 'Pending',
