@@ -24,7 +24,7 @@ import { ConflictError } from './run-api.ts';
 import { SCHEDULE_LABEL } from './scheduled-runs.ts';
 import {
   informersLiveCheck,
-  informersSyncedCheck,
+  informersCurrentCheck,
   leaderLiveCheck,
   leaderReadyCheck,
 } from './runtime/health-checks.ts';
@@ -62,6 +62,12 @@ export interface ControllerOptions {
 /** A conflict means our copy was stale; the informer will have the new one shortly. */
 const CONFLICT_RETRY_MS = 200;
 const MAX_SCHEDULE_WAIT_MS = 60 * 60 * 1000;
+/**
+ * After a cache catches up, everything is looked at again once all caches are current: reconciles
+ * that failed during the outage would otherwise wait out their per-key backoff. The short pause lets
+ * a reconnect that is followed at once by a relist (410 after an API server restart) settle first.
+ */
+const RECOVERY_SETTLE_MS = 500;
 
 export class Controller {
   private readonly metrics: ControllerMetrics;
@@ -87,6 +93,7 @@ export class Controller {
   private readonly observer: RunObserver;
   private readonly log: Logger;
   private identity?: string;
+  private recoveryTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: ControllerOptions) {
     const { kc, logger } = options;
@@ -98,6 +105,7 @@ export class Controller {
       transform: withoutManagedFields,
       onWatchRestart: (reason: string) => this.metrics.watchRestarts.inc({ resource: name, reason }),
       onRelist: () => this.metrics.relists.inc({ resource: name }),
+      onRecover: () => this.afterRecovery(),
     });
     const ours = `${LABELS.run}`;
     const scopes = options.namespaces?.length ? [...options.namespaces] : [undefined];
@@ -193,7 +201,7 @@ export class Controller {
       registry: this.metrics.registry,
       logger,
       liveness: [informersLiveCheck(all), ...(this.elector ? [leaderLiveCheck(this.elector)] : [])],
-      readiness: [informersSyncedCheck(all), ...(this.elector ? [leaderReadyCheck(this.elector)] : [])],
+      readiness: [informersCurrentCheck(all), ...(this.elector ? [leaderReadyCheck(this.elector)] : [])],
     });
     this.wire();
   }
@@ -213,6 +221,7 @@ export class Controller {
 
   /** Stop taking work, finish what is in flight, release the lease, stop watching. */
   async stop(): Promise<void> {
+    clearTimeout(this.recoveryTimer);
     await this.queue.shutDown();
     await this.elector?.stop();
     await Promise.all(Object.values(this.informers).map((i) => i.stop()));
@@ -257,6 +266,20 @@ export class Controller {
       const job = involved?.name ? this.informers.jobs.get(involved.namespace, involved.name) : undefined;
       if (job && c.type !== 'deleted') wakeOwnerRun({ type: 'added', object: job });
     });
+  }
+
+  /** Once every cache is current again after an outage, look at everything again. */
+  private afterRecovery(): void {
+    if (this.recoveryTimer) return;
+    this.recoveryTimer = setTimeout(() => {
+      this.recoveryTimer = undefined;
+      const caches = Object.values(this.informers);
+      // The last cache to catch up schedules this again.
+      if (!caches.every((i) => i.isCurrent)) return;
+      this.log.info('caches current again after losing the API server: reconciling everything');
+      this.enqueueAll();
+    }, RECOVERY_SETTLE_MS);
+    this.recoveryTimer.unref();
   }
 
   private enqueueAll(): void {

@@ -8,8 +8,18 @@ import { join } from 'node:path';
 import { writeKubeconfig } from './lib/kubeconfig.ts';
 import { STATE_FILE_NAME } from './lib/layout.ts';
 import { issueCertificate } from './lib/pki.ts';
-import { isOurs, killProcessGroupNow, residentBytes, runsIn, stopProcessGroup } from './lib/processes.ts';
-import { readState, type ClusterState } from './lib/state.ts';
+import { layoutOf } from './lib/layout.ts';
+import {
+  isOurs,
+  killProcessGroupNow,
+  residentBytes,
+  runsIn,
+  startProcess,
+  stopProcessGroup,
+  type ProcessSpec,
+  type RunningProcess,
+} from './lib/processes.ts';
+import { readState, writeState, type ClusterState } from './lib/state.ts';
 
 /** Process name of the node agent in the state file. */
 export const NODE_AGENT = 'node-agent';
@@ -21,6 +31,8 @@ export class TestCluster {
   private readonly minted = new Map<string, Promise<string>>();
   private stopped: Promise<void> | undefined;
   private readonly exitHandler = () => this.killNow();
+  /** How each component was started: known only to the process that started the cluster. */
+  private readonly launches = new Map<string, ProcessSpec>();
 
   /** `owned`: this process started the cluster, which must not outlive it, whatever ends it. */
   constructor(
@@ -91,6 +103,35 @@ export class TestCluster {
     } finally {
       await rm(work, { recursive: true, force: true });
     }
+  }
+
+  /** Starts a component and records it (state file, and how to start it again). */
+  launch(spec: ProcessSpec): RunningProcess {
+    const p = startProcess(spec);
+    this.launches.set(spec.name, spec);
+    const record = { name: p.name, pid: p.pid, logFile: p.logFile };
+    const at = this.state.processes.findIndex((q) => q.name === spec.name);
+    if (at === -1) this.state.processes.push(record);
+    else this.state.processes[at] = record;
+    writeState(layoutOf(this.dir).stateFile, this.state);
+    return p;
+  }
+
+  /**
+   * Stops one component and leaves it down (fault injection: an API server outage). SIGKILL is a
+   * crash; SIGTERM lets it shut down as it would for a restart.
+   */
+  async stopComponent(name: string, signal: 'SIGKILL' | 'SIGTERM' = 'SIGTERM'): Promise<void> {
+    const p = this.state.processes.find((q) => q.name === name);
+    if (!p) throw new Error(`no component ${name} in this cluster`);
+    if (isOurs(p.pid, this.dir)) await stopProcessGroup(p.pid, signal === 'SIGKILL' ? 0 : 5_000);
+  }
+
+  /** Starts a component stopped by stopComponent again, exactly as it was first started. */
+  restartComponent(name: string): RunningProcess {
+    const spec = this.launches.get(name);
+    if (!spec) throw new Error(`${name} was not started by this process, so it cannot be restarted`);
+    return this.launch(spec);
   }
 
   /** Resident memory of each control-plane process (the containers' own processes excluded). */

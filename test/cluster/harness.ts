@@ -23,9 +23,9 @@ import { ClusterStartError } from './lib/errors.ts';
 import { createKwokNodes, kwokNodesReady } from './lib/kwok-nodes.ts';
 import { layoutOf } from './lib/layout.ts';
 import { freePorts } from './lib/ports.ts';
-import { isAlive, startProcess, tailFile, type RunningProcess } from './lib/processes.ts';
+import { isAlive, tailFile, type RunningProcess } from './lib/processes.ts';
 import { get, healthy } from './lib/readiness.ts';
-import { writeState, type ClusterState } from './lib/state.ts';
+import type { ClusterState } from './lib/state.ts';
 import { pollUntil } from './lib/wait.ts';
 
 export { ClusterStartError, TestCluster };
@@ -109,13 +109,8 @@ export async function startCluster(options: StartOptions = {}): Promise<TestClus
   const env = options.background
     ? process.env
     : { ...process.env, CONTROLPLANE_PARENT_PID: String(process.pid) };
-  const start = (name: string, command: string, args: string[], cwd = dir) => {
-    const logFile = join(layout.logs, `${name}.log`);
-    const p = startProcess({ name, command, args, env, cwd, logFile });
-    state.processes.push({ name: p.name, pid: p.pid, logFile: p.logFile });
-    writeState(layout.stateFile, state);
-    return p;
-  };
+  const start = (name: string, command: string, args: string[], cwd = dir) =>
+    cluster.launch({ name, command, args, env, cwd, logFile: join(layout.logs, `${name}.log`) });
   const ready = async (what: string, probe: () => Promise<boolean>, ...watched: RunningProcess[]) => {
     const since = Date.now();
     await pollUntil(

@@ -72,3 +72,21 @@ export function errorCodeLabel(error: unknown): string {
   if ((error as { name?: unknown } | null)?.name === 'TimeoutError') return 'timeout';
   return 'unknown';
 }
+
+/** Network error codes that mean nothing is answering at the API server's address. */
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ENOTFOUND']);
+
+/**
+ * True when the request got no answer because nothing listens at the API server's address (it is
+ * restarting, or its host is gone): trying again is cheap for the server, unlike after an HTTP error.
+ */
+export function isUnreachable(error: unknown): boolean {
+  let current: unknown = error;
+  // fetch-style errors carry the system error as their cause.
+  for (let depth = 0; depth < 3 && typeof current === 'object' && current !== null; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && UNREACHABLE_CODES.has(code)) return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}

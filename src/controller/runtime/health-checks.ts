@@ -1,10 +1,11 @@
-// The standard probes of the controller, built from the runtime's own state: informers synced (ready)
+// The standard probes of the controller, built from the runtime's own state: informers current (ready)
 // and not wedged (alive), leader election leading or able to take over (ready) and renewing (alive).
 import type { HealthCheck } from './http-server.ts';
 
-interface SyncedSource {
+interface CacheState {
   readonly name: string;
-  readonly hasSynced: boolean;
+  readonly isCurrent: boolean;
+  describeStaleness(): string | undefined;
 }
 
 interface WedgeSource {
@@ -18,13 +19,17 @@ interface Elector {
   isLeader(): boolean;
 }
 
-/** Readiness: every informer has applied its first list (the caches can be trusted). */
-export function informersSyncedCheck(informers: readonly SyncedSource[]): HealthCheck {
+/**
+ * Readiness: every cache is current: synced, in touch with the API server, no relist pending. A
+ * controller acting on stale caches, or cut off from the API server, is not ready; it is still alive
+ * (liveness is about the process: restarting it would not bring the API server back).
+ */
+export function informersCurrentCheck(informers: readonly CacheState[]): HealthCheck {
   return {
-    name: 'informers-synced',
+    name: 'informers-current',
     check: () => {
-      const waiting = informers.filter((i) => !i.hasSynced).map((i) => i.name);
-      return waiting.length === 0 ? true : { ok: false, message: `not synced yet: ${waiting.join(', ')}` };
+      const stale = informers.filter((i) => !i.isCurrent).map((i) => `${i.name}: ${i.describeStaleness()}`);
+      return stale.length === 0 ? true : { ok: false, message: stale.join('; ') };
     },
   };
 }

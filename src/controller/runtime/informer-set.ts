@@ -8,6 +8,10 @@ import type { CacheChange } from './object-cache.ts';
 export interface CacheSource<T extends KubernetesObject> {
   readonly name: string;
   readonly hasSynced: boolean;
+  /** See Informer.isCurrent. */
+  readonly isCurrent: boolean;
+  /** See Informer.describeStaleness. */
+  describeStaleness(): string | undefined;
   on(event: 'change', handler: (change: CacheChange<T>) => void): () => void;
   start(): void;
   stop(): Promise<void>;
@@ -28,6 +32,19 @@ export class InformerSet<T extends KubernetesObject> implements CacheSource<T> {
 
   get hasSynced(): boolean {
     return [...this.byNamespace.values()].every((i) => i.hasSynced);
+  }
+
+  get isCurrent(): boolean {
+    return [...this.byNamespace.values()].every((i) => i.isCurrent);
+  }
+
+  describeStaleness(): string | undefined {
+    const stale = [...this.byNamespace.entries()]
+      .map(([namespace, i]) => [namespace, i.describeStaleness()] as const)
+      .filter(([, why]) => why !== undefined);
+    if (stale.length === 0) return undefined;
+    const [namespace, why] = stale[0]!;
+    return `namespace ${namespace}: ${why}${stale.length > 1 ? ` (and ${stale.length - 1} more namespaces)` : ''}`;
   }
 
   on(event: 'change', handler: (change: CacheChange<T>) => void): () => void {

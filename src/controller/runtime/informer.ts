@@ -1,8 +1,10 @@
 // A list+watch informer for any resource: a cache plus add/update/delete handlers that never stops on
-// its own: 410 relists, errors reconnect with capped backoff, a watchdog restarts silent watches.
+// its own: 410 relists, errors reconnect with capped backoff, a watchdog restarts silent watches. It
+// knows whether its cache is current (synced, connected, no relist pending) for /readyz, and says so
+// when it catches up after an outage.
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { silentLogger, type Logger } from '../../observability/logger.ts';
-import { KubeApiError, isGone } from './api-error.ts';
+import { KubeApiError, isGone, isUnreachable } from './api-error.ts';
 import { backoffDelay, type BackoffPolicy } from './backoff.ts';
 import {
   raceAbort,
@@ -39,6 +41,12 @@ export interface InformerOptions<T> {
   /** Reconnect backoff; default 800 ms doubling to 30 s, half of it random (as client-go's reflector). */
   backoff?: Partial<BackoffPolicy>;
   /**
+   * Reconnect backoff while nothing answers at the API server's address (connection refused: it is
+   * restarting). Such attempts cost the server nothing, and a short cap is what lets the cache catch
+   * up within seconds of its return. Default 250 ms doubling to 2 s, half of it random.
+   */
+  unreachableBackoff?: Partial<BackoffPolicy>;
+  /**
    * Server-side watch timeout; each watch asks for a random value between this and twice this (as
    * client-go does) so that many informers do not reconnect in step. Default 180 s.
    */
@@ -68,6 +76,8 @@ export interface InformerOptions<T> {
   onWatchRestart?: (reason: WatchRestartReason) => void;
   /** For metrics (relists). */
   onRelist?: (reason: RelistReason) => void;
+  /** The cache is current again after it had gone stale once synced (reconnected, or relisted). */
+  onRecover?: () => void;
 }
 
 export interface InformerStats {
@@ -80,6 +90,12 @@ export interface InformerStats {
   relists: number;
   consecutiveFailures: number;
   lastActivityAt: number;
+  /** Synced, connected to the API server, and no relist pending. */
+  current: boolean;
+  /** When the cache last went stale, while it still is. */
+  staleSince: number | undefined;
+  /** Why it last lost contact. */
+  lastError: string | undefined;
 }
 
 type AddHandler<T> = (object: T) => void;
@@ -87,6 +103,7 @@ type UpdateHandler<T> = (object: T, old: T) => void;
 type ChangeHandler<T> = (change: CacheChange<T>) => void;
 
 const DEFAULT_BACKOFF: BackoffPolicy = { initialMs: 800, maxMs: 30_000, factor: 2, jitter: 0.5 };
+const DEFAULT_UNREACHABLE_BACKOFF: BackoffPolicy = { initialMs: 250, maxMs: 2_000, factor: 2, jitter: 0.5 };
 /** Consecutive watches closed at once without an event before the resourceVersion is distrusted. */
 const STALE_AFTER_QUICK_CLOSES = 3;
 
@@ -113,6 +130,7 @@ export class Informer<T extends KubernetesObject> {
   private readonly sleep: Sleep;
   private readonly random: () => number;
   private readonly backoff: BackoffPolicy;
+  private readonly unreachableBackoff: BackoffPolicy;
   private readonly log: Logger;
   private readonly handlers = {
     add: new Set<AddHandler<T>>(),
@@ -131,8 +149,15 @@ export class Informer<T extends KubernetesObject> {
   private watchRestarts = 0;
   private relists = 0;
   private failures = 0;
+  /** Consecutive attempts that found nothing listening; counted apart from `failures`. */
+  private unreachable = 0;
   private quickCloses = 0;
   private lastActivityAt: number;
+  /** The last request reached the API server and the watch (if any) has not failed since. */
+  private connected = false;
+  /** Went stale after the first sync and has not caught up yet. */
+  private staleSince: number | undefined;
+  private lastError: string | undefined;
 
   constructor(private readonly options: InformerOptions<T>) {
     this.name = options.name;
@@ -140,6 +165,7 @@ export class Informer<T extends KubernetesObject> {
     this.sleep = options.sleep ?? sleepOn(this.clock);
     this.random = options.random ?? Math.random;
     this.backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
+    this.unreachableBackoff = { ...DEFAULT_UNREACHABLE_BACKOFF, ...options.unreachableBackoff };
     this.log = (options.logger ?? silentLogger()).child({ informer: options.name });
     this.lastActivityAt = this.clock.now();
   }
@@ -177,6 +203,23 @@ export class Informer<T extends KubernetesObject> {
   /** True once the first list has been applied to the cache. */
   get hasSynced(): boolean {
     return this.synced;
+  }
+
+  /**
+   * True when the cache can be trusted as the API server's present: synced, the last request reached
+   * the server, no watch failure since, and no relist pending (for /readyz).
+   */
+  get isCurrent(): boolean {
+    return this.synced && this.connected && this.relistReason === undefined;
+  }
+
+  /** Why the cache is not current, for probes and logs; undefined when it is. */
+  describeStaleness(now = this.clock.now()): string | undefined {
+    if (!this.synced) return 'not synced yet';
+    if (this.isCurrent) return undefined;
+    const since = this.staleSince === undefined ? '' : ` for ${Math.round((now - this.staleSince) / 1000)} s`;
+    const why = this.relistReason ? 'listing again' : 'cannot watch';
+    return `${why}${since}${this.lastError ? ` (${this.lastError})` : ''}`;
   }
 
   get isStopped(): boolean {
@@ -240,6 +283,9 @@ export class Informer<T extends KubernetesObject> {
       relists: this.relists,
       consecutiveFailures: this.failures,
       lastActivityAt: this.lastActivityAt,
+      current: this.isCurrent,
+      staleSince: this.staleSince,
+      lastError: this.lastError,
     };
   }
 
@@ -275,17 +321,20 @@ export class Informer<T extends KubernetesObject> {
   }
 
   private async run(): Promise<void> {
+    /** The next watch starts from the version a list just returned (not one carried over). */
+    let fromList = false;
     while (!this.stopping) {
       this.touch();
       if (!this.synced || this.relistReason) {
         try {
           await this.listAndReplace();
+          fromList = true;
         } catch (error) {
           if (this.stopping) break;
-          this.failures++;
-          const delayMs = this.nextDelay();
+          this.lostContact(error);
+          const delayMs = this.retryDelay(error);
           this.log.warn(
-            { err: error, attempt: this.failures, delayMs },
+            { err: error, attempt: this.failures + this.unreachable, delayMs },
             `Listing ${this.name} failed; trying again in ${delayMs} ms.`,
           );
           await this.sleep(delayMs, this.stopController.signal);
@@ -293,6 +342,8 @@ export class Informer<T extends KubernetesObject> {
         }
       }
 
+      const watchedFromList = fromList;
+      fromList = false;
       const outcome = await this.watchOnce();
       const reason = outcome.reason;
       if (reason === 'stopped') break;
@@ -300,9 +351,11 @@ export class Informer<T extends KubernetesObject> {
       this.notify(() => this.options.onWatchRestart?.(reason));
       if (outcome.healthy) this.failures = 0;
       this.quickCloses = outcome.reason === 'closed' && !outcome.healthy ? this.quickCloses + 1 : 0;
+      // A clean close is the server's timeoutSeconds: the next watch resumes where this one ended.
+      if (reason !== 'closed') this.lostContact(outcome.cause);
 
       if (outcome.reason === 'expired') {
-        this.relistReason = 'expired';
+        this.needRelist('expired');
         this.log.info(
           { resourceVersion: this.resourceVersion, detail: messageOf(outcome.cause) },
           `The ${this.name} watch fell behind what the API server keeps (410 Gone); listing again.`,
@@ -310,18 +363,20 @@ export class Informer<T extends KubernetesObject> {
       } else if (this.quickCloses >= STALE_AFTER_QUICK_CLOSES) {
         // A server that keeps closing the watch at once without an event (kubernetes/kubernetes#104171
         // for a stale resourceVersion) would otherwise be retried from the same version forever.
-        this.relistReason = 'stale';
+        this.needRelist('stale');
         this.quickCloses = 0;
       }
-      // A healthy watch that simply ended resumes at once; everything else waits, so that no failure
-      // mode (not even an immediate 410 after every list) can turn into a hot loop on the API server
-      // (kubernetes-client/javascript#1933).
+      // A healthy watch that simply ended resumes at once, and so does a 410 on a watch that resumed a
+      // version from before a disconnect (the API server restarted, or compacted meanwhile): the
+      // relist is what catches up, and waiting out the backoff built up during an outage only keeps
+      // the cache stale. Everything else waits, so that no failure mode (not even an immediate 410
+      // after every list) can turn into a hot loop on the API server (kubernetes-client/javascript#1933).
       if (outcome.healthy && (outcome.reason === 'closed' || outcome.reason === 'expired')) continue;
-      this.failures++;
-      const delayMs = this.nextDelay();
+      if (outcome.reason === 'expired' && !watchedFromList) continue;
+      const delayMs = this.retryDelay(outcome.cause);
       if (outcome.reason !== 'closed' || this.failures > 1) {
         this.log.warn(
-          { reason: outcome.reason, err: outcome.cause, attempt: this.failures, delayMs },
+          { reason: outcome.reason, err: outcome.cause, attempt: this.failures + this.unreachable, delayMs },
           `The ${this.name} watch ended (${outcome.reason}); watching again in ${delayMs} ms.`,
         );
       }
@@ -329,8 +384,46 @@ export class Informer<T extends KubernetesObject> {
     }
   }
 
-  private nextDelay(): number {
+  /**
+   * The wait before the next attempt. Nothing listening at the server's address counts apart from
+   * other failures, with its own short cap: an outage must not leave a long wait behind it once the
+   * server is back, while HTTP errors (an overloaded or refusing server) back off fully.
+   */
+  private retryDelay(cause: unknown): number {
+    if (isUnreachable(cause)) {
+      this.unreachable++;
+      return backoffDelay(this.unreachable, this.unreachableBackoff, this.random);
+    }
+    this.unreachable = 0;
+    this.failures++;
     return backoffDelay(this.failures, this.backoff, this.random);
+  }
+
+  /** The API server answered: reconnect attempts start afresh, and the cache may be current again. */
+  private reachedServer(): void {
+    this.unreachable = 0;
+    this.connected = true;
+    this.caughtUpMaybe();
+  }
+
+  private lostContact(cause: unknown): void {
+    this.connected = false;
+    if (cause !== undefined) this.lastError = messageOf(cause) ?? String(cause);
+    if (this.synced) this.staleSince ??= this.clock.now();
+  }
+
+  private needRelist(reason: RelistReason): void {
+    this.relistReason = reason;
+    if (this.synced) this.staleSince ??= this.clock.now();
+  }
+
+  private caughtUpMaybe(): void {
+    if (this.staleSince === undefined || !this.isCurrent) return;
+    const staleMs = this.clock.now() - this.staleSince;
+    this.staleSince = undefined;
+    this.lastError = undefined;
+    this.log.info({ staleMs }, `The ${this.name} cache is current again after ${staleMs} ms.`);
+    this.notify(() => this.options.onRecover?.());
   }
 
   private async listAndReplace(): Promise<void> {
@@ -349,6 +442,8 @@ export class Informer<T extends KubernetesObject> {
     this.resourceVersion = result.resourceVersion;
     this.relistReason = undefined;
     this.quickCloses = 0;
+    // A complete list is the surest sign the server is back: later failures back off from the start.
+    this.failures = 0;
     for (const change of changes) this.dispatch(change);
     if (relistReason) {
       this.relists++;
@@ -368,6 +463,7 @@ export class Informer<T extends KubernetesObject> {
       for (const waiter of this.syncWaiters) waiter(true);
       this.syncWaiters.clear();
     }
+    this.reachedServer();
   }
 
   private async watchOnce(): Promise<WatchOutcome> {
@@ -389,6 +485,7 @@ export class Informer<T extends KubernetesObject> {
       this.clock.clearTimer(watchdog);
       watchdog = this.clock.setTimer(bark, silenceMs);
       this.touch();
+      if (!this.connected && event.type !== 'ERROR') this.reachedServer();
       const end = this.apply(event);
       if (end) controller.abort(end);
       else delivered++;
@@ -403,6 +500,9 @@ export class Informer<T extends KubernetesObject> {
         allowWatchBookmarks: true,
         signal: controller.signal,
         onEvent,
+        onOpen: () => {
+          if (!controller.signal.aborted) this.reachedServer();
+        },
       });
       await raceAbort(watching, controller.signal);
     } catch (error) {

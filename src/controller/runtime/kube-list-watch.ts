@@ -62,12 +62,14 @@ export function createKubeListWatch<T extends KubernetesObject>(
     allowWatchBookmarks,
     signal,
     onEvent,
+    onOpen,
   }) => {
     const res = await openKubeGet(kc, {
       path,
       query: { ...selectors, watch: true, resourceVersion, allowWatchBookmarks, timeoutSeconds },
       signal,
     });
+    onOpen?.();
     res.setEncoding('utf8');
     let buffer = '';
     // Iterating ends when the server closes the stream (its timeoutSeconds) and throws when the

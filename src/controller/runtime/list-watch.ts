@@ -30,6 +30,8 @@ export interface WatchOptions<T> {
   signal: AbortSignal;
   /** Called for each event, in order, synchronously from the stream. */
   onEvent: (event: WatchEvent<T>) => void;
+  /** Called once the server has accepted the watch (HTTP 200), before any event. */
+  onOpen?: () => void;
 }
 
 /**

@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { Counter, Registry } from 'prom-client';
 import {
   informersLiveCheck,
-  informersSyncedCheck,
+  informersCurrentCheck,
   leaderLiveCheck,
   leaderReadyCheck,
 } from '../../../src/controller/runtime/health-checks.ts';
@@ -15,7 +15,16 @@ import { FakeClock } from './support/fake-clock.ts';
 describe('operator http server', () => {
   const registry = new Registry();
   const requests = new Counter({ name: 'test_requests_total', help: 'Requests.', registers: [registry] });
-  const informer = { name: 'workflowruns', hasSynced: false, wedged: false, isWedged: () => informer.wedged };
+  const informer = {
+    name: 'workflowruns',
+    staleness: 'not synced yet' as string | undefined,
+    get isCurrent() {
+      return this.staleness === undefined;
+    },
+    describeStaleness: () => informer.staleness,
+    wedged: false,
+    isWedged: () => informer.wedged,
+  };
   const elector = { leading: false, ready: true };
   const electorView = {
     isLeader: () => elector.leading,
@@ -27,7 +36,7 @@ describe('operator http server', () => {
     host: '127.0.0.1',
     registry,
     liveness: [informersLiveCheck([informer]), leaderLiveCheck(electorView)],
-    readiness: [informersSyncedCheck([informer]), leaderReadyCheck(electorView)],
+    readiness: [informersCurrentCheck([informer]), leaderReadyCheck(electorView)],
   });
   let base = '';
 
@@ -59,20 +68,30 @@ describe('operator http server', () => {
     assert.match(res.body, /\[-\]informers-live failed: wedged: workflowruns/);
   });
 
-  it('is ready once the informers synced and the elector leads or stands by', async () => {
+  it('is ready once the caches are current and the elector leads or stands by', async () => {
     const before = await get('/readyz');
     assert.equal(before.status, 503);
-    assert.match(before.body, /not synced yet: workflowruns/);
+    assert.match(before.body, /informers-current failed: workflowruns: not synced yet/);
 
-    informer.hasSynced = true;
+    informer.staleness = undefined;
     const standby = await get('/readyz?verbose');
     assert.equal(standby.status, 200);
-    assert.match(standby.body, /\[\+\]informers-synced ok/);
+    assert.match(standby.body, /\[\+\]informers-current ok/);
     assert.match(standby.body, /\[\+\]leader-election ok: standby/);
 
     elector.ready = false;
     assert.equal((await get('/readyz')).status, 503);
     elector.ready = true;
+  });
+
+  it('is not ready while a cache is stale, and still alive', async () => {
+    informer.staleness = 'cannot watch for 12 s (connect ECONNREFUSED 127.0.0.1:6443)';
+    const ready = await get('/readyz');
+    const alive = await get('/healthz');
+    informer.staleness = undefined;
+    assert.equal(ready.status, 503);
+    assert.match(ready.body, /workflowruns: cannot watch for 12 s \(connect ECONNREFUSED/);
+    assert.equal(alive.status, 200);
   });
 
   it('fails a check that throws or does not answer in time instead of hanging the probe', async () => {

@@ -42,6 +42,10 @@ function recordingSleep() {
 }
 
 const connectionReset = () => Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
+const connectionRefused = () =>
+  Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6443'), { code: 'ECONNREFUSED' });
+const expired = () =>
+  new KubeApiError(410, 'GET /api/v1/configmaps: too old resource version: 10 (80)', 'Expired');
 const names = (items: ConfigMapLike[]) => items.map((o) => o.metadata?.name).sort();
 
 describe('informer', () => {
@@ -204,6 +208,97 @@ describe('informer', () => {
     assert.equal(api.listCalls, 1, 'ordinary errors resume from the last resourceVersion');
     assert.deepEqual(new Set(restarts), new Set(['error']));
     assert.equal(informer.stats().watchRestarts, 7);
+    await informer.stop();
+  });
+
+  it('retries every 2 s at most while nothing listens at the API server, and backs off from the start on HTTP errors after it', async () => {
+    const { delays, sleep } = recordingSleep();
+    const { api, informer } = setup({ sleep });
+    api.answerList({ items: [], resourceVersion: '10' });
+    informer.start();
+    await informer.waitForSync();
+    for (let i = 0; i < 8; i++) {
+      await settle();
+      api.lastWatch.fail(connectionRefused());
+    }
+    await settle();
+    // 250·2^n capped at 2000, a quarter off (random() = 0.5): an outage leaves no long wait behind.
+    assert.deepEqual(delays, [188, 375, 750, 1500, 1500, 1500, 1500, 1500]);
+    api.lastWatch.fail(new KubeApiError(503, 'GET /api/v1/configmaps: the server is shutting down'));
+    await settle();
+    assert.deepEqual(delays.slice(8), [600], 'the first HTTP error after the outage waits the initial delay');
+    await informer.stop();
+  });
+
+  it('relists at once after a 410 on a watch that resumed from before a disconnect (an API server restart)', async () => {
+    const { delays, sleep } = recordingSleep();
+    const { api, informer, relists } = setup({ sleep });
+    api.answerList({ items: [configMap('a', '1')], resourceVersion: '10' });
+    informer.start();
+    await informer.waitForSync();
+    for (let i = 0; i < 5; i++) {
+      await settle();
+      api.lastWatch.fail(connectionRefused());
+    }
+    await settle();
+    const waitedInOutage = delays.length;
+    api.answerList({ items: [configMap('a', '12')], resourceVersion: '80' });
+    api.lastWatch.fail(expired());
+    await settle();
+    assert.equal(delays.length, waitedInOutage, 'no wait between the 410 and the relist');
+    assert.deepEqual(relists, ['expired']);
+    assert.equal(api.lastWatch.options.resourceVersion, '80');
+
+    // A 410 on the watch that starts from the relist's own version still waits: no hot loop.
+    api.answerList({ items: [configMap('a', '12')], resourceVersion: '81' });
+    api.lastWatch.fail(expired());
+    await settle();
+    assert.deepEqual(delays.slice(waitedInOutage), [600]);
+    await informer.stop();
+  });
+
+  it('is current only while synced, connected and with no relist pending, and reports catching up once', async () => {
+    const { delays, sleep } = recordingSleep();
+    let recovered = 0;
+    const { api, informer } = setup({ sleep, onRecover: () => recovered++ });
+    assert.equal(informer.isCurrent, false);
+    assert.equal(informer.describeStaleness(), 'not synced yet');
+    api.answerList({ items: [], resourceVersion: '10' });
+    informer.start();
+    await informer.waitForSync();
+    await settle();
+    assert.equal(informer.isCurrent, true);
+    assert.equal(recovered, 0, 'the first sync is not a recovery');
+
+    let held: () => void = () => {};
+    const gate = new Promise<void>((resolve) => (held = resolve));
+    const blocked = setup({
+      sleep: () => gate,
+      onRecover: () => recovered++,
+    });
+    blocked.api.answerList({ items: [], resourceVersion: '10' });
+    blocked.informer.start();
+    await blocked.informer.waitForSync();
+    await settle();
+    blocked.api.lastWatch.fail(connectionRefused());
+    await settle();
+    assert.equal(blocked.informer.isCurrent, false, 'stale while waiting to reconnect');
+    assert.match(blocked.informer.describeStaleness() ?? '', /^cannot watch for 0 s \(connect ECONNREFUSED/);
+    held();
+    await settle();
+    blocked.api.lastWatch.emit({ type: 'BOOKMARK', object: { metadata: { resourceVersion: '11' } } });
+    assert.equal(blocked.informer.isCurrent, true);
+    assert.equal(recovered, 1);
+    await blocked.informer.stop();
+
+    api.answerList({ items: [], resourceVersion: '20' });
+    api.lastWatch.fail(connectionRefused());
+    await settle();
+    api.lastWatch.fail(expired());
+    await settle();
+    assert.equal(informer.isCurrent, true, 'current again once the relist is in');
+    assert.equal(recovered, 2, 'one recovery for the whole outage');
+    assert.deepEqual(delays, [188], 'only the refused connection waited');
     await informer.stop();
   });
 
