@@ -194,7 +194,7 @@ describe(
       assert.equal(isAlive(Number(pid)), false);
     });
 
-    test('a container without a runnable command fails with StartError', async () => {
+    test('a container without a runnable command fails with StartError, saying why', async () => {
       await apply(
         [
           pod('no-such-tool', {
@@ -208,6 +208,22 @@ describe(
       const terminated = failed.status?.containerStatuses?.[0]?.state?.terminated;
       assert.equal(terminated?.reason, 'StartError');
       assert.equal(terminated?.exitCode, 128);
+      assert.match(terminated?.message ?? '', /executable file not found in \$PATH/);
+    });
+
+    test('a command the kernel refuses to start (argument list too long) fails with StartError, exit code 128', async () => {
+      // One argument over the kernel's 128 KiB limit per argument: exec fails with E2BIG. Created
+      // rather than applied, so that no last-applied annotation holds a second copy.
+      const manifest = pod('too-long', {
+        ...podSpec(''),
+        containers: [{ name: 'main', image: IMAGE, command: ['true', 'x'.repeat(140_000)] }],
+      });
+      await kubectl(['create', '-f', '-'], { ...options, input: JSON.stringify(manifest) });
+      const failed = await phase('too-long', 'Failed');
+      const terminated = failed.status?.containerStatuses?.[0]?.state?.terminated;
+      assert.equal(terminated?.reason, 'StartError');
+      assert.equal(terminated?.exitCode, 128);
+      assert.match(terminated?.message ?? '', /argument list too long/);
     });
 
     test('the scheduler fits pods to the node capacity', async () => {

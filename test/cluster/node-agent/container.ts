@@ -1,9 +1,10 @@
 // One container instance as a local process: spawned in its own process group (the stand-in for a
 // container's cgroup), output captured to its log, and killed as a group.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { constants } from 'node:os';
+import type { Readable } from 'node:stream';
 import type { ContainerLog } from './logs.ts';
 
 export interface Exit {
@@ -24,6 +25,20 @@ export interface ProcessOptions {
 
 /** Raised when the process cannot start at all (the runtime's StartError, exit code 128). */
 export class StartError extends Error {}
+
+/** The reason a container runtime gives when exec fails, e.g. `executable file not found in $PATH`. */
+function startFailure(error: NodeJS.ErrnoException): string {
+  switch (error.code) {
+    case 'ENOENT':
+      return 'executable file not found in $PATH';
+    case 'EACCES':
+      return 'permission denied';
+    case 'E2BIG':
+      return 'argument list too long';
+    default:
+      return error.message;
+  }
+}
 
 export class ContainerProcess {
   readonly startedAt = new Date();
@@ -51,19 +66,26 @@ export class ContainerProcess {
       );
     }
     return new Promise((resolve, reject) => {
-      const child = spawn(command, args, {
-        cwd: options.cwd,
-        env: options.env,
-        detached: true,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      const cannotStart = (error: NodeJS.ErrnoException) => {
+        options.log.end();
+        reject(new StartError(`exec: ${JSON.stringify(command)}: ${startFailure(error)}`));
+      };
+      let child: ChildProcessByStdio<null, Readable, Readable>;
+      try {
+        child = spawn(command, args, {
+          cwd: options.cwd,
+          env: options.env,
+          detached: true,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+      } catch (error) {
+        // Node throws some exec failures at once instead of emitting 'error': E2BIG (arguments or
+        // environment too long), EINVAL (a NUL byte in an argument), ENOMEM...
+        return cannotStart(error as NodeJS.ErrnoException);
+      }
       child.stdout.setEncoding('utf8').on('data', (chunk: string) => options.log.write('stdout', chunk));
       child.stderr.setEncoding('utf8').on('data', (chunk: string) => options.log.write('stderr', chunk));
-      child.once('error', (error: NodeJS.ErrnoException) => {
-        options.log.end();
-        const reason = error.code === 'ENOENT' ? 'executable file not found in $PATH' : error.message;
-        reject(new StartError(`exec: ${JSON.stringify(command)}: ${reason}`));
-      });
+      child.once('error', cannotStart);
       child.once('spawn', () => {
         const pid = child.pid!;
         mkdirSync(options.pidDir, { recursive: true });

@@ -1,11 +1,14 @@
 // Sends a pod's status to the API server: coalesces bursts of changes into one strategic merge patch
 // of pods/status at a time, with the pod's UID as a precondition, as the kubelet's status manager.
+// A failed write is retried until it lands (the kubelet's status manager keeps the status it could not
+// send and syncs it again): a pod that ends while the API server is away must not stay Running.
 import type { CoreV1Api, V1Pod } from '@kubernetes/client-node';
 import { setTimeout as delay } from 'node:timers/promises';
 import { describeError, isConflict, isNotFound, strategicMergePatch } from './api.ts';
 import { podStatus, type ConditionMemory, type PodRecord } from './status.ts';
 
-const RETRIES = 5;
+/** Waits between tries: short, since an API server that is back should hear of the pod soon. */
+const RETRY_MS = { initial: 500, max: 5_000 };
 
 export class StatusReporter {
   private dirty = false;
@@ -58,12 +61,14 @@ export class StatusReporter {
       } catch (error) {
         // Gone, or a different pod now has this name: nothing left to report to.
         if (isNotFound(error) || isConflict(error)) return;
-        this.log(
-          `pod ${pod.metadata?.namespace}/${pod.metadata?.name}: status update failed: ${describeError(error)}`,
-        );
-        if (++failures >= RETRIES) return;
+        failures++;
+        // Once, then every tenth try: an outage of minutes must not flood the agent's log.
+        if (failures === 1 || failures % 10 === 0)
+          this.log(
+            `pod ${pod.metadata?.namespace}/${pod.metadata?.name}: status update failed (try ${failures}), retrying: ${describeError(error)}`,
+          );
         this.dirty = true;
-        await delay(500 * failures);
+        await delay(Math.min(RETRY_MS.initial * 2 ** (failures - 1), RETRY_MS.max));
       }
     }
   }
