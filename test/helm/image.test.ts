@@ -26,14 +26,14 @@ describe('scripts/build-image.sh (the Dockerfile steps without Docker)', { skip 
       stdio: ['ignore', 'pipe', 'pipe'],
     }).trim();
     assert.equal(printed, out);
-    assert.ok(existsSync(join(out, 'dist', 'src', 'cli', 'main.js')), 'compiled CLI');
+    assert.ok(existsSync(join(out, 'dist', 'cli', 'main.js')), 'compiled CLI');
     // Only what the Dockerfile's runtime stage copies, and no TypeScript sources to fall back on.
     assert.ok(!existsSync(join(out, 'src')), 'no src/ in the image');
     assert.ok(!existsSync(join(out, 'node_modules', 'typescript')), 'no dev dependencies');
-    // Relative imports were rewritten from .ts to .js (rewriteRelativeImportExtensions).
+    // The bundle imports no TypeScript source (nothing could load it without src/ and tsx).
     assert.doesNotMatch(
-      readFileSync(join(out, 'dist', 'src', 'cli', 'main.js'), 'utf8'),
-      /from '\.{1,2}\/[^']*\.ts'/,
+      readFileSync(join(out, 'dist', 'cli', 'main.js'), 'utf8'),
+      /from ["']\.{1,2}\/[^"']*\.ts["']/,
     );
     const help = execFileSync(process.execPath, [join(out, 'bin', 'conveyor.js'), 'controller', '--help'], {
       encoding: 'utf8',
