@@ -18,10 +18,28 @@ export interface CliIO {
   now(): number;
 }
 
+/**
+ * A process stream whose reader may go away (`conveyor logs … | head`, a closed terminal): the
+ * first write error (EPIPE, EIO) makes every later write a no-op instead of an uncaught exception
+ * with a stack trace, so a command finishes its work quietly.
+ */
+function closableOutput(stream: NodeJS.WriteStream): Output {
+  let closed = false;
+  stream.on('error', () => {
+    closed = true;
+  });
+  return {
+    write: (text) => {
+      if (!closed && !stream.destroyed) stream.write(text);
+    },
+    isTTY: stream.isTTY === true,
+  };
+}
+
 export function processIO(): CliIO {
   return {
-    stdout: { write: (t) => void process.stdout.write(t), isTTY: process.stdout.isTTY === true },
-    stderr: { write: (t) => void process.stderr.write(t), isTTY: process.stderr.isTTY === true },
+    stdout: closableOutput(process.stdout),
+    stderr: closableOutput(process.stderr),
     cwd: process.cwd(),
     env: process.env,
     readFile: (path) => readFile(path, 'utf8'),

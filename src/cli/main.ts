@@ -115,7 +115,19 @@ export async function runFromProcess(): Promise<void> {
   try {
     process.exitCode = await main(process.argv.slice(2), processIO());
   } catch (error) {
+    if (isSystemError(error)) {
+      // A file or folder the command could not use (read-only, full disk, not a folder): the
+      // operating system's words say it all, a stack trace would only hide them.
+      process.stderr.write(`conveyor: ${error.message}\n`);
+      process.exitCode = EXIT.failed;
+      return;
+    }
     process.stderr.write(`conveyor: internal error: ${(error as Error).stack ?? String(error)}\n`);
     process.exitCode = 70;
   }
+}
+
+function isSystemError(error: unknown): error is NodeJS.ErrnoException {
+  const e = error as NodeJS.ErrnoException | undefined;
+  return e instanceof Error && typeof e.code === 'string' && typeof e.syscall === 'string';
 }

@@ -1,7 +1,9 @@
 // The --state-dir option shared by every command that reads or writes local runs, and the
 // `--state-dir` argument a printed hint needs so that it works exactly as printed.
-import { isAbsolute, relative, resolve } from 'node:path';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { shellEscape } from '../template/index.ts';
+import { UsageError } from './exit-codes.ts';
 import type { CliIO } from './io.ts';
 import { StateStore } from './state-store.ts';
 
@@ -26,4 +28,22 @@ export function stateDirArgument(io: CliIO, store: StateStore): string {
   const rel = relative(io.cwd, store.root);
   const shown = rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : store.root;
   return ` --state-dir ${shellEscape(shown)}`;
+}
+
+/**
+ * Refuses to start a run whose state could not be saved: a run nobody can resume or find in
+ * `history` must not start. Says which folder and why, and how to pick another.
+ */
+export function ensureWritableStateDir(store: StateStore): void {
+  const probe = join(store.root, 'runs', `.write-check-${process.pid}`);
+  try {
+    mkdirSync(join(store.root, 'runs'), { recursive: true });
+    writeFileSync(probe, '');
+    rmSync(probe, { force: true });
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException;
+    throw new UsageError(
+      `conveyor: cannot write the state dir ${store.root}: ${e.code ?? ''} ${e.message.replace(/^[A-Z]+: /, '')}; choose another with --state-dir DIR (or CONVEYOR_STATE_DIR)`,
+    );
+  }
 }

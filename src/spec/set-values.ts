@@ -23,6 +23,13 @@ export function parseSetValues(inputs: readonly string[], into: Record<string, u
           target[k] = {};
         target = target[k] as Record<string, unknown>;
       }
+      if (raw.startsWith('{') && !raw.endsWith('}')) {
+        // Helm's list syntax left open: taking it as the literal text would hide the typo.
+        return {
+          ok: false,
+          message: `--set ${JSON.stringify(assignment)}: a list is written {a,b} and this one is missing '}' (did you mean ${key}=${raw}}?); write \\{ for a literal brace`,
+        };
+      }
       target[keys[keys.length - 1] as string] = parseValue(raw);
     }
   }

@@ -86,7 +86,7 @@ export function validateWorkflow(
       byKubernetesName.set(k, step.name);
     }
   }
-  checkDependencies(entries, byName, report);
+  checkDependencies(entries, byName, report, locateTemplate);
   const cycle = findCycle(workflow.steps);
   if (cycle) {
     const first = byName.get(cycle[0] as string);
@@ -113,6 +113,7 @@ function checkDependencies(
   entries: readonly StepEntry[],
   byName: Map<string, StepEntry>,
   report: Report,
+  locate: TemplateLocator | undefined,
 ): void {
   const mainNames = entries.filter((e) => e.list === 'steps').map((e) => e.step.name);
   for (const { step, list, ancestors } of entries) {
@@ -130,30 +131,26 @@ function checkDependencies(
       );
       continue;
     }
-    for (const target of step.dependsOn) {
+    for (const [k, target] of step.dependsOn.entries()) {
+      // Findings about one entry point at that entry, not at its step.
+      const entry: SourceRef = { ...step.source, ...locate?.(step.source, `depends_on[${k}]`, 0) };
       const found = byName.get(target);
       if (!found || found.list !== 'steps') {
         const hint = suggest(target, mainNames);
         report(
           'error',
           'unknown-dependency',
-          step.source,
+          entry,
           `unknown step '${target}'${hint ? ` (did you mean '${hint}'?)` : ''}`,
           'depends_on',
         );
       } else if (target === step.name) {
-        report(
-          'error',
-          'self-dependency',
-          step.source,
-          `step '${step.name}' depends on itself`,
-          'depends_on',
-        );
+        report('error', 'self-dependency', entry, `step '${step.name}' depends on itself`, 'depends_on');
       } else if (ancestors.includes(target)) {
         report(
           'error',
           'dependency-on-ancestor',
-          step.source,
+          entry,
           `'${target}' contains this step; a step cannot depend on its own group`,
           'depends_on',
         );
@@ -161,7 +158,7 @@ function checkDependencies(
         report(
           'error',
           'dependency-on-descendant',
-          step.source,
+          entry,
           `'${target}' is inside this group; a group cannot depend on its own step`,
           'depends_on',
         );

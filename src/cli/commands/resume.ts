@@ -3,6 +3,7 @@
 import { buildPlan, prepareResume } from '../../engine/index.ts';
 import { formatDiagnostic } from '../../spec/diagnostics.ts';
 import { loadWorkflow } from '../../spec/load.ts';
+import { readApproveOption } from '../approve-option.ts';
 import { EXIT, UsageError } from '../exit-codes.ts';
 import type { CliIO } from '../io.ts';
 import { runLocally } from '../local-run.ts';
@@ -58,9 +59,7 @@ export async function resumeCommand(argv: readonly string[], io: CliIO): Promise
   if (previous.stage === 'done' || previous.steps.some((s) => s.phase === 'Running')) {
     state = prepareResume(plan, previous, io.now(), options);
   }
-  const approve = new Set(
-    ((values.approve as string[] | undefined) ?? []).flatMap((a) => a.split(',')).map((s) => s.trim()),
-  );
+  const approve = readApproveOption(values, plan);
   const now = io.now();
   const flagged = state.steps
     .filter((s) => s.phase === 'AwaitingApproval' && (values['auto-approve'] === true || approve.has(s.name)))

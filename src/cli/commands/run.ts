@@ -8,6 +8,7 @@ import { formatDiagnostic } from '../../spec/diagnostics.ts';
 import { parseDuration } from '../../spec/duration.ts';
 import { resolveRunContext } from '../../spec/run-context.ts';
 import { ENVIRONMENT_WITHOUT_DEFAULT } from '../../spec/validate.ts';
+import { readApproveOption } from '../approve-option.ts';
 import { printDryRun } from '../dry-run.ts';
 import { EXIT, UsageError } from '../exit-codes.ts';
 import type { CliIO } from '../io.ts';
@@ -16,7 +17,7 @@ import { notificationsOptionUsage, readNotificationsOption } from '../notificati
 import { outputFormat, parseOptions } from '../parse-options.ts';
 import { readValidWorkflow } from '../read-workflow.ts';
 import { readRunInputs, RUN_INPUT_OPTIONS } from '../run-inputs.ts';
-import { openStateStore } from '../state-dir.ts';
+import { ensureWritableStateDir, openStateStore } from '../state-dir.ts';
 import { wantsCluster } from '../cluster/backend-choice.ts';
 
 export const runUsage = `Usage: conveyor run FILE [options]
@@ -112,10 +113,12 @@ export async function runCommand(argv: readonly string[], io: CliIO): Promise<nu
     },
     io.now(),
   );
+  const approve = readApproveOption(values, plan);
   if (values['dry-run']) {
     printDryRun(io, plan, state, output);
     return EXIT.succeeded;
   }
+  ensureWritableStateDir(store);
   if (store.load(runId))
     throw new UsageError(
       `a run named ${runId} already exists in ${store.root}; resume it or pick another --run-id`,
@@ -127,9 +130,7 @@ export async function runCommand(argv: readonly string[], io: CliIO): Promise<nu
     state,
     saved: { version: 1, runId, file, workflowText: text, inputs, options },
     saveContinuously: values['save-state'] === true,
-    approve: new Set(
-      ((values.approve as string[] | undefined) ?? []).flatMap((a) => a.split(',')).map((s) => s.trim()),
-    ),
+    approve,
     autoApprove: values['auto-approve'] === true,
     output,
     interactive: process.stdin.isTTY === true && io.stderr.isTTY && !io.env.CI,
