@@ -356,6 +356,16 @@ async function observe(
       });
     }
   }
+  // An entry removed from spec withdraws the decision: status must not go on counting it. Decisions
+  // carried over by resumeFrom were never in this run's spec.
+  for (const [step, record] of Object.entries(state.approvals)) {
+    for (const [user, d] of Object.entries(record.decisions)) {
+      if (d.inheritedFrom !== undefined || d.override || d.withdrawnAfterUse) continue;
+      const entry = spec.approvals?.[step]?.[user];
+      if (entry?.decision === 'approved' || entry?.decision === 'rejected') continue;
+      observations.push({ kind: 'approvalWithdrawn', step, user, at: now });
+    }
+  }
   if (spec.cancel === true && state.stage !== 'done' && state.stop?.reason !== 'Cancelled') {
     observations.push({ kind: 'cancelRequested', message: 'spec.cancel was set' });
   }

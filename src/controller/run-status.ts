@@ -19,6 +19,17 @@ export interface StepStatus {
   readonly message?: string;
 }
 
+export interface DecisionStatus {
+  readonly decision: string;
+  readonly comment?: string;
+  readonly at: string;
+  readonly counted: boolean;
+  /** The run whose approval carried over (`resumeFrom`, same definition). */
+  readonly inheritedFrom?: string;
+  /** Withdrawn after it was used: it still explains why the step ran. */
+  readonly withdrawn?: boolean;
+}
+
 export interface ApprovalStatus {
   readonly users: readonly string[];
   readonly groups: readonly string[];
@@ -26,7 +37,9 @@ export interface ApprovalStatus {
   readonly allowSelfApproval: boolean;
   readonly requestedAt?: string;
   readonly outcome?: string;
-  readonly decided?: Record<string, { decision: string; comment?: string; at: string; counted: boolean }>;
+  /** The digest of the step definition that decisions are given for (engine/approval-digest.ts). */
+  readonly digest?: string;
+  readonly decided?: Record<string, DecisionStatus>;
 }
 
 export interface RunStatus {
@@ -104,6 +117,8 @@ export function buildRunStatus(
               comment: d.comment,
               at: new Date(d.at).toISOString(),
               counted: d.counted,
+              inheritedFrom: d.inheritedFrom,
+              withdrawn: d.withdrawnAfterUse,
             }),
           ]),
         )
@@ -114,6 +129,7 @@ export function buildRunStatus(
       required: a?.required ?? 1,
       allowSelfApproval: a?.allowSelfApproval ?? false,
       requestedAt: iso(record?.requestedAt),
+      digest: record?.digest,
       outcome: record?.outcome,
       decided: decided && Object.keys(decided).length > 0 ? decided : undefined,
     });

@@ -1,10 +1,11 @@
 // Manual approval gates: a ready step with `manual_approval` waits until enough distinct, allowed
 // people approve (one rejection fails it). Decisions may arrive before the gate is reached.
+import { approvalDigest } from './approval-digest.ts';
 import { failStep } from './failure.ts';
 import { proceed } from './readiness.ts';
 import type { Work } from './work.ts';
 import type { Approval } from '../spec/model.ts';
-import type { ApprovalObservation, ApprovalRecord } from './types.ts';
+import type { ApprovalObservation, ApprovalRecord, ApprovalWithdrawnObservation } from './types.ts';
 
 const DEFAULT_APPROVAL: Approval = { users: [], groups: [], required: 1, allowSelfApproval: true };
 
@@ -12,13 +13,20 @@ function configOf(w: Work, i: number): Approval {
   return w.node(i).step.approval ?? DEFAULT_APPROVAL;
 }
 
+/** The digest of what the step's approvers approve (approval-digest.ts). */
+function digestOf(w: Work, i: number): string {
+  return approvalDigest(w.node(i).step, w.plan.workflow.runner, w.d.context);
+}
+
 type Verdict = 'approved' | 'rejected' | 'pending';
 
-function judge(record: ApprovalRecord): { verdict: Verdict; by?: string } {
+/** A decision counts for the definition it was given under, and only for that one. */
+function judge(record: ApprovalRecord, digest: string): { verdict: Verdict; by?: string } {
   let approvals = 0;
   let override: string | undefined;
   for (const [user, d] of Object.entries(record.decisions)) {
     if (!d.counted) continue;
+    if (d.digest !== undefined && d.digest !== digest) continue;
     if (d.decision === 'rejected') return { verdict: 'rejected', by: user };
     approvals++;
     if (d.override) override ??= user;
@@ -37,8 +45,9 @@ export function openGate(w: Work, i: number): 'open' | 'waiting' | 'rejected' {
   const name = w.node(i).name;
   const cfg = configOf(w, i);
   const existing = w.d.approvals[name];
-  const record: ApprovalRecord = existing ?? { required: cfg.required, decisions: {} };
-  const { verdict, by } = judge(record);
+  const digest = digestOf(w, i);
+  const record: ApprovalRecord = { ...(existing ?? { required: cfg.required, decisions: {} }), digest };
+  const { verdict, by } = judge(record, digest);
   if (verdict === 'approved') {
     put(w, name, { ...record, outcome: 'approved' });
     return 'open';
@@ -96,15 +105,18 @@ export function applyApproval(w: Work, o: ApprovalObservation): void {
   if (w.d.stage === 'done') return;
   const cfg = configOf(w, i);
   const counted = isCounted(w, cfg, o);
+  const digest = digestOf(w, i);
   const existing = w.d.approvals[o.step] ?? { required: cfg.required, decisions: {} };
   const record: ApprovalRecord = {
     ...existing,
+    digest,
     decisions: {
       ...existing.decisions,
       [o.user]: {
         decision: o.decision,
         at: o.at,
         counted,
+        digest,
         ...(o.comment !== undefined ? { comment: o.comment } : {}),
         ...(o.override ? { override: true } : {}),
       },
@@ -119,7 +131,7 @@ export function applyApproval(w: Work, o: ApprovalObservation): void {
     o.step,
   );
   if (w.step(i).phase !== 'AwaitingApproval') return;
-  const { verdict, by } = judge(record);
+  const { verdict, by } = judge(record, digest);
   if (verdict === 'approved') {
     put(w, o.step, { ...record, outcome: 'approved' });
     proceed(w, i);
@@ -127,6 +139,35 @@ export function applyApproval(w: Work, o: ApprovalObservation): void {
     put(w, o.step, { ...record, outcome: 'rejected' });
     failStep(w, i, 'Rejected', rejection(record, by as string));
   }
+}
+
+/**
+ * A decision was taken back. Before the gate settled it simply stops counting (and leaves the
+ * record, so status says what spec says). Once it was used the step may already run: the decision
+ * stays as the reason it ran, marked as withdrawn (the admission policy refuses such withdrawals;
+ * only a race with the controller gets here).
+ */
+export function withdrawApproval(w: Work, o: ApprovalWithdrawnObservation): void {
+  const record = w.d.approvals[o.step];
+  const decision = record?.decisions[o.user];
+  if (!record || !decision || decision.withdrawnAfterUse) return;
+  if (record.outcome !== undefined) {
+    put(w, o.step, {
+      ...record,
+      decisions: { ...record.decisions, [o.user]: { ...decision, withdrawnAfterUse: true } },
+    });
+    w.event(
+      'approval_recorded',
+      'warning',
+      `${o.user} withdrew their decision on '${o.step}' after it was used (${record.outcome}); it stays on record`,
+      o.step,
+    );
+    return;
+  }
+  const decisions = { ...record.decisions };
+  delete decisions[o.user];
+  put(w, o.step, { ...record, decisions });
+  w.event('approval_recorded', 'info', `${o.user} withdrew their decision on '${o.step}'`, o.step);
 }
 
 /** Nobody decided within `approval.timeout`. */

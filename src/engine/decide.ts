@@ -1,7 +1,7 @@
 // The engine's entry point: apply what was observed, let time pass, then move everything that can
 // move until nothing does; return the new state and the actions for the executor.
 import { driveActivities } from './activities.ts';
-import { applyApproval } from './approvals.ts';
+import { applyApproval, withdrawApproval } from './approvals.ts';
 import { applyFinished, applyStarted } from './attempts.ts';
 import { keepIndexes, takeIndexes } from './indexes.ts';
 import { processReadyQueue } from './readiness.ts';
@@ -43,6 +43,9 @@ function observe(w: Work, o: Observation): void {
       break;
     case 'approvalDecided':
       applyApproval(w, o);
+      break;
+    case 'approvalWithdrawn':
+      withdrawApproval(w, o);
       break;
     case 'cancelRequested':
       cancelRun(w, o.user, o.message);

@@ -1,5 +1,6 @@
 // Resuming a run: keep what succeeded (and its outputs), reset everything else to Pending for a new
 // round, keep the attempt history so that attempt ids (and Job names) never repeat.
+import { approvalDigest } from './approval-digest.ts';
 import { effectiveLimits, runOptions } from './state.ts';
 import type { ApprovalRecord, Plan, RunOptions, RunState, StepState } from './types.ts';
 
@@ -40,12 +41,18 @@ export function prepareResume(plan: Plan, previous: RunState, _now: number, opti
   }
   const approvals: Record<string, ApprovalRecord> = {};
   for (const [step, record] of Object.entries(previous.approvals)) {
-    if (!plan.byName.has(step)) continue;
-    // Approvals still count after a resume; a rejection is what the person resuming overrides.
+    const i = plan.byName.get(step);
+    const node = i === undefined ? undefined : plan.nodes[i];
+    if (!node?.step.manualApproval) continue;
+    // An approval holds only for the definition it was given for: a step whose command, approvers
+    // or inputs changed waits for fresh decisions. A rejection is what the person resuming overrides.
+    const digest = approvalDigest(node.step, plan.workflow.runner, previous.context);
     const decisions = Object.fromEntries(
-      Object.entries(record.decisions).filter(([, d]) => d.decision === 'approved'),
+      Object.entries(record.decisions)
+        .filter(([, d]) => d.decision === 'approved' && d.digest === digest && !d.withdrawnAfterUse)
+        .map(([user, d]) => [user, { ...d, inheritedFrom: d.inheritedFrom ?? previous.runId }]),
     );
-    approvals[step] = { required: record.required, decisions };
+    approvals[step] = { required: node.step.approval?.required ?? 1, digest, decisions };
   }
   const merged: RunOptions = { ...previous.options, ...(options ?? {}) };
   const degraded = steps.some((st, i) => i < plan.mainNodeCount && keep[i] === 1 && st.phase === 'FellBack');

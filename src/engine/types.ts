@@ -251,6 +251,15 @@ export interface ApprovalDecision {
   readonly counted: boolean;
   /** Came from an `override` observation: settles the gate alone. */
   readonly override?: boolean;
+  /** The definition it was given for (approval-digest.ts); it counts for no other. */
+  readonly digest?: string;
+  /** Carried over from the run this one resumed (`resumeFrom`), for the very same definition. */
+  readonly inheritedFrom?: string;
+  /**
+   * Its author withdrew it after it was used (the step had started): it still explains why the step
+   * ran, and says it was withdrawn. Before use a withdrawal simply removes the decision.
+   */
+  readonly withdrawnAfterUse?: boolean;
 }
 
 export interface ApprovalRecord {
@@ -258,6 +267,8 @@ export interface ApprovalRecord {
   /** Deadline from `approval.timeout`, when one is set. */
   readonly expiresAt?: number;
   readonly required: number;
+  /** The digest of the step's definition that decisions are given for (approval-digest.ts). */
+  readonly digest?: string;
   /** Keyed by user, like `WorkflowRun.spec.approvals`. */
   readonly decisions: Readonly<Record<string, ApprovalDecision>>;
   readonly outcome?: 'approved' | 'rejected' | 'expired';
@@ -414,6 +425,14 @@ export interface ApprovalObservation {
   readonly at: number;
 }
 
+/** A decision was taken back (its entry removed from `WorkflowRun.spec.approvals`). */
+export interface ApprovalWithdrawnObservation {
+  readonly kind: 'approvalWithdrawn';
+  readonly step: string;
+  readonly user: string;
+  readonly at: number;
+}
+
 export interface CancelObservation {
   readonly kind: 'cancelRequested';
   readonly user?: string;
@@ -430,6 +449,7 @@ export type Observation =
   | AttemptStartedObservation
   | AttemptFinishedObservation
   | ApprovalObservation
+  | ApprovalWithdrawnObservation
   | CancelObservation
   | RollbackObservation;
 

@@ -461,7 +461,27 @@ describe('the approval admission policy', suite.options, () => {
     await kubectl(approve('anyone', 'dave'), as.dave!);
   });
 
-  test('does not stand in the way of other changes, such as cancelling', async () => {
+  test('leaves cancelling to the cancel verb: an approver is refused, the operator role may', async () => {
+    const message = await refused(mergePatch('wfr', 'release', { spec: { cancel: true } }), as.dave!);
+    assert.match(message, /dave may not change spec\.cancel: cancelling a run takes the verb cancel/);
+    await kubectl(['apply', '-f', join(REPO_ROOT, 'crds', 'operator-role.yaml')], {
+      kubeconfig: admin.kubeconfig,
+    });
+    await kubectl(
+      ['create', 'rolebinding', 'operators', '--clusterrole=conveyor-operator', '--user=dave'],
+      admin,
+    );
+    await waitFor(
+      'dave to hold the cancel verb',
+      async () =>
+        (
+          await kubectl(['auth', 'can-i', 'cancel', 'workflowruns.conveyor.dev'], {
+            ...as.dave!,
+            allowFailure: true,
+          })
+        ).stdout.trim() === 'yes',
+      { resources: 'rolebindings', options: admin },
+    );
     await kubectl(mergePatch('wfr', 'release', { spec: { cancel: true } }), as.dave!);
     const run = await getObject<{ spec: { cancel?: boolean; approvals: object } }>('wfr', 'release', admin);
     assert.equal(run?.spec.cancel, true);

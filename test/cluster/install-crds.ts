@@ -5,12 +5,12 @@ import { join } from 'node:path';
 import { REPO_ROOT } from './harness.ts';
 import { kubectl } from './kubectl.ts';
 
-/** With `approvals`, also the approval admission policy and the approver ClusterRole. */
+/** With `approvals`, also the approval admission policy and the approver and operator ClusterRoles. */
 export async function installCrds(kubeconfig: string, { approvals = false } = {}): Promise<void> {
   const files = [
     'conveyor.dev_workflows.yaml',
     'conveyor.dev_workflowruns.yaml',
-    ...(approvals ? ['approval-policy.yaml', 'approver-role.yaml'] : []),
+    ...(approvals ? ['approval-policy.yaml', 'approver-role.yaml', 'operator-role.yaml'] : []),
   ];
   await kubectl(
     [

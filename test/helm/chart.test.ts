@@ -122,6 +122,7 @@ describe('helm chart helm/conveyor', { skip }, () => {
       ['crds/conveyor.dev_workflowruns.yaml', 'conveyor.dev_workflowruns.yaml'],
       ['files/crds/approval-policy.yaml', 'approval-policy.yaml'],
       ['files/crds/approver-role.yaml', 'approver-role.yaml'],
+      ['files/crds/operator-role.yaml', 'operator-role.yaml'],
       ['files/crds/created-by-policy.yaml', 'created-by-policy.yaml'],
     ] as const) {
       assert.equal(
@@ -268,10 +269,10 @@ describe('helm chart helm/conveyor', { skip }, () => {
     const objects = render(['--set', 'watchNamespaces={a,b}']);
     assertLeastPrivilege(objects);
     assert.equal(byKind(objects, 'ClusterRoleBinding').length, 0);
-    // Only the approver ClusterRole is cluster-wide, and it grants nothing until bound.
+    // Only the approver and operator ClusterRoles are cluster-wide, and they grant nothing until bound.
     assert.deepEqual(
       byKind(objects, 'ClusterRole').map((r) => r.metadata.name),
-      ['conveyor-approver'],
+      ['conveyor-approver', 'conveyor-operator'],
     );
     const controllerRoles = byKind(objects, 'Role').filter((r) => r.metadata.name === 'conveyor-controller');
     assert.deepEqual(controllerRoles.map((r) => r.metadata.namespace).sort(), ['a', 'b']);

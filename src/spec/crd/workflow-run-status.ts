@@ -55,7 +55,13 @@ function approvalRequestSchema(): OpenApiSchema {
       groups: names('Groups whose members may approve.'),
       required: integer('How many distinct people must approve.', { minimum: 1 }),
       allowSelfApproval: boolean('Whether the creator of the run may approve it (default false).'),
-      outcome: string('Set once decided.', { enum: ['approved', 'rejected', 'expired'] }),
+      outcome: string('Set once decided; from then on, decisions on the step can no longer change.', {
+        enum: ['approved', 'rejected', 'expired'],
+      }),
+      digest: string(
+        "Digest of the step's exact definition (command or script, image, env, approvers, " +
+          'approvals required) and of the run inputs: decisions count for this definition only.',
+      ),
       decided: mapOf(
         object(
           {
@@ -63,6 +69,10 @@ function approvalRequestSchema(): OpenApiSchema {
             comment: string('The comment given with it.'),
             at: timestamp('When the controller saw the decision.'),
             counted: boolean('False when it did not count (not an allowed approver).'),
+            inheritedFrom: string(
+              'The run this decision carried over from (spec.resumeFrom, for the very same definition).',
+            ),
+            withdrawn: boolean('Withdrawn after it was used: it still explains why the step ran.'),
           },
           { required: ['decision'] },
         ),
