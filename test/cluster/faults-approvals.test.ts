@@ -150,6 +150,49 @@ describe('approvals under abuse', suite.options, () => {
     assert.deepEqual(decidedBy(c, 'gate'), ['bob']);
   });
 
+  test('a withdrawn approval no longer counts, and one already used cannot be withdrawn', async () => {
+    await createRun('withdraw', {
+      workflow: {
+        steps: [
+          {
+            name: 'gate',
+            command: record('withdraw-gate'),
+            manual_approval: true,
+            approvers: { users: ['bob', 'carol', 'dave'] },
+            approvals_required: 2,
+          },
+        ],
+      },
+    });
+    await waitForRun('withdraw', (r) => r.status?.phase === 'AwaitingApproval');
+    assert.equal((await decide('withdraw', 'gate', 'bob', 'approved')).code, 0);
+    await waitForRun('withdraw', (r) => decidedBy(r, 'gate').includes('bob'), 'with bob’s decision');
+    const withdrawn = await decide('withdraw', 'gate', 'bob', null);
+    assert.equal(withdrawn.code, 0, withdrawn.stderr);
+    assert.equal((await decide('withdraw', 'gate', 'carol', 'approved')).code, 0);
+    const one = await waitForRun(
+      'withdraw',
+      (r) => decidedBy(r, 'gate').includes('carol'),
+      'with carol’s decision',
+    );
+    assert.equal(times('withdraw-gate'), 0, 'the step ran on a withdrawn approval');
+    assert.equal(one.status?.phase, 'AwaitingApproval');
+    assert.deepEqual(decidedBy(one, 'gate'), ['carol'], 'status must agree with spec');
+
+    assert.equal((await decide('withdraw', 'gate', 'dave', 'approved')).code, 0);
+    const done = await waitForRun('withdraw', (r) => r.status?.phase === 'Succeeded');
+    assert.equal(times('withdraw-gate'), 1);
+    assert.deepEqual(decidedBy(done, 'gate'), ['carol', 'dave']);
+    // The decision was used: it can be neither withdrawn nor changed any more.
+    const late = await decide('withdraw', 'gate', 'carol', null);
+    assert.notEqual(late.code, 0, 'a used approval must not be withdrawn');
+    assert.match(late.stderr, /already/);
+    const changed = await decide('withdraw', 'gate', 'dave', 'rejected');
+    assert.notEqual(changed.code, 0, 'a used approval must not change');
+    const final = await getObject<Run>('workflowrun', 'withdraw', admin);
+    assert.deepEqual(Object.keys(final?.spec?.approvals?.gate ?? {}).sort(), decidedBy(done, 'gate'));
+  });
+
   test('an approver can approve and nothing else; cancelling and rolling back take the operator role', async () => {
     await createRun('verbs', {
       workflow: {
