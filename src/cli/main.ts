@@ -32,6 +32,10 @@ const COMMANDS: Readonly<Record<string, { run: Command; summary: string }>> = {
     run: async (a, io) => (await import('./commands/watch.ts')).watchCommand(a, io),
     summary: 'follow a run in the cluster until it ends (re-attach)',
   },
+  get: {
+    run: async (a, io) => (await import('./commands/get.ts')).getCommand(a, io),
+    summary: "show one run's steps: phases, attempts, durations, exit codes, outputs",
+  },
   history: {
     run: async (a, io) => (await import('./commands/history.ts')).historyCommand(a, io),
     summary: 'list earlier runs',
@@ -72,23 +76,39 @@ const COMMANDS: Readonly<Record<string, { run: Command; summary: string }>> = {
     run: async (a, io) => (await import('./commands/schedule.ts')).scheduleCommand(a, io),
     summary: 'schedule workflows in the operator: add, list, cancel, suspend, resume, next',
   },
+  completion: {
+    run: async (a, io) => (await import('./commands/completion.ts')).completionCommand(a, io),
+    summary: 'print a shell completion script (bash, zsh or fish)',
+  },
   controller: {
     run: async (a, io) => (await import('./commands/controller.ts')).controllerCommand(a, io),
     summary: 'run the Kubernetes operator',
   },
 };
 
+/** The commands, for shell completion. */
+export function commandNames(): string[] {
+  return Object.keys(COMMANDS);
+}
+
 function usage(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
   const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
-  return `Usage: conveyor COMMAND [options]\n\nCommands:\n${lines.join('\n')}\n\nRun 'conveyor COMMAND --help' for a command's options.`;
+  return `Usage: conveyor COMMAND [options]\n\nCommands:\n${lines.join('\n')}\n\nRun 'conveyor help COMMAND' (or 'conveyor COMMAND --help') for a command's options.`;
 }
 
 export async function main(argv: readonly string[], io: CliIO): Promise<number> {
-  const [name, ...rest] = argv;
+  const [first, ...afterFirst] = argv;
+  // `conveyor help COMMAND` is `conveyor COMMAND --help`, as in git, gh and argo.
+  const helpFor = first === 'help' ? afterFirst[0] : undefined;
+  const name = helpFor ?? first;
+  const rest = helpFor === undefined ? afterFirst : ['--help'];
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     io.stdout.write(`${usage()}\n`);
     return name === undefined ? EXIT.invalid : EXIT.succeeded;
+  }
+  if (name === '__complete') {
+    return (await import('./commands/completion.ts')).completeCommand(rest, io);
   }
   if (name === '--version' || name === 'version') {
     io.stdout.write(`conveyor ${conveyorVersion()}\n`);
@@ -96,7 +116,13 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
   }
   const command = COMMANDS[name];
   if (!command) {
-    io.stderr.write(`conveyor: unknown command '${name}'\n\n${usage()}\n`);
+    const { suggest } = await import('../template/did-you-mean.ts');
+    const hint = suggest(name, Object.keys(COMMANDS));
+    io.stderr.write(
+      hint
+        ? `conveyor: unknown command '${name}' (did you mean '${hint}'?)\nRun 'conveyor help' for the list of commands.\n`
+        : `conveyor: unknown command '${name}'\n\n${usage()}\n`,
+    );
     return EXIT.invalid;
   }
   try {

@@ -24,6 +24,7 @@ Applies the workflow as a Workflow, starts a WorkflowRun in the cluster and foll
 
 Options:
   --set KEY=VALUE,...     parameters (Helm syntax: lists as {a,b}, \\, for a comma)
+  --parameter-file FILE   parameters from a YAML or JSON mapping (--set wins over it)
   -e, --env ENV           the target environment (.environment)
   --parallel N            run at most N steps at once
   --continue-on-error     keep going after a step fails (the run still fails)
@@ -61,7 +62,7 @@ export async function clusterRunCommand(argv: readonly string[], io: CliIO): Pro
   if (positionals.length !== 1) throw new UsageError(`conveyor run: expected one FILE\n\n${clusterRunUsage}`);
   const file = positionals[0] as string;
   const options = readRunOptions(values);
-  const inputs = readRunInputs(values);
+  const inputs = readRunInputs(values, io.cwd);
 
   // Everything the API server or the controller would refuse later is caught here, with locations.
   const loaded = await readValidWorkflow(io, file);

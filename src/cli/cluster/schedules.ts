@@ -65,7 +65,7 @@ export async function scheduleAddCommand(argv: readonly string[], io: CliIO): Pr
     const parsed = parseDuration(deadline);
     if (!parsed.ok) throw new UsageError(`--starting-deadline: ${parsed.message}`);
   }
-  const inputs = readRunInputs(values);
+  const inputs = readRunInputs(values, io.cwd);
 
   const loaded = await readValidWorkflow(io, file);
   if (!loaded) return EXIT.invalid;

@@ -5,10 +5,20 @@ import type { CliIO } from '../io.ts';
 import { outputFormat, parseOptions } from '../parse-options.ts';
 import { openStateStore, STATE_DIR_OPTION } from '../state-dir.ts';
 import type { RunSummary } from '../state-store.ts';
+import { HISTORY_FILTER_OPTIONS, historyFilter, historyFilterUsage } from '../history-filter.ts';
 import { wantsCluster } from '../cluster/backend-choice.ts';
 
-export const historyUsage =
-  'Usage: conveyor history [--limit N] [--workflow NAME] [--output text|json] [--state-dir DIR]';
+export const historyUsage = `Usage: conveyor history [--limit N] [--workflow NAME] [--status PHASE,...] [--since AGE|TIME]
+                        [--output text|json] [--state-dir DIR]
+
+The runs in the state directory, newest first.
+
+Options:
+${historyFilterUsage}
+
+Examples:
+  conveyor history --status failed --since 1d
+  conveyor history --workflow deploy -n 5 -o json`;
 
 export async function historyCommand(argv: readonly string[], io: CliIO): Promise<number> {
   // Against a cluster (--cluster, --context, --kubeconfig, or run as kubectl-conveyor): see cluster/history.ts.
@@ -18,6 +28,7 @@ export async function historyCommand(argv: readonly string[], io: CliIO): Promis
     ...STATE_DIR_OPTION,
     limit: { type: 'string', short: 'n' },
     workflow: { type: 'string' },
+    ...HISTORY_FILTER_OPTIONS,
     output: { type: 'string', short: 'o' },
     help: { type: 'boolean', short: 'h' },
   });
@@ -29,9 +40,11 @@ export async function historyCommand(argv: readonly string[], io: CliIO): Promis
   const limit = values.limit === undefined ? 20 : Number(values.limit);
   if (!Number.isInteger(limit) || limit < 1)
     throw new UsageError(`--limit must be a whole number of at least 1`);
+  const wanted = historyFilter(values, io.now());
   const runs = openStateStore(io, values)
     .summaries()
     .filter((r) => values.workflow === undefined || r.workflow === values.workflow)
+    .filter(wanted)
     .slice(0, limit);
   if (output === 'json') {
     io.stdout.write(`${JSON.stringify({ runs: runs.map(historyEntry) }, null, 2)}\n`);

@@ -26,6 +26,7 @@ Runs a workflow on this machine, each step a local process.
 
 Options:
   --set KEY=VALUE,...     parameters (Helm syntax: lists as {a,b}, \\, for a comma)
+  --parameter-file FILE   parameters from a YAML or JSON mapping (--set wins over it)
   -e, --env ENV           the target environment (.environment)
   --dry-run               print the plan: inputs, order and parallel waves, commands
   --parallel N            run at most N steps at once
@@ -42,6 +43,11 @@ ${notificationsOptionUsage}
 
 Exit codes: 0 succeeded, 1 failed, 2 invalid input, 3 waiting for approval, 4 succeeded but
 Degraded (a step was replaced by its fallback), 130 cancelled.
+
+Examples:
+  conveyor run deploy.yaml --set environment=staging,image_tag=v2
+  conveyor run deploy.yaml --parameter-file params.yaml --parallel 4
+  conveyor run deploy.yaml --dry-run
 
 To run it in Kubernetes instead: conveyor run FILE --cluster (see conveyor run --cluster --help).`;
 
@@ -76,7 +82,7 @@ export async function runCommand(argv: readonly string[], io: CliIO): Promise<nu
   const notifications = values['dry-run']
     ? undefined
     : readNotificationsOption(values['notifications-config'] as string | undefined, io.env);
-  const inputs = readRunInputs(values);
+  const inputs = readRunInputs(values, io.cwd);
   const diagnosticsOut = io.stderr;
 
   const loaded = await readValidWorkflow(io, file);

@@ -12,7 +12,7 @@ import { readWorkflow } from '../read-workflow.ts';
 import { readRunInputs, RUN_INPUT_OPTIONS } from '../run-inputs.ts';
 
 export const validateUsage = `Usage: conveyor validate FILE... [--output text|json]
-       conveyor validate --explain FILE [--set KEY=VALUE,...] [-e ENV]
+       conveyor validate --explain FILE [--set KEY=VALUE,...] [--parameter-file FILE] [-e ENV]
 
 Checks workflow files: schema, names, dependencies and cycles, budgets, templates.
 Exit code 0 when valid (warnings are printed), 2 when any file has errors.`;
@@ -39,7 +39,7 @@ export async function validateCommand(argv: readonly string[], io: CliIO): Promi
     let steps: ExplainedStep[] | undefined;
     let context: Record<string, unknown> | undefined;
     if (loaded.workflow && values.explain) {
-      const inputs = readRunInputs(values);
+      const inputs = readRunInputs(values, io.cwd);
       const resolved = resolveRunContext(loaded.workflow, {
         ...inputs,
         runId: `${loaded.workflow.name}-explain`,

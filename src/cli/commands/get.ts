@@ -1,0 +1,94 @@
+// `conveyor get RUN`: one local run's steps (phase, attempts, duration, exit code, reason) and its
+// outputs, from the state directory; `-o json|yaml` prints the document `run -o json` prints.
+import { stringify as toYaml } from 'yaml';
+import { buildPlan } from '../../engine/index.ts';
+import { formatDiagnostic } from '../../spec/diagnostics.ts';
+import { formatDuration } from '../../spec/duration.ts';
+import { loadWorkflow } from '../../spec/load.ts';
+import { suggest } from '../../template/did-you-mean.ts';
+import { EXIT, UsageError } from '../exit-codes.ts';
+import type { CliIO } from '../io.ts';
+import { parseOptions } from '../parse-options.ts';
+import { runResult } from '../run-result.ts';
+import type { RunResult } from '../run-result.ts';
+import { openStateStore, STATE_DIR_OPTION } from '../state-dir.ts';
+import { table } from './history.ts';
+
+export const getUsage = `Usage: conveyor get RUN [--output text|json|yaml] [--state-dir DIR]
+
+One run's steps: phase, attempts, duration, exit code and reason, then the run's outputs.
+RUN is a run id from 'conveyor history' ('latest' for the newest run).
+
+Examples:
+  conveyor get latest
+  conveyor get deploy-20260501093000-1a2b -o json | jq '.steps | map_values(.phase)'`;
+
+export async function getCommand(argv: readonly string[], io: CliIO): Promise<number> {
+  const { values, positionals } = parseOptions('get', argv, {
+    ...STATE_DIR_OPTION,
+    output: { type: 'string', short: 'o' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (values.help) {
+    io.stdout.write(`${getUsage}\n`);
+    return EXIT.succeeded;
+  }
+  const output = values.output ?? 'text';
+  if (output !== 'text' && output !== 'json' && output !== 'yaml')
+    throw new UsageError(`--output must be text, json or yaml, got ${JSON.stringify(output)}`);
+  if (positionals.length !== 1) throw new UsageError(`conveyor get: expected RUN\n\n${getUsage}`);
+  const store = openStateStore(io, values);
+  const wanted = positionals[0] as string;
+  const runId = wanted === 'latest' ? store.summaries()[0]?.runId : wanted;
+  const saved = runId === undefined ? undefined : store.load(runId);
+  if (!saved) {
+    const hint = suggest(
+      wanted,
+      store.summaries().map((r) => r.runId),
+    );
+    throw new UsageError(
+      `no run ${wanted} in ${store.root}${hint ? ` (did you mean '${hint}'?)` : ''} (see: conveyor history)`,
+    );
+  }
+  // The steps are named by the workflow the run started with, whatever the file says now.
+  const loaded = loadWorkflow(saved.workflowText, saved.file);
+  if (!loaded.workflow) {
+    for (const d of loaded.diagnostics) io.stderr.write(`${formatDiagnostic(d)}\n`);
+    return EXIT.invalid;
+  }
+  const result = runResult(buildPlan(loaded.workflow), saved.state);
+  if (output === 'json') io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  else if (output === 'yaml') io.stdout.write(toYaml(result));
+  else io.stdout.write(describeRun(result));
+  return EXIT.succeeded;
+}
+
+function duration(start: string | null, end: string | null): string {
+  return start && end ? formatDuration(Date.parse(end) - Date.parse(start)) : '-';
+}
+
+function describeRun(r: RunResult): string {
+  const phase = r.degraded ? `${r.phase} (Degraded)` : r.phase;
+  const lines = [
+    `Run:       ${r.run_id}`,
+    `Workflow:  ${r.workflow}`,
+    `Phase:     ${phase}${r.reason ? ` (${r.reason})` : ''}`,
+    `Started:   ${r.started_at ?? '-'}`,
+    `Duration:  ${duration(r.started_at, r.finished_at)}`,
+    '',
+  ];
+  const rows = Object.entries(r.steps).map(([name, s]) => [
+    name,
+    s.phase,
+    String(s.attempts),
+    duration(s.started_at, s.finished_at),
+    s.exit_code === null ? '-' : String(s.exit_code),
+    s.reason ?? '',
+  ]);
+  let text = `${lines.join('\n')}\n${table(['STEP', 'PHASE', 'ATTEMPTS', 'DURATION', 'EXIT', 'REASON'], rows)}`;
+  const outputs = Object.entries(r.outputs);
+  if (outputs.length > 0) {
+    text += `\nOutputs:\n${outputs.map(([k, v]) => `  ${k} = ${JSON.stringify(v)}`).join('\n')}\n`;
+  }
+  return text;
+}

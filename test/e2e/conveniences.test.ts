@@ -1,0 +1,224 @@
+// The conveniences users of argo, gh and make reach for, as users call them: help for one command,
+// did-you-mean for mistyped commands and options, --parameter-file, history filters, get RUN,
+// shell completion.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { BIN, conveyor, tempDir } from './cli-harness.ts';
+
+const COMMANDS = ['run', 'validate', 'approve', 'resume', 'history', 'logs', 'get', 'cleanup', 'list'];
+
+const GREET = `name: greet
+parameters:
+  - name: greeting
+    default: hi
+  - name: count
+    type: integer
+    default: 1
+steps:
+  - name: say
+    command: "echo {{ .greeting }} {{ .count }}"
+`;
+
+const FAILING = `name: breaks
+steps:
+  - name: first
+    command: "true"
+  - name: second
+    command: "exit 3"
+    depends_on: [first]
+`;
+
+function project(): string {
+  const dir = tempDir();
+  writeFileSync(join(dir, 'greet.yaml'), GREET);
+  writeFileSync(join(dir, 'breaks.yaml'), FAILING);
+  return dir;
+}
+
+describe('help', () => {
+  test('conveyor help COMMAND prints what COMMAND --help prints', async () => {
+    for (const command of COMMANDS) {
+      const viaHelp = await conveyor(['help', command]);
+      const viaFlag = await conveyor([command, '--help']);
+      assert.equal(viaHelp.code, 0, `${command}: ${viaHelp.stderr}`);
+      assert.equal(viaHelp.stdout, viaFlag.stdout, command);
+      assert.match(viaHelp.stdout, new RegExp(`^Usage: conveyor ${command}`), command);
+    }
+  });
+
+  test('the run help lists --parameter-file and shows examples', async () => {
+    const r = await conveyor(['help', 'run']);
+    assert.match(r.stdout, /--parameter-file FILE/);
+    assert.match(r.stdout, /Examples:\n {2}conveyor run /);
+  });
+});
+
+describe('did you mean', () => {
+  test('a mistyped command is a usage error that names the likely command', async () => {
+    const r = await conveyor(['histroy']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /unknown command 'histroy' \(did you mean 'history'\?\)/);
+  });
+
+  test('conveyor help with a mistyped command suggests it too', async () => {
+    const r = await conveyor(['help', 'valdate']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /did you mean 'validate'\?/);
+  });
+
+  test('a mistyped option names the likely option', async () => {
+    const r = await conveyor(['run', 'x.yaml', '--paralel', '3']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /Unknown option '--paralel' \(did you mean '--parallel'\?\)/);
+  });
+
+  test('an option far from every known one gets no guess', async () => {
+    const r = await conveyor(['validate', '--zzzzzzzz', 'x.yaml']);
+    assert.equal(r.code, 2);
+    assert.doesNotMatch(r.stderr, /did you mean/);
+  });
+});
+
+describe('--parameter-file', () => {
+  test('parameters come from a YAML file, typed as written', async () => {
+    const dir = project();
+    writeFileSync(join(dir, 'params.yaml'), 'greeting: hello\ncount: 3\n');
+    const r = await conveyor(['run', 'greet.yaml', '--dry-run', '--parameter-file', 'params.yaml'], {
+      cwd: dir,
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /say: echo hello 3/);
+  });
+
+  test('a JSON file works too, and --set wins over the file', async () => {
+    const dir = project();
+    writeFileSync(join(dir, 'params.json'), '{"greeting": "bonjour", "count": 2}');
+    const r = await conveyor(
+      ['run', 'greet.yaml', '--dry-run', '--parameter-file', 'params.json', '--set', 'count=7'],
+      { cwd: dir },
+    );
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /say: echo bonjour 7/);
+  });
+
+  test('validate --explain takes it as run does', async () => {
+    const dir = project();
+    writeFileSync(join(dir, 'params.yaml'), 'greeting: salut\n');
+    const r = await conveyor(['validate', '--explain', 'greet.yaml', '--parameter-file', 'params.yaml'], {
+      cwd: dir,
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /echo salut 1/);
+  });
+
+  test('a missing file or one that is not a mapping is a usage error', async () => {
+    const dir = project();
+    const missing = await conveyor(['run', 'greet.yaml', '--parameter-file', 'nope.yaml'], { cwd: dir });
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /--parameter-file nope\.yaml: cannot read it \(ENOENT\)/);
+    writeFileSync(join(dir, 'list.yaml'), '- a\n- b\n');
+    const list = await conveyor(['run', 'greet.yaml', '--parameter-file', 'list.yaml'], { cwd: dir });
+    assert.equal(list.code, 2);
+    assert.match(list.stderr, /expected a mapping of parameter names to values/);
+  });
+});
+
+describe('history filters and get', () => {
+  test('history --status and --since pick runs by phase and start time; get RUN shows one run', async () => {
+    const dir = project();
+    const state = join(dir, 'state');
+    const ok = await conveyor(['run', 'greet.yaml', '--state-dir', state, '--output', 'json'], { cwd: dir });
+    assert.equal(ok.code, 0, ok.stderr);
+    const bad = await conveyor(['run', 'breaks.yaml', '--state-dir', state, '--output', 'json'], {
+      cwd: dir,
+    });
+    assert.equal(bad.code, 1, bad.stderr);
+    const failedId = (JSON.parse(bad.stdout) as { run_id: string }).run_id;
+    const okId = (JSON.parse(ok.stdout) as { run_id: string }).run_id;
+
+    const ids = async (args: string[]): Promise<string[]> => {
+      const r = await conveyor(['history', '--state-dir', state, '-o', 'json', ...args], { cwd: dir });
+      assert.equal(r.code, 0, r.stderr);
+      return (JSON.parse(r.stdout) as { runs: { run_id: string }[] }).runs.map((x) => x.run_id);
+    };
+    assert.deepEqual(await ids(['--status', 'failed']), [failedId]);
+    assert.deepEqual(await ids(['--status', 'Succeeded,failed']), [failedId, okId]);
+    assert.deepEqual(await ids(['--since', '1h']), [failedId, okId]);
+    assert.deepEqual(await ids(['--since', '2999-01-01']), []);
+    const typo = await conveyor(['history', '--state-dir', state, '--status', 'faild'], { cwd: dir });
+    assert.equal(typo.code, 2);
+    assert.match(typo.stderr, /unknown phase 'faild' \(did you mean 'Failed'\?\)/);
+
+    const text = await conveyor(['get', failedId, '--state-dir', state], { cwd: dir });
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /Phase: +Failed/);
+    assert.match(text.stdout, /STEP +PHASE +ATTEMPTS +DURATION +EXIT +REASON/);
+    assert.match(text.stdout, /first +Succeeded +1 +\S+ +0/);
+    assert.match(text.stdout, /second +Failed +1 +\S+ +3/);
+
+    const json = await conveyor(['get', 'latest', '--state-dir', state, '-o', 'json'], { cwd: dir });
+    const doc = JSON.parse(json.stdout) as { run_id: string; steps: Record<string, { exit_code: number }> };
+    assert.equal(doc.run_id, failedId);
+    assert.equal(doc.steps.second?.exit_code, 3);
+
+    const yaml = await conveyor(['get', okId, '--state-dir', state, '-o', 'yaml'], { cwd: dir });
+    assert.match(yaml.stdout, new RegExp(`^run_id: ${okId}\\n`));
+    assert.match(yaml.stdout, /say:\n {4}phase: Succeeded/);
+
+    const missing = await conveyor(['get', 'no-such-run', '--state-dir', state], { cwd: dir });
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /no run no-such-run/);
+  });
+});
+
+describe('shell completion', () => {
+  /** Runs bash's completion function for a command line whose last word is being typed. */
+  async function bashComplete(line: string[], cwd: string): Promise<string[]> {
+    const shimDir = tempDir('conveyor-shim-');
+    const shim = join(shimDir, 'conveyor');
+    writeFileSync(shim, `#!/bin/sh\nexec "${process.execPath}" "${BIN}" "$@"\n`, { mode: 0o755 });
+    const script = (await conveyor(['completion', 'bash'])).stdout;
+    writeFileSync(join(shimDir, 'completion.bash'), script);
+    const words = ['conveyor', ...line].map((w) => `'${w}'`).join(' ');
+    const program = `source '${join(shimDir, 'completion.bash')}'
+COMP_WORDS=(${words}); COMP_CWORD=${line.length}
+_conveyor 2>/dev/null
+printf '%s\\n' "\${COMPREPLY[@]}"`;
+    const r = spawnSync('bash', ['-c', program], {
+      cwd,
+      encoding: 'utf8',
+      env: { ...process.env, PATH: `${shimDir}:${process.env.PATH ?? ''}` },
+    });
+    assert.equal(r.status, 0, r.stderr);
+    return r.stdout.split('\n').filter((l) => l !== '');
+  }
+
+  test('bash completes commands, options, workflow parameters, phases and run ids', async () => {
+    const dir = project();
+    const state = join(dir, 'state');
+    const ran = await conveyor(['run', 'greet.yaml', '--state-dir', state, '--output', 'json'], { cwd: dir });
+    const runId = (JSON.parse(ran.stdout) as { run_id: string }).run_id;
+    assert.deepEqual(await bashComplete(['hist'], dir), ['history']);
+    assert.deepEqual(await bashComplete(['help', 'val'], dir), ['validate']);
+    assert.ok((await bashComplete(['run', 'greet.yaml', '--par'], dir)).includes('--parallel'));
+    assert.ok((await bashComplete(['run', 'greet.yaml', '--par'], dir)).includes('--parameter-file'));
+    assert.deepEqual(await bashComplete(['run', 'greet.yaml', '--set', ''], dir), ['greeting=', 'count=']);
+    assert.deepEqual(await bashComplete(['history', '--status', 'F'], dir), ['Failed']);
+    assert.deepEqual(await bashComplete(['get', '--state-dir', state, ''], dir), [runId]);
+    assert.deepEqual(await bashComplete(['completion', ''], dir), ['bash', 'zsh', 'fish']);
+  });
+
+  test('zsh and fish scripts ask the same completer; an unknown shell is a usage error', async () => {
+    for (const shell of ['zsh', 'fish']) {
+      const r = await conveyor(['completion', shell]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /conveyor __complete/);
+    }
+    const bad = await conveyor(['completion', 'tcsh']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /Usage: conveyor completion bash\|zsh\|fish/);
+  });
+});
