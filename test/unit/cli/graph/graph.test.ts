@@ -199,3 +199,15 @@ describe('every example', () => {
     }
   });
 });
+
+describe('the README', () => {
+  test('shows exactly what conveyor graph draws for its example', () => {
+    const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
+    const block = /`conveyor graph examples\/build-test-package\.yaml`:\n\n```mermaid\n([\s\S]*?)```/.exec(
+      readme,
+    );
+    assert.ok(block, 'the README has the example graph');
+    const graph = graphOf(readFileSync(join(REPO_ROOT, 'examples', 'build-test-package.yaml'), 'utf8'));
+    assert.equal(block[1], renderMermaid(graph));
+  });
+});
