@@ -35,10 +35,15 @@ if (wanted('engine')) {
   );
 }
 if (wanted('local')) {
-  const l = benchLocalVsMake();
-  console.log(
-    `local run: ${l.steps}-step DAG of 'true' at --parallel ${l.parallel}: conveyor ${fmt(l.conveyorMs)}, make -j${l.parallel} ${fmt(l.makeMs)}, ratio ${l.ratio.toFixed(2)}x`,
-  );
+  for (const [steps, parallel] of [
+    [1000, 8],
+    [2000, 16],
+  ] as const) {
+    const l = benchLocalVsMake(steps, parallel);
+    console.log(
+      `local run: ${l.steps}-step DAG of 'true' at --parallel ${l.parallel}: conveyor ${fmt(l.conveyorMs)} (${l.cli}), make -j${l.parallel} ${fmt(l.makeMs)}, ratio ${l.ratio.toFixed(2)}x`,
+    );
+  }
 }
 if (wanted('status')) {
   const s = benchStatusSize();
