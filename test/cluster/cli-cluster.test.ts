@@ -230,13 +230,16 @@ describe('the CLI in cluster mode', suite.options, () => {
     const dir = join(work, 'follow');
     mkdirSync(dir, { recursive: true });
     const file = join(dir, 'chatty.yaml');
+    // The step holds after its first line until the test has seen it (the node agent runs steps
+    // as local processes), so "while the step still ran" does not depend on the machine's load.
+    const release = join(dir, 'release');
     writeFileSync(
       file,
       [
         'name: chatty',
         'steps:',
         '  - name: count',
-        '    command: for i in 1 2 3; do echo "tick $i"; sleep 1; done',
+        `    command: echo "tick 1"; while [ ! -e ${release} ]; do sleep 0.2; done; echo "tick 2"; sleep 1; echo "tick 3"`,
         '  - name: done',
         '    command: echo finished',
         '    depends_on: [count]',
@@ -259,6 +262,7 @@ describe('the CLI in cluster mode', suite.options, () => {
       'Succeeded',
       'the line arrived while the step still ran',
     );
+    writeFileSync(release, '');
     const r = await follow.done;
     assert.equal(r.code, 0, explain(r));
     assert.deepEqual(r.stdout.trim().split('\n'), [
