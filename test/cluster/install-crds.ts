@@ -4,6 +4,7 @@
 import { join } from 'node:path';
 import { REPO_ROOT } from './harness.ts';
 import { kubectl } from './kubectl.ts';
+import { pollUntil } from './lib/wait.ts';
 
 /** With `approvals`, also the approval admission policy and the approver and operator ClusterRoles. */
 export async function installCrds(kubeconfig: string, { approvals = false } = {}): Promise<void> {
@@ -21,14 +22,18 @@ export async function installCrds(kubeconfig: string, { approvals = false } = {}
     ],
     { kubeconfig },
   );
-  await kubectl(
-    [
-      'wait',
-      '--for=condition=Established',
-      'crd/workflows.conveyor.dev',
-      'crd/workflowruns.conveyor.dev',
-      '--timeout=60s',
-    ],
-    { kubeconfig },
-  );
+  // Polled rather than `kubectl wait`, which fails outright ("status.conditions accessor error") on a
+  // CRD that another suite created an instant ago and that has no status yet.
+  for (const crd of ['workflows.conveyor.dev', 'workflowruns.conveyor.dev']) {
+    await pollUntil(
+      async () => {
+        const result = await kubectl(
+          ['get', 'crd', crd, '-o', 'jsonpath={.status.conditions[?(@.type=="Established")].status}'],
+          { kubeconfig, allowFailure: true },
+        );
+        return result.code === 0 && result.stdout.trim() === 'True';
+      },
+      { what: `CRD ${crd} Established`, timeoutMs: 60_000, intervalMs: 200 },
+    );
+  }
 }
