@@ -367,7 +367,7 @@ describe('schedules', suite.options, () => {
       ['backup-production-weekly'],
     );
     // Running the file again (as `run --cluster` applies it) keeps the schedule the CLI added.
-    const rerun = await cli(['run', file, '--cluster', '--detach']);
+    const rerun = await cli(['run', file, '--cluster', '--detach', '-e', 'production']);
     assert.equal(rerun.code, 0, rerun.stderr);
     const kept = await getObject<WorkflowWithStatus>('workflow', 'backup', target);
     assert.deepEqual(
