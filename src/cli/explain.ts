@@ -65,7 +65,7 @@ function judgeWhen(source: string | undefined, context: TemplateData): WhenVerdi
   return isTruthy(value.value) ? 'true' : 'false';
 }
 
-function renderBody(source: string, context: TemplateData): { value: string } | { error: string } {
+export function renderBody(source: string, context: TemplateData): { value: string } | { error: string } {
   const parsed = parseTemplate(source);
   if ('error' in parsed) return { error: parsed.error.message };
   const r = renderTemplate(parsed.template, context, { mode: 'shell', lenient: ['outputs'] });
