@@ -13,6 +13,7 @@ import type { ControllerMetrics } from '../observability/metrics.ts';
 import type { EventVolume } from './event-volume.ts';
 import { KubeRunApi } from './kube-run-api.ts';
 import { RECONCILE_ERROR, RepeatedErrors, STALL_AFTER_FAILURES, stalledByError } from './repeated-errors.ts';
+import type { Reconciled } from './repeated-errors.ts';
 import { reconcileRun } from './reconcile-run.ts';
 import type { ReconcileContext } from './reconcile-run.ts';
 import { loadWorkflowSpec, reconcileWorkflow } from './reconcile-workflow.ts';
@@ -84,7 +85,7 @@ export class Controller {
   private readonly elector?: LeaderElector;
   private readonly server: OperatorHttpServer;
   private readonly plans = new Map<string, Plan>();
-  private readonly runErrors = new RepeatedErrors();
+  private readonly reconcileErrors = new RepeatedErrors();
   /**
    * Each Workflow's checked spec by uid, for its generation: a Workflow with schedules is reconciled
    * at every fire time and whenever one of its runs starts or ends, while its spec rarely changes.
@@ -235,7 +236,7 @@ export class Controller {
       const meta = c.object.metadata;
       if (c.type === 'deleted') {
         this.plans.delete(meta?.uid ?? '');
-        this.runErrors.succeeded(`run/${meta?.namespace}/${meta?.name}`);
+        this.reconcileErrors.succeeded(`run/${meta?.namespace}/${meta?.name}`);
         this.observer.forget(meta?.uid ?? '');
         this.api.forgetConfigMap(meta?.namespace ?? '', pinnedWorkflowName(meta?.name ?? ''));
       } else this.queue.add(`run/${meta?.namespace}/${meta?.name}`);
@@ -246,8 +247,10 @@ export class Controller {
         this.queue.add(`workflow/${meta.namespace}/${workflow}`);
     });
     this.informers.workflows.on('change', (c) => {
-      if (c.type === 'deleted') this.specs.delete(c.object.metadata?.uid ?? '');
-      else this.queue.add(`workflow/${c.object.metadata?.namespace}/${c.object.metadata?.name}`);
+      if (c.type === 'deleted') {
+        this.specs.delete(c.object.metadata?.uid ?? '');
+        this.reconcileErrors.succeeded(`workflow/${c.object.metadata?.namespace}/${c.object.metadata?.name}`);
+      } else this.queue.add(`workflow/${c.object.metadata?.namespace}/${c.object.metadata?.name}`);
     });
     // Jobs and pods wake their run; pods matter for exit codes, which a pod reports after its Job fails.
     const wakeOwnerRun = (c: CacheChange<KubernetesObject>): void => {
@@ -295,7 +298,7 @@ export class Controller {
         kind === 'run'
           ? await this.reconcileRunKey(namespace, name)
           : await this.reconcileWorkflowKey(namespace, name);
-      this.runErrors.succeeded(key);
+      this.reconcileErrors.succeeded(key);
       done(outcome?.requeueAfterMs !== undefined ? 'requeue' : 'success');
       return outcome;
     } catch (error) {
@@ -304,37 +307,43 @@ export class Controller {
         return { requeueAfterMs: CONFLICT_RETRY_MS };
       }
       done('error');
-      if (kind === 'run') await this.stallIfRepeating(key, namespace, name, error);
+      if (kind === 'run' || kind === 'workflow')
+        await this.stallIfRepeating(kind, key, namespace, name, error);
       throw error;
     }
   }
 
-  /** See repeated-errors.ts: the error becomes the run's Stalled condition after a few tries. */
+  /** See repeated-errors.ts: the error becomes the object's Stalled condition after a few tries. */
   private async stallIfRepeating(
+    kind: 'run' | 'workflow',
     key: string,
     namespace: string,
     name: string,
     error: unknown,
   ): Promise<void> {
-    const run = this.informers.runs.get(namespace, name) as unknown as WorkflowRunObject | undefined;
-    if (!run) return;
-    const failures = this.runErrors.failed(key, run.metadata.generation);
+    const object = (kind === 'run' ? this.informers.runs : this.informers.workflows).get(namespace, name) as
+      (Reconciled & { metadata: WorkflowRunObject['metadata'] }) | undefined;
+    if (!object) return;
+    const failures = this.reconcileErrors.failed(key, object.metadata?.generation);
     if (failures < STALL_AFTER_FAILURES) return;
-    const patch = stalledByError(run, error, failures, new Date());
+    const patch = stalledByError(object, error, failures, new Date());
     if (!patch) return;
+    const message = String((patch.conditions as { message: string }[])[0]?.message);
     try {
+      if (kind === 'workflow') {
+        await this.api.patchWorkflowStatus(namespace, name, patch);
+        const involved = { apiVersion: API_VERSION, kind: 'Workflow', metadata: object.metadata };
+        void this.events.warning(involved as never, RECONCILE_ERROR, message);
+        return;
+      }
+      const run = object as unknown as WorkflowRunObject;
       await this.api.patchRunStatus(run, patch);
-      this.api.recordEvent(
-        run,
-        'Warning',
-        RECONCILE_ERROR,
-        String((patch.conditions as { message: string }[])[0]?.message),
-      );
+      this.api.recordEvent(run, 'Warning', RECONCILE_ERROR, message);
     } catch (writeError) {
       // The API server may be what fails; the next failure tries again.
       this.log.warn(
-        { run: name, namespace, err: writeError },
-        'cannot mark the run stalled by its reconcile errors',
+        { [kind]: name, namespace, err: writeError },
+        `cannot mark the ${kind} stalled by its reconcile errors`,
       );
     }
   }

@@ -1,11 +1,17 @@
-// A reconcile error that repeats ends in a condition, never in a silent loop: once a run has failed
-// to reconcile STALL_AFTER_FAILURES times in a row at the same generation, it gets Stalled=True with
+// A reconcile error that repeats ends in a condition, never in a silent loop: once a run (or a
+// Workflow) has failed to reconcile STALL_AFTER_FAILURES times in a row at the same generation, it
+// gets Stalled=True with
 // reason ReconcileError and the error as message (kstatus: `kubectl wait` and Flux stop waiting),
 // while the work queue goes on retrying with backoff. The next successful reconcile writes the whole
 // status again, which replaces the condition.
 import { runConditions } from './run-conditions.ts';
 import type { Condition, RunSituation } from './run-conditions.ts';
-import type { WorkflowRunObject } from './resources.ts';
+
+/** A run or a Workflow: what the condition is computed from. */
+export interface Reconciled {
+  readonly metadata: { readonly generation?: number };
+  readonly status?: unknown;
+}
 
 export const STALL_AFTER_FAILURES = 5;
 export const RECONCILE_ERROR = 'ReconcileError';
@@ -30,11 +36,11 @@ export class RepeatedErrors {
 }
 
 /**
- * The status patch that marks the run stalled by `error` (its phase unchanged), or undefined when
- * its Stalled condition already says so.
+ * The status patch that marks the object stalled by `error` (a run's phase unchanged), or undefined
+ * when its Stalled condition already says so.
  */
 export function stalledByError(
-  run: WorkflowRunObject,
+  run: Reconciled,
   error: unknown,
   failures: number,
   now: Date,

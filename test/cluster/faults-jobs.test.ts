@@ -490,4 +490,76 @@ describe('faults around Jobs', suite.options, () => {
     assert.equal(condition(run, 'Stalled')?.status, 'False');
     assert.deepEqual(executed(name), [`${name} only`]);
   });
+
+  test('a Workflow whose scheduled runs keep failing to be created ends in Stalled=True, and is Ready once they can', async () => {
+    const webhook = `refuse-runs-${ns.name}`;
+    // Nothing listens on port 9: creating a WorkflowRun in this namespace fails with an internal error.
+    await apply(
+      [
+        {
+          apiVersion: 'admissionregistration.k8s.io/v1',
+          kind: 'ValidatingWebhookConfiguration',
+          metadata: { name: webhook },
+          webhooks: [
+            {
+              name: 'refuse-runs.conveyor.test',
+              clientConfig: { url: 'https://127.0.0.1:9/refuse' },
+              rules: [
+                {
+                  apiGroups: ['conveyor.dev'],
+                  apiVersions: ['v1alpha1'],
+                  operations: ['CREATE'],
+                  resources: ['workflowruns'],
+                },
+              ],
+              namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns.name } },
+              failurePolicy: 'Fail',
+              sideEffects: 'None',
+              admissionReviewVersions: ['v1'],
+              timeoutSeconds: 2,
+            },
+          ],
+        },
+      ],
+      target,
+    );
+    const removeWebhook = () =>
+      kubectl(['delete', 'validatingwebhookconfiguration', webhook, '--ignore-not-found'], {
+        kubeconfig: target.kubeconfig,
+      });
+    cleanups.push(removeWebhook);
+    await apply(
+      [
+        {
+          apiVersion: 'conveyor.dev/v1alpha1',
+          kind: 'Workflow',
+          metadata: { name: 'scheduled', namespace: ns.name },
+          spec: {
+            steps: [{ name: 'tick', command: 'true' }],
+            schedules: [{ name: 'often', cron: '*/2 * * * * *', concurrency_policy: 'Forbid' }],
+          },
+        },
+      ],
+      target,
+    );
+    const workflowCondition = async (type: string): Promise<Condition | undefined> =>
+      (await getObject<Run>('workflow', 'scheduled', target))?.status?.conditions?.find(
+        (c) => c.type === type,
+      );
+    const stalled = await pollUntil(
+      async () => {
+        const c = await workflowCondition('Stalled');
+        return c?.status === 'True' ? c : undefined;
+      },
+      { what: 'Workflow scheduled to be Stalled', timeoutMs: 120_000 },
+    );
+    assert.equal(stalled.reason, 'ReconcileError');
+    assert.match(stalled.message, /webhook/);
+    await removeWebhook();
+    await pollUntil(async () => (await workflowCondition('Ready'))?.status === 'True', {
+      what: 'Workflow scheduled to be Ready again',
+      timeoutMs: 120_000,
+    });
+    await kubectl(['delete', 'workflow', 'scheduled'], target);
+  });
 });
