@@ -1,8 +1,11 @@
 // Runs a workflow on this machine, each step a child process, driven by the engine: progress on
-// the terminal, approvals from flags or a prompt, Ctrl-C to cancel, state saved for resume.
+// the terminal, approvals from flags or a prompt, signals (run-signals.ts). The run is durable from
+// its first instant: its state is saved before anything starts and after every decision, ahead of
+// the actions that decision asks for, and its journal records each attempt before it starts.
 import { createInterface } from 'node:readline/promises';
-import { userInfo } from 'node:os';
-import type { Observation, Plan, RunState } from '../engine/types.ts';
+import { hostname, userInfo } from 'node:os';
+import { failureHandlingThatRan } from '../engine/index.ts';
+import type { Action, Observation, Plan, RunState, StartAttemptAction } from '../engine/types.ts';
 import { ProcessExecutor } from '../executors/local/process-executor.ts';
 import { RunLoop, systemClock } from '../executors/run-loop.ts';
 import type { ApprovalPolicy } from '../executors/run-loop.ts';
@@ -14,7 +17,11 @@ import { learnHistory } from './progress/eta.ts';
 import { ProgressReporter } from './progress/reporter.ts';
 import { runResult } from './run-result.ts';
 import { stateDirArgument } from './state-dir.ts';
-import type { SavedRun } from './state-store.ts';
+import { processStartTime } from './process-identity.ts';
+import { journalFile, RunJournal } from './run-journal.ts';
+import type { JournalEntry } from './run-journal.ts';
+import { reactToSignals } from './run-signals.ts';
+import type { RunRound, SavedRun } from './state-store.ts';
 import type { StateStore } from './state-store.ts';
 
 export interface LocalRunRequest {
@@ -22,9 +29,14 @@ export interface LocalRunRequest {
   readonly store: StateStore;
   readonly plan: Plan;
   readonly state: RunState;
-  readonly saved: Omit<SavedRun, 'state' | 'savedAt' | 'pending'>;
+  readonly saved: Omit<SavedRun, 'state' | 'savedAt' | 'pending' | 'rounds'>;
+  /** The run's earlier rounds (a resume adds one). */
+  readonly rounds?: readonly RunRound[];
+  /** This round: which command started it and how it treats what earlier rounds did. */
+  readonly round: Pick<RunRound, 'command' | 'restartedFromFirstStep'>;
   readonly initialObservations?: readonly Observation[];
-  readonly saveContinuously: boolean;
+  /** Decisions recorded while the run was stopped, kept in the state until the run has taken them. */
+  readonly pending?: readonly Observation[];
   readonly approve: ReadonlySet<string>;
   readonly autoApprove: boolean;
   readonly output: 'text' | 'json';
@@ -60,7 +72,15 @@ export async function runLocally(req: LocalRunRequest): Promise<number> {
       () => io.now(),
       (text) => reporter.note(text),
     );
-  const save = (state: RunState): void => store.save({ ...req.saved, state, savedAt: io.now() });
+  const runDir = store.runDir(req.state.runId);
+  const journal = new RunJournal(journalFile(runDir), () => io.now());
+  journal.append([{ event: 'round', command: req.round.command, pid: process.pid, host: hostname() }], true);
+  const rounds: RunRound[] = [...(req.rounds ?? []), { ...req.round, startedAt: io.now() }];
+  let pending = req.pending;
+  const save = (state: RunState): void =>
+    store.save({ ...req.saved, rounds, state, savedAt: io.now(), ...(pending?.length ? { pending } : {}) });
+  // On disk before the first step starts: whatever ends this process, history shows the run.
+  save(req.state);
 
   const executor = new ProcessExecutor(
     {
@@ -69,7 +89,10 @@ export async function runLocally(req: LocalRunRequest): Promise<number> {
       env: { ...io.env, CONVEYOR_RUN_ID: req.state.runId },
     },
     // The loop exists before any attempt starts, so the callback never sees it uninitialised.
-    (observation) => loop.observe(observation),
+    (observation) => {
+      journal.append(journalEntryOf(observation));
+      loop.observe(observation);
+    },
   );
   const loop: RunLoop = new RunLoop({
     plan,
@@ -83,50 +106,112 @@ export async function runLocally(req: LocalRunRequest): Promise<number> {
       reporter.onDecision(state, actions);
       signals?.onState(state);
     },
-    persist: req.saveContinuously ? save : undefined,
+    persist: (state, actions) => {
+      pending = undefined;
+      save(state);
+      // Write-ahead: the attempts are on disk before their processes exist.
+      journal.append(startsIn(actions), true);
+    },
   });
 
-  let interrupts = 0;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    interrupts++;
-    if (interrupts === 1) {
+  const stopReacting = reactToSignals({
+    stop: (signal) => {
+      journal.append([{ event: 'signal', signal, action: 'stop' }], true);
       reporter.note(
-        `Received ${signal}: cancelling the run, stopping running steps (again to kill them at once)…`,
+        `Received ${signal}: stopping the run, running steps get SIGTERM (${signal} again kills them at once)…`,
       );
       loop.observe({ kind: 'cancelRequested', message: `interrupted by ${signal}` });
-    } else {
+    },
+    terminate: (signal) => {
+      journal.append([{ event: 'signal', signal, action: 'terminate' }], true);
+      reporter.note(`Received ${signal} again: killing the running steps now.`);
       void executor.close();
-    }
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  let end: 'finished' | 'awaitingApproval';
+    },
+    hangUp: () => {
+      journal.append([{ event: 'signal', signal: 'SIGHUP', action: 'continue' }], true);
+      reporter.note('Received SIGHUP: the run goes on detached; see conveyor history and conveyor logs.');
+    },
+  });
+  // The reactions stay until the last record is written: a signal while the run's end is being
+  // saved must not cut that short.
   try {
-    end = await loop.run();
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    reporter.stop();
-    await executor.close();
-  }
-  const final = loop.current;
-  save(final);
-  const delivered = (await signals?.finish(final)) ?? '';
-  store.saveBreakers(plan.workflow.name, final.breakers);
-  const stateDir = stateDirArgument(io, store);
-  const tails = failureTails(plan, final, store.logDir(final.runId), stateDir);
-  if (req.output === 'json') io.stdout.write(`${JSON.stringify(runResult(plan, final, tails), null, 2)}\n`);
-  else io.stdout.write(reporter.summary(final, tails));
-  if (delivered) (req.output === 'json' ? io.stderr : io.stdout).write(delivered);
-  if (end === 'awaitingApproval') {
-    const waiting = final.steps.filter((s) => s.phase === 'AwaitingApproval').map((s) => s.name);
-    const hint = waiting.map((s) => `  conveyor approve ${final.runId} ${s}${stateDir}`).join('\n');
-    (req.output === 'json' ? io.stderr : io.stdout).write(
-      `Waiting for approval of ${waiting.join(', ')}. State saved. Approve, then resume:\n${hint}\n  conveyor resume ${final.runId}${stateDir}\n`,
+    let end: 'finished' | 'awaitingApproval';
+    try {
+      end = await loop.run();
+    } finally {
+      reporter.stop();
+      await executor.close();
+    }
+    const final = loop.current;
+    rounds[rounds.length - 1] = {
+      ...rounds[rounds.length - 1]!,
+      finishedAt: io.now(),
+      phase: final.phase,
+      ...(final.reason !== undefined ? { reason: final.reason } : {}),
+      ...handled(failureHandlingThatRan(plan, final)),
+    };
+    save(final);
+    journal.append(
+      [{ event: 'end', phase: final.phase, ...(final.reason ? { reason: final.reason } : {}) }],
+      true,
     );
-    return EXIT.awaitingApproval;
+    journal.close();
+    const delivered = (await signals?.finish(final)) ?? '';
+    store.saveBreakers(plan.workflow.name, final.breakers);
+    const stateDir = stateDirArgument(io, store);
+    const tails = failureTails(plan, final, store.logDir(final.runId), stateDir);
+    if (req.output === 'json') io.stdout.write(`${JSON.stringify(runResult(plan, final, tails), null, 2)}\n`);
+    else io.stdout.write(reporter.summary(final, tails));
+    if (delivered) (req.output === 'json' ? io.stderr : io.stdout).write(delivered);
+    if (end === 'awaitingApproval') {
+      const waiting = final.steps.filter((s) => s.phase === 'AwaitingApproval').map((s) => s.name);
+      const hint = waiting.map((s) => `  conveyor approve ${final.runId} ${s}${stateDir}`).join('\n');
+      (req.output === 'json' ? io.stderr : io.stdout).write(
+        `Waiting for approval of ${waiting.join(', ')}. State saved. Approve, then resume:\n${hint}\n  conveyor resume ${final.runId}${stateDir}\n`,
+      );
+      return EXIT.awaitingApproval;
+    }
+    return exitCodeOfRun(final.phase, final.degraded);
+  } finally {
+    stopReacting();
   }
-  return exitCodeOfRun(final.phase, final.degraded);
+}
+
+function handled(steps: readonly string[]): Pick<RunRound, 'failureHandling'> {
+  return steps.length > 0 ? { failureHandling: steps } : {};
+}
+
+function startsIn(actions: readonly Action[]): JournalEntry[] {
+  return actions
+    .filter((a): a is StartAttemptAction => a.kind === 'startAttempt')
+    .map((a) => ({ event: 'start', step: a.step, attempt: a.attempt }));
+}
+
+function journalEntryOf(observation: Observation): JournalEntry[] {
+  if (observation.kind === 'attemptStarted') {
+    const pid = Number(/^pid (\d+)$/.exec(observation.handle ?? '')?.[1]);
+    if (!Number.isInteger(pid)) return [];
+    const start = processStartTime(pid);
+    return [
+      {
+        event: 'started',
+        step: observation.step,
+        attempt: observation.attempt,
+        pid,
+        ...(start !== undefined ? { process_start: start } : {}),
+      },
+    ];
+  }
+  if (observation.kind === 'attemptFinished')
+    return [
+      {
+        event: 'finished',
+        step: observation.step,
+        attempt: observation.attempt,
+        exit_code: observation.exitCode,
+      },
+    ];
+  return [];
 }
 
 function approvalPolicy(req: LocalRunRequest, reporter: ProgressReporter): ApprovalPolicy {

@@ -4,6 +4,7 @@
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BreakerState, Observation, RunOptions, RunState } from '../engine/types.ts';
+import { runLockHolder } from './run-lock.ts';
 
 export const STATE_FILE_VERSION = 1;
 
@@ -19,7 +20,36 @@ export interface SavedRun {
   readonly state: RunState;
   /** Decisions made while the run was stopped (`conveyor approve`), applied when it resumes. */
   readonly pending?: readonly Observation[];
+  /** Every round of the run, oldest first: the first `run`, then each `resume`. */
+  readonly rounds?: readonly RunRound[];
 }
+
+/** One process's work on a run. A round without `finishedAt` was cut short (killed, crashed). */
+export interface RunRound {
+  readonly command: 'run' | 'resume';
+  readonly startedAt: number;
+  readonly finishedAt?: number;
+  readonly phase?: string;
+  readonly reason?: string;
+  /** The resume started again from the first step (the earlier round's failure handling ran). */
+  readonly restartedFromFirstStep?: boolean;
+  /** The rollback and on_failure steps that ran in this round. */
+  readonly failureHandling?: readonly string[];
+}
+
+/** A round as `history` shows it (the field names and times of `run --output json`). */
+export interface RoundSummary {
+  readonly command: string;
+  readonly started_at: string;
+  readonly finished_at: string | null;
+  readonly phase: string;
+  readonly reason: string | null;
+  readonly failure_handling: readonly string[];
+  readonly restarted_from_first_step: boolean;
+}
+
+/** A run whose state says it is under way but that no live process holds. */
+export const INTERRUPTED = 'Interrupted';
 
 export interface RunSummary {
   readonly runId: string;
@@ -32,6 +62,8 @@ export interface RunSummary {
   readonly finishedAt?: number;
   readonly savedAt: number;
   readonly file: string;
+  /** Every round of the run, oldest first (a run saved before rounds were kept shows none). */
+  readonly rounds: readonly RoundSummary[];
 }
 
 export class StateStore {
@@ -81,13 +113,36 @@ export class StateStore {
     return this.list().map((r) => ({
       runId: r.runId,
       workflow: r.state.workflow,
-      phase: r.state.phase,
+      phase: this.livePhase(r),
       degraded: r.state.degraded,
       reason: r.state.reason,
-      startedAt: r.state.createdAt,
+      // When the run first started, not when its latest resume did.
+      startedAt: r.rounds?.[0]?.startedAt ?? r.state.createdAt,
       finishedAt: r.state.finishedAt,
       savedAt: r.savedAt,
       file: r.file,
+      rounds: this.roundSummaries(r),
+    }));
+  }
+
+  /** The saved phase, or `Interrupted` for a run under way that no live process works on. */
+  livePhase(run: SavedRun): string {
+    const underWay = run.state.stage !== 'done' && run.state.phase !== 'AwaitingApproval';
+    return underWay && !runLockHolder(this.runDir(run.runId)) ? INTERRUPTED : run.state.phase;
+  }
+
+  private roundSummaries(run: SavedRun): RoundSummary[] {
+    const rounds = run.rounds ?? [];
+    const live = this.livePhase(run) !== INTERRUPTED;
+    return rounds.map((r, i) => ({
+      command: r.command,
+      started_at: new Date(r.startedAt).toISOString(),
+      finished_at: r.finishedAt === undefined ? null : new Date(r.finishedAt).toISOString(),
+      // A round that never recorded its end was cut short, unless it is the one under way now.
+      phase: r.phase ?? (i === rounds.length - 1 && live ? run.state.phase : INTERRUPTED),
+      reason: r.reason ?? null,
+      failure_handling: r.failureHandling ?? [],
+      restarted_from_first_step: r.restartedFromFirstStep === true,
     }));
   }
 

@@ -1,10 +1,38 @@
 // Resuming a run: keep what succeeded (and its outputs), reset everything else to Pending for a new
-// round, keep the attempt history so that attempt ids (and Job names) never repeat.
+// round, keep the attempt history so that attempt ids (and Job names) never repeat. After failure
+// handling that may have undone the succeeded steps, a resume can start again from the first step.
 import { approvalDigest } from './approval-digest.ts';
 import { effectiveLimits, runOptions } from './state.ts';
 import type { ApprovalRecord, Plan, RunOptions, RunState, StepState } from './types.ts';
 
-export function prepareResume(plan: Plan, previous: RunState, _now: number, options?: RunOptions): RunState {
+/**
+ * The failure handling that ran (or started) in the run's latest round: the rollback steps and the
+ * workflow's on_failure hooks. Either may have undone steps that had succeeded, which a resume
+ * that keeps them would then report as done.
+ */
+export function failureHandlingThatRan(plan: Plan, state: RunState): string[] {
+  const byName = new Map(state.steps.map((st) => [st.name, st]));
+  return plan.nodes
+    .filter((n) => n.role === 'rollback' || n.role === 'workflow_on_failure')
+    .filter((n) => {
+      const st = byName.get(n.name);
+      return st !== undefined && st.phase !== 'Pending' && st.phase !== 'Skipped' && st.history.length > 0;
+    })
+    .map((n) => n.name);
+}
+
+export interface ResumeChoice {
+  /** Run every step again, as if new (attempt numbers still go on from the earlier rounds). */
+  readonly fromFirstStep?: boolean;
+}
+
+export function prepareResume(
+  plan: Plan,
+  previous: RunState,
+  _now: number,
+  options?: RunOptions,
+  choice: ResumeChoice = {},
+): RunState {
   // Steps are matched by name, not position: the resumed run may have added, removed or reordered
   // steps. A step new to the plan starts fresh; one the plan dropped is left behind.
   const before = new Map(previous.steps.map((st) => [st.name, st]));
@@ -18,7 +46,7 @@ export function prepareResume(plan: Plan, previous: RunState, _now: number, opti
     const ok = node.isGroup
       ? st.phase === 'Succeeded' && node.children.every((c) => keep[c] === 1)
       : (st.phase === 'Succeeded' && st.undone === undefined) || st.phase === 'FellBack';
-    keep[i] = ok ? 1 : 0;
+    keep[i] = ok && !choice.fromFirstStep ? 1 : 0;
   }
   const steps = plan.nodes.map((node, i): StepState => {
     const st = earlier[i];

@@ -40,8 +40,12 @@ export interface RunLoopOptions {
   readonly onDecision?: (state: RunState, actions: readonly Action[]) => void;
   /** Observations to feed the first decision (approvals given while the run was stopped). */
   readonly initialObservations?: readonly Observation[];
-  /** Called when a state worth saving exists (after each decision that changed phases). */
-  readonly persist?: (state: RunState) => void;
+  /**
+   * Called after each decision that changed the state, before any of its actions is performed:
+   * what is saved here is a write-ahead record, so a process that dies at any instant leaves a
+   * state that knows every attempt it may have started.
+   */
+  readonly persist?: (state: RunState, actions: readonly Action[]) => void;
 }
 
 export type RunLoopEnd = 'finished' | 'awaitingApproval';
@@ -102,6 +106,7 @@ export class RunLoop {
     const { state, actions } = decide(this.options.plan, this.state, observations, this.options.clock.now());
     const changed = state !== this.state;
     this.state = state;
+    if (changed) this.options.persist?.(state, actions);
     let wake: number | undefined;
     for (const action of actions) {
       switch (action.kind) {
@@ -123,7 +128,6 @@ export class RunLoop {
       }
     }
     this.options.onDecision?.(state, actions);
-    if (changed) this.options.persist?.(state);
     this.armWake(wake);
     if (state.stage === 'done') {
       this.cancelWake?.();

@@ -5,6 +5,7 @@ import { EXIT, UsageError } from '../exit-codes.ts';
 import type { CliIO } from '../io.ts';
 import { parseOptions } from '../parse-options.ts';
 import { openStateStore, STATE_DIR_OPTION } from '../state-dir.ts';
+import { lockRunOrRefuse } from '../run-lock-refusal.ts';
 import { wantsCluster } from '../cluster/backend-choice.ts';
 
 export const approveUsage = `Usage: conveyor approve RUN STEP [--reject] [--comment TEXT] [--state-dir DIR]
@@ -28,6 +29,23 @@ export async function approveCommand(argv: readonly string[], io: CliIO): Promis
     throw new UsageError(`conveyor approve: expected RUN and STEP\n\n${approveUsage}`);
   const [runId, step] = positionals as [string, string];
   const store = openStateStore(io, values);
+  if (!store.load(runId)) throw new UsageError(`no run ${runId} in ${store.root} (see: conveyor history)`);
+  // A process working on the run would overwrite the decision with its next save: refuse instead.
+  const lock = lockRunOrRefuse(store, runId, 'approve', io.now());
+  try {
+    return record(store, runId, step, values, io);
+  } finally {
+    lock.release();
+  }
+}
+
+function record(
+  store: ReturnType<typeof openStateStore>,
+  runId: string,
+  step: string,
+  values: Record<string, unknown>,
+  io: CliIO,
+): number {
   const saved = store.load(runId);
   if (!saved) throw new UsageError(`no run ${runId} in ${store.root} (see: conveyor history)`);
   const waiting = saved.state.steps.filter((s) => s.phase === 'AwaitingApproval').map((s) => s.name);

@@ -57,7 +57,11 @@ export async function historyCommand(argv: readonly string[], io: CliIO): Promis
   const rows = runs.map((r) => [
     r.runId,
     r.workflow,
-    r.degraded ? `${r.phase} (Degraded)` : r.phase,
+    // Earlier rounds too (a failure and its rollback before a resume): `Failed → Succeeded`.
+    [
+      ...r.rounds.slice(0, -1).map((round) => round.phase),
+      r.degraded ? `${r.phase} (Degraded)` : r.phase,
+    ].join(' → '),
     r.startedAt ? new Date(r.startedAt).toISOString().replace('T', ' ').slice(0, 19) : '-',
     r.startedAt && r.finishedAt ? formatDuration(r.finishedAt - r.startedAt) : '-',
   ]);
@@ -79,6 +83,7 @@ function historyEntry(r: RunSummary): Record<string, unknown> {
     finished_at: iso(r.finishedAt),
     saved_at: iso(r.savedAt),
     file: r.file,
+    rounds: r.rounds,
   };
 }
 

@@ -1,6 +1,7 @@
-// `conveyor resume RUN`: continues a run that stopped for an approval, or re-runs a failed or
-// cancelled one from its unfinished steps, keeping what succeeded and its outputs.
-import { buildPlan, prepareResume } from '../../engine/index.ts';
+// `conveyor resume RUN`: continues a run that stopped for an approval, or re-runs a failed,
+// cancelled or interrupted one from its unfinished steps, keeping what succeeded and its outputs;
+// after failure handling (rollback, on_failure) that may have undone them, from the first step.
+import { buildPlan, failureHandlingThatRan, prepareResume } from '../../engine/index.ts';
 import { formatDiagnostic } from '../../spec/diagnostics.ts';
 import { loadWorkflow } from '../../spec/load.ts';
 import { readApproveOption } from '../approve-option.ts';
@@ -9,12 +10,19 @@ import type { CliIO } from '../io.ts';
 import { runLocally } from '../local-run.ts';
 import { outputFormat, parseOptions } from '../parse-options.ts';
 import { openStateStore, STATE_DIR_OPTION } from '../state-dir.ts';
+import type { StateStore } from '../state-store.ts';
 import { readRunOptions } from './run.ts';
+import { orphanedAttempts, waitForOrphans } from '../orphaned-attempts.ts';
+import { readJournal } from '../run-journal.ts';
+import { lockRunOrRefuse } from '../run-lock-refusal.ts';
 import { wantsCluster } from '../cluster/backend-choice.ts';
 
-export const resumeUsage = `Usage: conveyor resume RUN [--approve STEP,...] [--auto-approve] [--parallel N] [--timeout D] [--output text|json] [--state-dir DIR]
+export const resumeUsage = `Usage: conveyor resume RUN [--approve STEP,...] [--auto-approve] [--parallel N] [--timeout D] [--from-failed] [--output text|json] [--state-dir DIR]
 
-Continues a run that waits for approval, or re-runs a failed or cancelled run from its failed steps.`;
+Continues a run that waits for approval, or re-runs a failed, cancelled or interrupted run from its
+unfinished steps. When the run's failure handling ran (its rollback or on_failure steps), what had
+succeeded may have been undone: the resume starts again from the first step, unless --from-failed
+says to keep the steps that succeeded.`;
 
 export async function resumeCommand(argv: readonly string[], io: CliIO): Promise<number> {
   // Against a cluster (--cluster, --context, --kubeconfig, or run as kubectl-conveyor): see cluster/resume.ts.
@@ -27,6 +35,7 @@ export async function resumeCommand(argv: readonly string[], io: CliIO): Promise
     timeout: { type: 'string' },
     'continue-on-error': { type: 'boolean' },
     'save-state': { type: 'boolean' },
+    'from-failed': { type: 'boolean' },
     output: { type: 'string', short: 'o' },
     help: { type: 'boolean', short: 'h' },
   });
@@ -34,10 +43,27 @@ export async function resumeCommand(argv: readonly string[], io: CliIO): Promise
     io.stdout.write(`${resumeUsage}\n`);
     return EXIT.succeeded;
   }
-  const output = outputFormat(values.output);
+  outputFormat(values.output); // a bad --output is refused before the run is touched
   if (positionals.length !== 1) throw new UsageError(`conveyor resume: expected RUN\n\n${resumeUsage}`);
   const runId = positionals[0] as string;
   const store = openStateStore(io, values);
+  if (!store.load(runId)) throw new UsageError(`no run ${runId} in ${store.root} (see: conveyor history)`);
+  const lock = lockRunOrRefuse(store, runId, 'resume', io.now());
+  try {
+    return await resumeLocked(runId, store, values, io);
+  } finally {
+    lock.release();
+  }
+}
+
+async function resumeLocked(
+  runId: string,
+  store: StateStore,
+  values: Record<string, unknown>,
+  io: CliIO,
+): Promise<number> {
+  const output = outputFormat(values.output);
+  // Read again under the lock: the process that held it may have changed it.
   const saved = store.load(runId);
   if (!saved) throw new UsageError(`no run ${runId} in ${store.root} (see: conveyor history)`);
   // The run goes on with the workflow it started with, whatever the file says now.
@@ -54,10 +80,29 @@ export async function resumeCommand(argv: readonly string[], io: CliIO): Promise
     io.stdout.write(`Run ${runId} already succeeded; nothing to resume.\n`);
     return EXIT.succeeded;
   }
+  const progressOut = output === 'json' ? io.stderr : io.stdout;
+  // A step left running by a process that died goes on in its own process group: wait for it
+  // rather than start the same step again beside it.
+  const orphans = orphanedAttempts(readJournal(store.runDir(runId)));
+  if (orphans.length > 0) {
+    const which = orphans.map((o) => `${o.step} (attempt ${o.attempt}, pid ${o.pid})`).join(', ');
+    const kill = orphans.map((o) => `kill -TERM -${o.pid}`).join('; ');
+    progressOut.write(
+      `Waiting for ${which}, left running by the conveyor process that stopped, to end before resuming (to stop it: ${kill})…\n`,
+    );
+    await waitForOrphans(orphans, (ms) => new Promise((r) => setTimeout(r, ms)));
+  }
   // A finished run starts a new round from its failed steps; a run saved mid-way by a process that
   // died still shows attempts as running, which nothing will ever report on: start a new round too.
-  if (previous.stage === 'done' || previous.steps.some((s) => s.phase === 'Running')) {
-    state = prepareResume(plan, previous, io.now(), options);
+  const undoing = failureHandlingThatRan(plan, previous);
+  const fromFirstStep = undoing.length > 0 && values['from-failed'] !== true;
+  if (fromFirstStep) {
+    progressOut.write(
+      `Run ${runId} failed and its failure handling ran (${undoing.join(', ')}), which may have undone the steps that had succeeded: starting again from the first step. (To keep them: conveyor resume ${runId} --from-failed)\n`,
+    );
+  }
+  if (previous.stage === 'done' || previous.steps.some((s) => s.phase === 'Running') || fromFirstStep) {
+    state = prepareResume(plan, previous, io.now(), options, { fromFirstStep });
   }
   const approve = readApproveOption(values, plan);
   const now = io.now();
@@ -76,7 +121,10 @@ export async function resumeCommand(argv: readonly string[], io: CliIO): Promise
     store,
     plan,
     state,
+    rounds: saved.rounds ?? [],
+    round: { command: 'resume', ...(fromFirstStep ? { restartedFromFirstStep: true } : {}) },
     initialObservations: [...(saved.pending ?? []), ...flagged],
+    ...(saved.pending ? { pending: saved.pending } : {}),
     saved: {
       version: saved.version,
       runId,
@@ -85,7 +133,6 @@ export async function resumeCommand(argv: readonly string[], io: CliIO): Promise
       inputs: saved.inputs,
       options,
     },
-    saveContinuously: values['save-state'] === true,
     approve,
     autoApprove: values['auto-approve'] === true,
     output,

@@ -18,6 +18,7 @@ import { outputFormat, parseOptions } from '../parse-options.ts';
 import { readValidWorkflow } from '../read-workflow.ts';
 import { readRunInputs, RUN_INPUT_OPTIONS } from '../run-inputs.ts';
 import { ensureWritableStateDir, openStateStore } from '../state-dir.ts';
+import { lockRunOrRefuse } from '../run-lock-refusal.ts';
 import { wantsCluster } from '../cluster/backend-choice.ts';
 
 export const runUsage = `Usage: conveyor run FILE [options]
@@ -33,7 +34,7 @@ Options:
   --continue-on-error     like make -k: after a failure, run what does not depend on it
                           (its dependents are skipped; the run still fails)
   --timeout DURATION      overall timeout, e.g. 30m
-  --save-state            save the state after every change (resume after a crash)
+  --save-state            accepted for compatibility: every run's state is always saved
   --state-dir DIR         where states and logs live (default .conveyor)
   --approve STEP,...      approve these manual-approval steps in advance
   --auto-approve          approve every manual-approval step
@@ -125,23 +126,29 @@ export async function runCommand(argv: readonly string[], io: CliIO): Promise<nu
     return EXIT.succeeded;
   }
   ensureWritableStateDir(store);
-  if (store.load(runId))
-    throw new UsageError(
-      `a run named ${runId} already exists in ${store.root}; resume it or pick another --run-id`,
-    );
-  return runLocally({
-    io,
-    store,
-    plan,
-    state,
-    saved: { version: 1, runId, file, workflowText: text, inputs, options },
-    saveContinuously: values['save-state'] === true,
-    approve,
-    autoApprove: values['auto-approve'] === true,
-    output,
-    interactive: process.stdin.isTTY === true && io.stderr.isTTY && !io.env.CI,
-    ...(notifications ? { notifications } : {}),
-  });
+  // The lock comes first: of two processes starting the same --run-id at once, one gets the run.
+  const lock = lockRunOrRefuse(store, runId, 'run', io.now());
+  try {
+    if (store.load(runId))
+      throw new UsageError(
+        `a run named ${runId} already exists in ${store.root}; resume it or pick another --run-id`,
+      );
+    return await runLocally({
+      io,
+      store,
+      plan,
+      state,
+      saved: { version: 1, runId, file, workflowText: text, inputs, options },
+      round: { command: 'run' },
+      approve,
+      autoApprove: values['auto-approve'] === true,
+      output,
+      interactive: process.stdin.isTTY === true && io.stderr.isTTY && !io.env.CI,
+      ...(notifications ? { notifications } : {}),
+    });
+  } finally {
+    lock.release();
+  }
 }
 
 export function readRunOptions(values: Record<string, unknown>): RunOptions {
