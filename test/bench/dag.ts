@@ -52,3 +52,8 @@ export function dagMakefile(dag: Dag, command: string): string {
   });
   return lines.join('\n');
 }
+
+/** The controller benches' DAG: layers of 5 (of half the steps when fewer, so that a tiny one has edges). */
+export function benchDag(steps: number): Dag {
+  return randomDag(steps, Math.max(1, Math.min(5, Math.ceil(steps / 2))), 42);
+}

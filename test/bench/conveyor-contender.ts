@@ -1,0 +1,181 @@
+// Conveyor's controller as a bench contender: a separate process (bin/conveyor.js controller) that
+// counts its own API requests in-process (operator-request-counter.ts), the bench's DAG as a
+// Workflow, and gate runs that wait for approval for the memory figure. Its extra figure is the
+// delay from a Job complete to its dependents' Jobs created, from a watch on Jobs.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { KubernetesObject, V1Job } from '@kubernetes/client-node';
+import { CREATED_BY_ANNOTATION, workflowResource } from '../../src/spec/crd/resources.ts';
+import { ADMIN_USER, REPO_ROOT } from '../cluster/harness.ts';
+import { installCrds } from '../cluster/install-crds.ts';
+import { apply } from '../cluster/kubectl.ts';
+import { pollUntil } from '../cluster/lib/wait.ts';
+import { dependencyDelays, percentile } from './controller-round.ts';
+import type { Contender, RoundTarget, RunningController } from './controller-round.ts';
+import { ObjectTracker } from './object-tracker.ts';
+import { writeRequestCounter } from './operator-request-counter.ts';
+
+const phaseOf = (run: KubernetesObject): string =>
+  ((run as { status?: { phase?: string } }).status?.phase ?? '') as string;
+
+export const jobDone = (job: V1Job): boolean =>
+  Boolean(job.status?.completionTime) ||
+  (job.status?.conditions ?? []).some(
+    (c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True',
+  );
+
+/** Starts `conveyor controller` for one namespace; resolves once it watches. */
+export async function startConveyorController(
+  kubeconfig: string,
+  namespace: string,
+  extraArgs: readonly string[] = [],
+): Promise<RunningController> {
+  const work = mkdtempSync(join(tmpdir(), 'conveyor-bench-'));
+  const countsFile = join(work, 'requests.json');
+  let log = '';
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      writeRequestCounter(work),
+      join(REPO_ROOT, 'bin', 'conveyor.js'),
+      'controller',
+      '--kubeconfig',
+      kubeconfig,
+      '--namespace',
+      namespace,
+      '--port',
+      '0',
+      '--log-level',
+      'warn',
+      ...extraArgs,
+    ],
+    {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, CONVEYOR_BENCH_REQUEST_COUNTS: countsFile },
+    },
+  );
+  child.stdout?.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-20_000)));
+  child.stderr?.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-20_000)));
+  const readCounts = (): Record<string, number> => {
+    try {
+      return JSON.parse(readFileSync(countsFile, 'utf8')) as Record<string, number>;
+    } catch {
+      return {};
+    }
+  };
+  // --log-level warn hides "controller started"; the counter's first flush says it is up.
+  await pollUntil(
+    () => {
+      if (child.exitCode !== null) throw new Error(`the controller exited ${child.exitCode}:\n${log}`);
+      return Object.keys(readCounts()).some((k) => k.startsWith('WATCH'));
+    },
+    { what: 'the controller to start watching', timeoutMs: 60_000, describe: () => log, fatal: () => true },
+  );
+  return {
+    pid: child.pid as number,
+    // The counter flushes every 200 ms.
+    requests: async () => {
+      await delay(300);
+      return readCounts();
+    },
+    log: () => log,
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await Promise.race([exited, delay(15_000)]);
+      if (child.exitCode === null) child.kill('SIGKILL');
+    },
+  };
+}
+
+/** The bench's DAG as a Conveyor workflow, and a one-step workflow that waits for approval. */
+function workflows(target: RoundTarget): object[] {
+  const { dag, placement } = target;
+  const runner = placement.nodeSelector
+    ? { node_selector: placement.nodeSelector, tolerations: placement.tolerations }
+    : undefined;
+  const documents = [
+    {
+      name: 'bench-dag',
+      runner,
+      steps: [
+        {
+          name: 'all',
+          parallel: true,
+          steps: dag.names.map((name, i) => ({
+            name,
+            command: 'true',
+            ...(dag.deps[i]?.length ? { depends_on: dag.deps[i] } : {}),
+          })),
+        },
+      ],
+    },
+    { name: 'bench-gate', steps: [{ name: 'gate', command: 'true', manual_approval: true }] },
+  ];
+  return documents.map((d) => {
+    const wrapped = workflowResource(
+      JSON.parse(JSON.stringify(d)) as Record<string, unknown>,
+      target.namespace,
+    );
+    if (!wrapped.ok) throw new Error(`bench workflow: ${JSON.stringify(wrapped)}`);
+    return wrapped.resource;
+  });
+}
+
+export function conveyorContender(extraArgs: readonly string[] = []): Contender {
+  return {
+    name: 'conveyor',
+    install: (kubeconfig) => installCrds(kubeconfig),
+    async start(target) {
+      await apply(workflows(target), { kubeconfig: target.kubeconfig, namespace: target.namespace });
+      return startConveyorController(target.kubeconfig, target.namespace, extraArgs);
+    },
+    runsPath: (namespace) => `/apis/conveyor.dev/v1alpha1/namespaces/${namespace}/workflowruns`,
+    runObject: (name, kind, namespace) => ({
+      apiVersion: 'conveyor.dev/v1alpha1',
+      kind: 'WorkflowRun',
+      metadata: { name, namespace, annotations: { [CREATED_BY_ANNOTATION]: ADMIN_USER } },
+      spec: { workflowRef: { name: kind === 'dag' ? 'bench-dag' : 'bench-gate' } },
+    }),
+    isSettled: (run) => ['Succeeded', 'Failed', 'Cancelled', 'AwaitingApproval'].includes(phaseOf(run)),
+    isSucceeded: (run) => phaseOf(run) === 'Succeeded',
+    podStep(pod) {
+      const run = pod.metadata?.labels?.['conveyor.dev/run'];
+      const step = pod.metadata?.labels?.['conveyor.dev/step'];
+      return run && step ? { run, step } : undefined;
+    },
+    async extraFigures(target) {
+      const jobs = new ObjectTracker<V1Job>(
+        target.kubeconfig,
+        `/apis/batch/v1/namespaces/${target.namespace}/jobs`,
+        jobDone,
+      );
+      await jobs.start();
+      return {
+        stop(runs) {
+          jobs.stop();
+          const byStep = new Map<string, string>();
+          for (const [name, job] of jobs.objects) {
+            const run = job.metadata?.ownerReferences?.find((r) => r.kind === 'WorkflowRun')?.name;
+            const step = job.metadata?.annotations?.['conveyor.dev/step-name'];
+            if (run && step) byStep.set(`${run}/${step}`, name);
+          }
+          const delays = dependencyDelays(runs, target.dag, jobs, (run, step) =>
+            byStep.get(`${run}/${step}`),
+          );
+          return {
+            jobToJobSamples: delays.length,
+            jobToJobMedianMs: Math.round(percentile(delays, 50)),
+            jobToJobP99Ms: Math.round(percentile(delays, 99)),
+          };
+        },
+      };
+    },
+  };
+}
