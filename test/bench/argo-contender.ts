@@ -53,6 +53,22 @@ export const ARGO_TUNED: ArgoTuning = {
   env: { DEFAULT_REQUEUE_TIME: '1s' },
 };
 
+/** Polled rather than `kubectl wait`, which fails outright on a CRD created an instant ago. */
+async function waitEstablished(crds: readonly string[], kubeconfig: string): Promise<void> {
+  for (const crd of crds) {
+    await pollUntil(
+      async () => {
+        const result = await kubectl(
+          ['get', crd, '-o', 'jsonpath={.status.conditions[?(@.type=="Established")].status}'],
+          { kubeconfig, allowFailure: true },
+        );
+        return result.code === 0 && result.stdout.trim() === 'True';
+      },
+      { what: `${crd} Established`, timeoutMs: 60_000, intervalMs: 200 },
+    );
+  }
+}
+
 const phaseOf = (o: KubernetesObject): string => (o as { status?: { phase?: string } }).status?.phase ?? '';
 
 function workflowTemplates(target: RoundTarget): object[] {
@@ -183,14 +199,9 @@ export function argoContender(build: ArgoBuild, tuning: ArgoTuning): Contender {
           kubeconfig,
         },
       );
-      await kubectl(
-        [
-          'wait',
-          '--for=condition=Established',
-          '--timeout=60s',
-          ...files.map((f) => `crd/${f.slice('argoproj.io_'.length, -'.yaml'.length)}.${GROUP}`),
-        ],
-        { kubeconfig },
+      await waitEstablished(
+        files.map((f) => `crd/${f.slice('argoproj.io_'.length, -'.yaml'.length)}.${GROUP}`),
+        kubeconfig,
       );
     },
     start(target) {
