@@ -75,7 +75,9 @@ export async function runLocally(req: LocalRunRequest): Promise<number> {
   const runDir = store.runDir(req.state.runId);
   const journal = new RunJournal(journalFile(runDir), () => io.now());
   journal.append([{ event: 'round', command: req.round.command, pid: process.pid, host: hostname() }], true);
-  const rounds: RunRound[] = [...(req.rounds ?? []), { ...req.round, startedAt: io.now() }];
+  // The first round starts when the run was created, so history and run -o json give one start time.
+  const roundStart = req.rounds?.length ? io.now() : req.state.createdAt;
+  const rounds: RunRound[] = [...(req.rounds ?? []), { ...req.round, startedAt: roundStart }];
   let pending = req.pending;
   const save = (state: RunState): void =>
     store.save({ ...req.saved, rounds, state, savedAt: io.now(), ...(pending?.length ? { pending } : {}) });

@@ -77,7 +77,8 @@ test('history shows when a resumed run first started, with the names and ISO tim
   assert.match(String(entry.finished_at), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
   const text = await conveyor(['history', ...state], { cwd: dir });
   const started = String(run.started_at).replace('T', ' ').slice(0, 19);
-  assert.match(text.stdout, new RegExp(`h1\\s+retry-delays\\s+Succeeded\\s+${started}`));
+  // The PHASE column tells each round: the failed run, then its resume.
+  assert.match(text.stdout, new RegExp(`h1\\s+retry-delays\\s+Failed → Succeeded\\s+${started}`));
 });
 
 test('--approve with an unknown step name is an error with a suggestion', async () => {
