@@ -10,6 +10,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import type { KubernetesObject, V1Job } from '@kubernetes/client-node';
 import { CREATED_BY_ANNOTATION, workflowResource } from '../../src/spec/crd/resources.ts';
+import { isDistFresh } from '../../scripts/dist-stamp.mjs';
 import { ADMIN_USER, REPO_ROOT } from '../cluster/harness.ts';
 import { installCrds } from '../cluster/install-crds.ts';
 import { apply } from '../cluster/kubectl.ts';
@@ -136,8 +137,11 @@ export function conveyorContender(extraArgs: readonly string[] = []): Contender 
     name: 'conveyor',
     async install(kubeconfig) {
       // The controller as it ships (dist/), not the sources through tsx, whose loader costs memory
-      // and start-up time: bin/conveyor.js runs dist/ only while it matches the sources.
-      await execFileAsync(process.execPath, [join(REPO_ROOT, 'scripts', 'build.mjs')], { cwd: REPO_ROOT });
+      // and start-up time: bin/conveyor.js runs dist/ only while it matches the sources. Built only
+      // when stale: rebuilding replaces dist/ under every other process of a shared test cluster
+      // (CLI calls and controllers of concurrent suites), which then fail to load their chunks.
+      if (!isDistFresh(REPO_ROOT))
+        await execFileAsync(process.execPath, [join(REPO_ROOT, 'scripts', 'build.mjs')], { cwd: REPO_ROOT });
       await installCrds(kubeconfig);
     },
     async start(target) {
