@@ -28,17 +28,17 @@ import {
   informersCurrentCheck,
   leaderLiveCheck,
   leaderReadyCheck,
-} from './runtime/health-checks.ts';
-import { OperatorHttpServer } from './runtime/http-server.ts';
-import { createInformer } from './runtime/informer.ts';
-import type { Informer } from './runtime/informer.ts';
-import { InformerSet } from './runtime/informer-set.ts';
-import type { CacheSource } from './runtime/informer-set.ts';
-import type { CacheChange } from './runtime/object-cache.ts';
-import { LeaderElector } from './runtime/leader-election.ts';
-import { createLeaseStore } from './runtime/lease-store.ts';
-import { WorkQueue } from './runtime/work-queue.ts';
-import type { WorkOutcome } from './runtime/work-queue.ts';
+} from '../kube/health-checks.ts';
+import { OperatorHttpServer } from '../kube/http-server.ts';
+import { createInformer } from '../kube/informer.ts';
+import type { Informer } from '../kube/informer.ts';
+import { InformerSet } from '../kube/informer-set.ts';
+import type { CacheSource } from '../kube/informer-set.ts';
+import type { CacheChange } from '../kube/object-cache.ts';
+import { LeaderElector } from '../kube/leader-election.ts';
+import { createLeaseStore } from '../kube/lease-store.ts';
+import { WorkQueue } from '../kube/work-queue.ts';
+import type { WorkOutcome } from '../kube/work-queue.ts';
 
 export interface ControllerOptions {
   readonly kc: KubeConfig;

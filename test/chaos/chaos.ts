@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
-import { createKubeListWatch } from '../../src/controller/runtime/kube-list-watch.ts';
+import { createKubeListWatch } from '../../src/kube/kube-list-watch.ts';
 import { CREATED_BY_ANNOTATION, workflowResource } from '../../src/spec/crd/resources.ts';
 import { ADMIN_USER, type TestCluster } from '../cluster/harness.ts';
 import { installCrds } from '../cluster/install-crds.ts';

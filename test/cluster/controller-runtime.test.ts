@@ -15,10 +15,10 @@ import {
   Informer,
   type RelistReason,
   type WatchRestartReason,
-} from '../../src/controller/runtime/informer.ts';
-import { createKubeListWatch } from '../../src/controller/runtime/kube-list-watch.ts';
-import { LeaderElector } from '../../src/controller/runtime/leader-election.ts';
-import { createLeaseStore, type LeaseStore } from '../../src/controller/runtime/lease-store.ts';
+} from '../../src/kube/informer.ts';
+import { createKubeListWatch } from '../../src/kube/kube-list-watch.ts';
+import { LeaderElector } from '../../src/kube/leader-election.ts';
+import { createLeaseStore, type LeaseStore } from '../../src/kube/lease-store.ts';
 import { EventRecorder, createEventSink } from '../../src/observability/events.ts';
 import { apply, createNamespace, kubectl } from './kubectl.ts';
 import { pollUntil } from './lib/wait.ts';

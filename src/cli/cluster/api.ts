@@ -16,7 +16,7 @@ import {
 import type { V1Job, V1Pod } from '@kubernetes/client-node';
 import { GROUP, VERSION } from '../../controller/resources.ts';
 import type { WorkflowObject, WorkflowRunObject } from '../../controller/resources.ts';
-import { statusCodeOf } from '../../controller/runtime/api-error.ts';
+import { statusCodeOf } from '../../kube/api-error.ts';
 import type { ClusterTarget } from './connection.ts';
 import { EXIT } from '../exit-codes.ts';
 import type { CliIO } from '../io.ts';

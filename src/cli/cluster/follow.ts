@@ -5,7 +5,7 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { decodeEngineState } from '../../controller/engine-state-codec.ts';
 import type { WorkflowRunObject } from '../../controller/resources.ts';
-import { createInformer } from '../../controller/runtime/informer.ts';
+import { createInformer } from '../../kube/informer.ts';
 import type { Action, Plan, RunState, StepPhase } from '../../engine/types.ts';
 import { EXIT, exitCodeOfRun } from '../exit-codes.ts';
 import type { CliIO } from '../io.ts';

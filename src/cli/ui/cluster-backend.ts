@@ -3,7 +3,7 @@
 // patch keyed by that user, which the admission policy judges; cancel; resume as a new run).
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { WorkflowRunObject } from '../../controller/resources.ts';
-import { createInformer } from '../../controller/runtime/informer.ts';
+import { createInformer } from '../../kube/informer.ts';
 import { PINNED_KEY } from '../../controller/start-run.ts';
 import { ClusterApi } from '../cluster/api.ts';
 import { connect } from '../cluster/connection.ts';

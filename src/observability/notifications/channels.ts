@@ -2,6 +2,7 @@
 // (nodemailer). Each sends one message within a time limit and says whether a failure is worth
 // retrying. Secrets (URLs, headers, passwords) are read at each send and never appear in errors.
 import nodemailer from 'nodemailer';
+import { raceAbort } from '../../kube/clock.ts';
 import type {
   ChannelConfig,
   ChannelType,
@@ -126,8 +127,10 @@ function emailChannel(config: EmailChannelConfig, secrets: SecretSource): Channe
         headers: { 'X-Conveyor-Event': message.event, 'X-Conveyor-Delivery': message.id },
       });
       try {
-        await abortable(sending, signal);
+        await raceAbort(sending, signal);
       } catch (error) {
+        // raceAbort rejects with the signal's reason: the notifier's time limit ran out.
+        if (signal.aborted && error === signal.reason) throw new DeliveryError('SMTP: timed out', true);
         if (error instanceof DeliveryError) throw error;
         const e = error as { responseCode?: number; code?: string; message?: string };
         // 5xx answers (no such mailbox, relaying denied, bad credentials) stay that way on a retry.
@@ -189,24 +192,6 @@ function readSecret(
     // A missing Secret key may appear once the Secret is fixed: worth retrying.
     throw new DeliveryError(`${field}: ${(error as Error).message}`, true);
   }
-}
-
-function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(new DeliveryError('timed out', true));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(new DeliveryError('SMTP: timed out', true));
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error instanceof Error ? error : new Error(String(error)));
-      },
-    );
-  });
 }
 
 function firstLine(text: string | undefined): string {

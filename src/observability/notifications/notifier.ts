@@ -2,6 +2,7 @@
 // waiting delivery is dropped and counted), lanes per channel so that a channel that is down never
 // delays another, a time limit per attempt, and retries with exponential backoff and jitter.
 // `enqueue` never blocks and never throws: a run never waits for, or fails because of, a channel.
+import { backoffDelay } from '../../kube/backoff.ts';
 import { silentLogger } from '../logger.ts';
 import type { Logger } from '../logger.ts';
 import { DeliveryError } from './channels.ts';
@@ -240,10 +241,13 @@ export class Notifier {
   }
 
   /** Exponential from initialBackoffMs, capped at maxBackoffMs, with jitter taken off the delay. */
-  backoff(attempt: number): number {
+  private backoff(attempt: number): number {
     const { initialBackoffMs, maxBackoffMs, jitter = 0.5 } = this.options.retry;
-    const exponential = Math.min(maxBackoffMs, initialBackoffMs * 2 ** Math.max(0, attempt - 1));
-    return Math.round(exponential * (1 - Math.min(1, Math.max(0, jitter)) * this.random()));
+    return backoffDelay(
+      attempt,
+      { initialMs: initialBackoffMs, maxMs: maxBackoffMs, factor: 2, jitter },
+      this.random,
+    );
   }
 
   private settle(entry: Entry, outcome: DeliveryOutcome): void {

@@ -2,13 +2,13 @@
 // API errors by code, and the leader gauge.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { KubeApiError } from '../../../src/controller/runtime/api-error.ts';
+import { KubeApiError } from '../../../src/kube/api-error.ts';
 import {
   informerMetrics,
   leaderMetrics,
   queueMetrics,
   recordApiError,
-} from '../../../src/controller/runtime/instrument.ts';
+} from '../../../src/kube/instrument.ts';
 import { createControllerMetrics } from '../../../src/observability/metrics.ts';
 
 describe('runtime metrics wiring', () => {

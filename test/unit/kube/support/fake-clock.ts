@@ -1,6 +1,6 @@
 // A manual clock for the runtime's timers: time moves only when a test calls advance(), which fires
 // due timers in deadline order and lets the promise callbacks they trigger run in between.
-import type { Clock, TimerHandle } from '../../../../src/controller/runtime/clock.ts';
+import type { Clock, TimerHandle } from '../../../../src/kube/clock.ts';
 
 interface Timer {
   at: number;

@@ -7,7 +7,7 @@ import type {
   WatchEvent,
   WatchFn,
   WatchOptions,
-} from '../../../../src/controller/runtime/list-watch.ts';
+} from '../../../../src/kube/list-watch.ts';
 
 export interface ConfigMapLike extends KubernetesObject {
   data?: Record<string, string>;

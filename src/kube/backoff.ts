@@ -1,5 +1,5 @@
-// Exponential backoff with jitter, shared by the informer's reconnects and the work queue's per-key
-// retries. Randomness is a parameter so tests can assert exact delays.
+// Exponential backoff with jitter, shared by the informer's reconnects, the work queue's per-key
+// retries and the notifier's redeliveries. Randomness is a parameter so tests can assert exact delays.
 
 export interface BackoffPolicy {
   /** Delay before the first retry. */

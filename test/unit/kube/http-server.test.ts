@@ -8,8 +8,8 @@ import {
   informersCurrentCheck,
   leaderLiveCheck,
   leaderReadyCheck,
-} from '../../../src/controller/runtime/health-checks.ts';
-import { OperatorHttpServer } from '../../../src/controller/runtime/http-server.ts';
+} from '../../../src/kube/health-checks.ts';
+import { OperatorHttpServer } from '../../../src/kube/http-server.ts';
 import { FakeClock } from './support/fake-clock.ts';
 
 describe('operator http server', () => {

@@ -3,7 +3,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
-import { silentLogger, type Logger } from '../../observability/logger.ts';
+import { silentLogger, type Logger } from '../observability/logger.ts';
 import { systemClock, type Clock, type TimerHandle } from './clock.ts';
 
 /** true/false, or a verdict with a reason shown in the probe's output. */

@@ -1,6 +1,6 @@
 // A deduplicating, rate-limited work queue of object keys with N workers (client-go's semantics, and
 // Pepr's per-key exclusivity: one key never runs twice at once), with per-key backoff and delays.
-import { silentLogger, type Logger } from '../../observability/logger.ts';
+import { silentLogger, type Logger } from '../observability/logger.ts';
 import { backoffDelay, type BackoffPolicy } from './backoff.ts';
 import { systemClock, type Clock, type TimerHandle } from './clock.ts';
 

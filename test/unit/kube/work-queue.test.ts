@@ -2,7 +2,7 @@
 // requeues (earliest deadline wins), bounded concurrency, pausing and shutdown.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { WorkQueue, type WorkHandler, type WorkOutcome } from '../../../src/controller/runtime/work-queue.ts';
+import { WorkQueue, type WorkHandler, type WorkOutcome } from '../../../src/kube/work-queue.ts';
 import { FakeClock, settle } from './support/fake-clock.ts';
 
 /** A handler whose calls stay open until the test finishes them. */

@@ -1,7 +1,7 @@
 // Lease-based leader election with client-go's rules: acquire a free or expired Lease, renew every
 // retryPeriod, step down when renewals fail for renewDeadline, release the Lease on shutdown.
 import { hostname } from 'node:os';
-import { silentLogger, type Logger } from '../../observability/logger.ts';
+import { silentLogger, type Logger } from '../observability/logger.ts';
 import { isConflict } from './api-error.ts';
 import { sleepOn, systemClock, withDeadline, type Clock, type Sleep } from './clock.ts';
 import type { LeaseRecord, LeaseStore, StoredLease } from './lease-store.ts';

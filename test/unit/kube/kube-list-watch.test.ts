@@ -5,9 +5,9 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { KubeConfig } from '@kubernetes/client-node';
-import { KubeApiError, isGone, statusCodeOf } from '../../../src/controller/runtime/api-error.ts';
-import { collectionPath, createKubeListWatch } from '../../../src/controller/runtime/kube-list-watch.ts';
-import type { WatchEvent } from '../../../src/controller/runtime/list-watch.ts';
+import { KubeApiError, isGone, statusCodeOf } from '../../../src/kube/api-error.ts';
+import { collectionPath, createKubeListWatch } from '../../../src/kube/kube-list-watch.ts';
+import type { WatchEvent } from '../../../src/kube/list-watch.ts';
 import { configMap, type ConfigMapLike } from './support/fake-list-watch.ts';
 
 describe('collection paths', () => {

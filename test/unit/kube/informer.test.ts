@@ -2,13 +2,13 @@
 // bookkeeping, relists after 410, reconnect backoff, the watchdog, and stopping.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { KubeApiError } from '../../../src/controller/runtime/api-error.ts';
+import { KubeApiError } from '../../../src/kube/api-error.ts';
 import {
   Informer,
   type InformerOptions,
   type RelistReason,
   type WatchRestartReason,
-} from '../../../src/controller/runtime/informer.ts';
+} from '../../../src/kube/informer.ts';
 import { FakeClock, settle } from './support/fake-clock.ts';
 import { FakeListWatch, configMap, type ConfigMapLike } from './support/fake-list-watch.ts';
 

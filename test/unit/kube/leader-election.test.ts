@@ -2,9 +2,9 @@
 // stale resourceVersion is a 409) and a fake clock: acquire, renew, standby, takeover, release.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { KubeApiError } from '../../../src/controller/runtime/api-error.ts';
-import { LeaderElector, type LeaderElectorOptions } from '../../../src/controller/runtime/leader-election.ts';
-import type { LeaseRecord, LeaseStore, StoredLease } from '../../../src/controller/runtime/lease-store.ts';
+import { KubeApiError } from '../../../src/kube/api-error.ts';
+import { LeaderElector, type LeaderElectorOptions } from '../../../src/kube/leader-election.ts';
+import type { LeaseRecord, LeaseStore, StoredLease } from '../../../src/kube/lease-store.ts';
 import { FakeClock, settle } from './support/fake-clock.ts';
 
 /** One Lease shared by several electors, each seeing it through its own (possibly cut off) client. */

@@ -3,7 +3,7 @@
 // knows whether its cache is current (synced, connected, no relist pending) for /readyz, and says so
 // when it catches up after an outage.
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
-import { silentLogger, type Logger } from '../../observability/logger.ts';
+import { silentLogger, type Logger } from '../observability/logger.ts';
 import { KubeApiError, isGone, isUnreachable } from './api-error.ts';
 import { backoffDelay, type BackoffPolicy } from './backoff.ts';
 import {
