@@ -24,6 +24,10 @@ const COMMANDS: Readonly<Record<string, { run: Command; summary: string }>> = {
     run: async (a, io) => (await import('./commands/resume.ts')).resumeCommand(a, io),
     summary: 'continue a stopped run, or re-run a failed one from its failed steps',
   },
+  retry: {
+    run: async (a, io) => (await import('./commands/retry.ts')).retryCommand(a, io),
+    summary: "start a new run of an earlier run's workflow and parameters (--from STEP)",
+  },
   cancel: {
     run: async (a, io) => (await import('./commands/cancel.ts')).cancelCommand(a, io),
     summary: 'cancel a run in the cluster',

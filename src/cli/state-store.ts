@@ -22,11 +22,13 @@ export interface SavedRun {
   readonly pending?: readonly Observation[];
   /** Every round of the run, oldest first: the first `run`, then each `resume`. */
   readonly rounds?: readonly RunRound[];
+  /** The run this one retries (`conveyor retry`), and the step it started at (`--from`). */
+  readonly retryOf?: { readonly runId: string; readonly from?: string };
 }
 
 /** One process's work on a run. A round without `finishedAt` was cut short (killed, crashed). */
 export interface RunRound {
-  readonly command: 'run' | 'resume';
+  readonly command: 'run' | 'resume' | 'retry';
   readonly startedAt: number;
   readonly finishedAt?: number;
   readonly phase?: string;

@@ -48,7 +48,7 @@ function observe(w: Work, o: Observation): void {
       withdrawApproval(w, o);
       break;
     case 'cancelRequested':
-      cancelRun(w, o.user, o.message);
+      cancelRun(w, o.user, o.message, o.graceful === true);
       break;
     case 'rollbackRequested':
       requestManualRollback(w);

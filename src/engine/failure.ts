@@ -93,6 +93,12 @@ function skipDependents(w: Work, failed: number): void {
   }
 }
 
+function mainNodes(w: Work): number[] {
+  const all: number[] = [];
+  for (let i = 0; i < w.plan.mainNodeCount; i++) all.push(i);
+  return all;
+}
+
 export function namesOf(w: Work, indices: readonly number[]): string[] {
   return indices.map((j) => w.node(j).name);
 }
@@ -102,6 +108,8 @@ export function cancelReason(w: Work): string {
   switch (w.d.stop?.reason) {
     case 'Cancelled':
       return 'Cancelled';
+    case 'Stopped':
+      return 'Stopped';
     case 'RunTimedOut':
       return 'RunTimedOut';
     case undefined:
@@ -117,17 +125,24 @@ const STEP_ACTIVITIES: readonly AttemptPurpose[] = ['on_retry', 'recovery', 'fal
 /**
  * Stops the main steps: nothing new starts, running attempts are cancelled, steps that never started
  * end Skipped (or Cancelled when the user cancelled). Cancellation also stops every hook in flight.
+ * A graceful stop (`Stopped`) lets the running attempts finish; a cancel after it stops them too.
  */
 export function initiateStop(w: Work, reason: StopReason, failedStep?: number): void {
   const previous = w.d.stop;
   if (previous) {
     if (reason !== 'Cancelled' || previous.reason === 'Cancelled') return;
     w.d.stop = { reason, at: w.now };
+    if (previous.reason === 'Stopped') stopNodes(w, mainNodes(w), 'Cancelled', () => 'Cancelled');
     abortActivities(w, undefined, true);
     return;
   }
   w.d.stop =
     failedStep === undefined ? { reason, at: w.now } : { reason, at: w.now, step: w.node(failedStep).name };
+  if (reason === 'Stopped') {
+    stopNodes(w, mainNodes(w), 'Cancelled', () => 'Stopped', false);
+    abortActivities(w, STEP_ACTIVITIES, false);
+    return;
+  }
   const dependents =
     reason === 'StepFailed' && failedStep !== undefined ? dependentsOf(w, failedStep) : undefined;
   const idlePhase: StepPhase = reason === 'Cancelled' ? 'Cancelled' : 'Skipped';
@@ -137,9 +152,7 @@ export function initiateStop(w: Work, reason: StopReason, failedStep?: number): 
       : reason === 'PrerequisiteFailed'
         ? 'PrerequisiteFailed'
         : 'RunFailed';
-  const all: number[] = [];
-  for (let i = 0; i < w.plan.mainNodeCount; i++) all.push(i);
-  stopNodes(w, all, idlePhase, (i) => (dependents?.has(i) ? 'DependencyFailed' : idleReason));
+  stopNodes(w, mainNodes(w), idlePhase, (i) => (dependents?.has(i) ? 'DependencyFailed' : idleReason));
   if (reason === 'Cancelled') abortActivities(w, undefined, true);
   else abortActivities(w, [...STEP_ACTIVITIES, 'prerequisite'], reason === 'RunTimedOut');
 }
@@ -153,6 +166,7 @@ export function stopNodes(
   nodes: readonly number[],
   idlePhase: StepPhase,
   idleReason: (i: number) => string,
+  cancelRunning = true,
 ): void {
   const attemptReason = cancelReason(w);
   for (const i of nodes) {
@@ -168,7 +182,7 @@ export function stopNodes(
         if (st.nextAttemptAt !== undefined) finishNode(w, i, 'Cancelled', attemptReason);
         break;
       case 'Running':
-        if (st.current !== undefined) requestCancel(w, i, attemptReason);
+        if (cancelRunning && st.current !== undefined) requestCancel(w, i, attemptReason);
         break;
       default:
         break;

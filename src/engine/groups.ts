@@ -3,6 +3,7 @@
 import { startActivity } from './activities.ts';
 import { abortActivities, namesOf, stopNodes } from './failure.ts';
 import { finishNode } from './readiness.ts';
+import { BEFORE_START_STEP } from './start-from.ts';
 import { isTerminal } from './work.ts';
 import type { Work } from './work.ts';
 
@@ -19,7 +20,8 @@ export function groupChildrenDone(w: Work, g: number): void {
     const ok =
       child.phase === 'Succeeded' ||
       child.phase === 'FellBack' ||
-      (child.phase === 'Skipped' && child.reason === 'ConditionFalse');
+      (child.phase === 'Skipped' &&
+        (child.reason === 'ConditionFalse' || child.reason === BEFORE_START_STEP));
     if (!ok) allOk = false;
   }
   if (allOk) {
@@ -66,7 +68,11 @@ export function concludeGroupFailure(w: Work, g: number): void {
       w,
       g,
       'Cancelled',
-      w.d.stop ? (w.d.stop.reason === 'Cancelled' ? 'Cancelled' : 'RunFailed') : 'GroupFailed',
+      w.d.stop
+        ? w.d.stop.reason === 'Cancelled' || w.d.stop.reason === 'Stopped'
+          ? w.d.stop.reason
+          : 'RunFailed'
+        : 'GroupFailed',
     );
     return;
   }

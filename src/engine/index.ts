@@ -12,3 +12,4 @@ export { retryDelayMs } from './retry.ts';
 export { restartAction } from './restart.ts';
 export { decideSchedule, NEXT_TIMES_SHOWN } from './schedules.ts';
 export type { ScheduleDecision, ScheduleMemory, ScheduledRun, SkipReason } from './schedules.ts';
+export { BEFORE_START_STEP, startFromStep, stepsBefore } from './start-from.ts';

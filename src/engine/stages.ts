@@ -63,7 +63,11 @@ export function advanceStage(w: Work): void {
   if (w.d.stage !== 'steps' || w.ix.nonTerminal > 0 || w.d.activities.length > 0) return;
   const stop = w.d.stop?.reason;
   const outcome =
-    stop === 'Cancelled' ? 'Cancelled' : stop !== undefined || w.ix.failed > 0 ? 'Failed' : 'Succeeded';
+    stop === 'Cancelled' || stop === 'Stopped'
+      ? 'Cancelled'
+      : stop !== undefined || w.ix.failed > 0
+        ? 'Failed'
+        : 'Succeeded';
   w.d.outcome = outcome;
   if (outcome === 'Failed' && w.d.reason === undefined) {
     w.d.reason = 'StepFailed';
@@ -121,6 +125,8 @@ function enterNextStage(w: Work, after: RunStage | undefined): void {
     const stage = sequence[k] as RunStage;
     const items = hookItems(w, stage);
     if (items.length === 0 || (stage === 'rollback' && !rollbackApplies(w))) continue;
+    // A stop is the user's decision, not a failure: it rolls back only what a failing step asks for.
+    if (stage === 'rollback' && stop === 'Stopped' && w.ix.failed === 0) continue;
     w.d.stage = stage;
     w.changes++;
     if (stage === 'rollback') {
@@ -217,18 +223,25 @@ export function requestManualRollback(w: Work): void {
   startActivity(w, { id: 'manual_rollback', purpose: 'rollback', items, stopOnFailure: false });
 }
 
-export function cancelRun(w: Work, user: string | undefined, message: string | undefined): void {
+export function cancelRun(
+  w: Work,
+  user: string | undefined,
+  message: string | undefined,
+  graceful = false,
+): void {
   const d = w.d;
   if (d.stage === 'done') return;
+  // A graceful stop lets whatever runs finish: a rollback or the finalisation hooks go on.
+  if (graceful && (d.stage === 'manual_rollback' || d.outcome !== undefined)) return;
   if (d.stage === 'manual_rollback') {
     abortActivities(w, undefined, true);
     return;
   }
-  if (d.outcome === undefined) {
-    d.reason = 'Cancelled';
-    d.message = message ?? `cancelled${user ? ` by ${user}` : ''}`;
+  if (d.outcome === undefined && !(graceful && d.stop !== undefined)) {
+    d.reason = graceful ? 'Stopped' : 'Cancelled';
+    d.message = message ?? `${graceful ? 'stopped' : 'cancelled'}${user ? ` by ${user}` : ''}`;
   }
-  initiateStop(w, 'Cancelled');
+  initiateStop(w, graceful ? 'Stopped' : 'Cancelled');
 }
 
 /** Running, or AwaitingApproval when nothing moves until someone decides. */

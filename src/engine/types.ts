@@ -231,7 +231,7 @@ export type RunStage =
   | 'done';
 
 /** Why the main steps stopped early. */
-export type StopReason = 'StepFailed' | 'Cancelled' | 'RunTimedOut' | 'PrerequisiteFailed';
+export type StopReason = 'StepFailed' | 'Cancelled' | 'Stopped' | 'RunTimedOut' | 'PrerequisiteFailed';
 
 export type BreakerPosition = 'closed' | 'open' | 'half_open';
 
@@ -437,6 +437,12 @@ export interface CancelObservation {
   readonly kind: 'cancelRequested';
   readonly user?: string;
   readonly message?: string;
+  /**
+   * A graceful stop (`conveyor stop`): nothing new starts, running attempts finish, then the
+   * failure hooks (on_failure, post_execution.failure) run and the run ends Cancelled, reason
+   * `Stopped`. Without it, running attempts are cancelled and no hooks run.
+   */
+  readonly graceful?: boolean;
 }
 
 /** Run `rollback.steps` on a finished, failed (or cancelled) run. */

@@ -132,6 +132,7 @@ async function resumeLocked(
       workflowText: saved.workflowText,
       inputs: saved.inputs,
       options,
+      ...(saved.retryOf ? { retryOf: saved.retryOf } : {}),
     },
     approve,
     autoApprove: values['auto-approve'] === true,

@@ -174,7 +174,7 @@ export function readRunOptions(values: Record<string, unknown>): RunOptions {
   };
 }
 
-function newRunId(workflow: string, now: number): string {
+export function newRunId(workflow: string, now: number): string {
   const stamp = new Date(now).toISOString().replace(/[-:T]/g, '').slice(0, 14);
   const base =
     workflow
