@@ -48,7 +48,7 @@ export interface ControllerOptions {
   readonly leaderElection?: { readonly namespace: string; readonly name: string; readonly identity?: string };
   readonly port: number;
   readonly jobDefaults: JobDefaults;
-  /** Which engine events become Kubernetes Events on runs (default all). */
+  /** Which engine events become Kubernetes Events on runs (default notable). */
   readonly eventVolume?: EventVolume;
   readonly logger: Logger;
   /**
@@ -103,7 +103,9 @@ export class Controller {
     const informerOptions = (name: string) => ({
       name,
       logger,
-      transform: withoutManagedFields,
+      // The controller reads a Job's or pod's metadata and status, never its spec (the pod template
+      // alone is most of a Job): not keeping specs makes the cache of thousands of them much smaller.
+      transform: name === 'jobs' || name === 'pods' ? withoutSpec : withoutManagedFields,
       onWatchRestart: (reason: string) => this.metrics.watchRestarts.inc({ resource: name, reason }),
       onRelist: () => this.metrics.relists.inc({ resource: name }),
       onRecover: () => this.afterRecovery(),
@@ -253,7 +255,7 @@ export class Controller {
       } else this.queue.add(`workflow/${c.object.metadata?.namespace}/${c.object.metadata?.name}`);
     });
     // Jobs and pods wake their run; pods matter for exit codes, which a pod reports after its Job fails.
-    const wakeOwnerRun = (c: CacheChange<KubernetesObject>): void => {
+    const wakeOwnerRun = (c: { object: KubernetesObject }): void => {
       const meta = c.object.metadata;
       // The owner reference holds the exact name; the label may be a hashed form of a long one.
       const run =
@@ -261,13 +263,20 @@ export class Controller {
       if (run && meta?.namespace) this.queue.add(`run/${meta.namespace}/${run}`);
     };
     this.informers.jobs.on('change', wakeOwnerRun);
-    this.informers.pods.on('change', wakeOwnerRun);
+    // A pod's owner is its Job, and its run label may be a hashed long name: its Job knows the run.
+    // A step ends when its pod does (job-observations.ts), so this wake must find the run.
+    this.informers.pods.on('change', (c) => {
+      const meta = c.object.metadata;
+      const jobName = meta?.labels?.['batch.kubernetes.io/job-name'] ?? meta?.labels?.['job-name'];
+      const job = jobName ? this.informers.jobs.get(meta?.namespace, jobName) : undefined;
+      wakeOwnerRun({ object: job ?? c.object });
+    });
     // A Job whose pod was refused: its run says why at once rather than at its next look.
     this.informers.podFailures.on('change', (c) => {
       const involved = (c.object as { involvedObject?: { name?: string; namespace?: string } })
         .involvedObject;
       const job = involved?.name ? this.informers.jobs.get(involved.namespace, involved.name) : undefined;
-      if (job && c.type !== 'deleted') wakeOwnerRun({ type: 'added', object: job });
+      if (job && c.type !== 'deleted') wakeOwnerRun({ object: job });
     });
   }
 
@@ -495,6 +504,12 @@ function scheduleMayCare(c: CacheChange<KubernetesObject>): boolean {
   if (c.type !== 'updated') return true;
   const phase = (o: KubernetesObject) => (o as { status?: { phase?: string } }).status?.phase;
   return phase(c.object) !== phase(c.old);
+}
+
+/** Metadata and status only (and no managedFields): what is cached of Jobs and pods. */
+function withoutSpec(object: KubernetesObject): KubernetesObject {
+  const { spec: _spec, ...rest } = withoutManagedFields(object) as KubernetesObject & { spec?: unknown };
+  return rest;
 }
 
 /** Nothing here reads managedFields, and they are often the largest part of an object's metadata. */

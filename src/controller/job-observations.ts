@@ -84,8 +84,11 @@ export function finishedJob(
   const complete = conditions.find((c) => c.type === 'Complete' && c.status === 'True');
   const failed = conditions.find((c) => c.type === 'Failed' && c.status === 'True');
   if (!complete && !failed) {
+    // The Job controller is ending the pod itself (its deadline): the kill's exit says nothing about
+    // the step, and the Job's Failed condition, coming next, says why.
+    const ending = conditions.some((c) => c.type === 'FailureTarget' && c.status === 'True');
     const exit = podExit(pods);
-    return exit ? exitedAttempt(attempt, exit) : undefined;
+    return exit && !(ending && exit.exitCode !== 0) ? exitedAttempt(attempt, exit) : undefined;
   }
   const pod = newestPod(pods);
   const terminated = pod?.status?.containerStatuses?.find((c) => c.name === 'step')?.state?.terminated;

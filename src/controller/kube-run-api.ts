@@ -15,6 +15,7 @@ import type { EventRecorder } from '../observability/events.ts';
 import { LABELS, labelValue } from '../executors/kubernetes/names.ts';
 import type { CacheSource } from '../kube/informer-set.ts';
 import { isConflict, isNotFound, statusCodeOf } from '../kube/api-error.ts';
+import { CacheIndex } from '../kube/cache-index.ts';
 import type { CreateOutcome, RunApi } from './run-api.ts';
 import { ConflictError } from './run-api.ts';
 import type { JobObject, PodObject, WorkflowObject, WorkflowRunObject } from './resources.ts';
@@ -41,8 +42,20 @@ export class KubeRunApi implements RunApi {
   private readonly custom: CustomObjectsApi;
   /** Pinned workflows never change (immutable ConfigMaps), so one read per run is enough. */
   private readonly pinned = new Map<string, ConfigMapObject>();
+  /** Jobs by the uid of the run that owns them. */
+  private readonly jobsByRun: CacheIndex<KubernetesObject>;
+  /** Pods by "namespace/job". */
+  private readonly podsByJob: CacheIndex<KubernetesObject>;
 
   constructor(private readonly options: KubeRunApiOptions) {
+    this.jobsByRun = new CacheIndex(
+      options.jobs,
+      (j) => j.metadata?.ownerReferences?.find((o) => o.kind === 'WorkflowRun')?.uid,
+    );
+    this.podsByJob = new CacheIndex(options.pods, (p) => {
+      const job = p.metadata?.labels?.['batch.kubernetes.io/job-name'] ?? p.metadata?.labels?.['job-name'];
+      return job === undefined ? undefined : `${p.metadata?.namespace}/${job}`;
+    });
     this.core = options.kc.makeApiClient(CoreV1Api);
     this.batch = options.kc.makeApiClient(BatchV1Api);
     this.custom = options.kc.makeApiClient(CustomObjectsApi);
@@ -62,17 +75,13 @@ export class KubeRunApi implements RunApi {
   }
 
   jobsOf(run: WorkflowRunObject): readonly JobObject[] {
-    return (this.options.jobs.list(run.metadata.namespace) as unknown as JobObject[]).filter((j) =>
-      ownedBy(j.metadata, run.metadata.uid),
+    return (this.jobsByRun.get(run.metadata.uid) as unknown as JobObject[]).filter(
+      (j) => j.metadata.namespace === run.metadata.namespace && ownedBy(j.metadata, run.metadata.uid),
     );
   }
 
   podsOf(namespace: string, job: string): readonly PodObject[] {
-    return (this.options.pods.list(namespace) as unknown as PodObject[]).filter(
-      (p) =>
-        p.metadata.labels?.['job-name'] === job ||
-        p.metadata.labels?.['batch.kubernetes.io/job-name'] === job,
-    );
+    return this.podsByJob.get(`${namespace}/${job}`) as unknown as PodObject[];
   }
 
   podsOfAttempt(run: WorkflowRunObject, step: string, attempt: number): readonly PodObject[] {

@@ -34,7 +34,7 @@ export interface ReconcileContext {
   readonly jobDefaults: JobDefaults;
   /** Plans by run uid: building one is the costliest part of a reconcile, and runs are pinned. */
   readonly plans: Map<string, Plan>;
-  /** Which engine events become Kubernetes Events (event-volume.ts); all by default. */
+  /** Which engine events become Kubernetes Events (event-volume.ts); notable by default. */
   readonly eventVolume?: EventVolume;
   /** Alerts, notifications and custom metrics of the run (run-observer.ts); optional. */
   readonly observer?: RunObserver;
@@ -198,7 +198,7 @@ export async function reconcileRun(ctx: ReconcileContext, run: WorkflowRunObject
       const exit = podExit(ctx.api.podsOf(run.metadata.namespace, m.job));
       if (exit) late.push(await withOutput(ctx, run, exitedAttempt(m, exit)));
       else await ctx.api.deleteJob(run.metadata.namespace, m.job);
-    } else if (action.kind === 'event' && recordsEvent(ctx.eventVolume ?? 'all', action.type)) {
+    } else if (action.kind === 'event' && recordsEvent(ctx.eventVolume ?? 'notable', action.type)) {
       ctx.api.recordEvent(
         run,
         action.severity === 'info' ? 'Normal' : 'Warning',

@@ -1,5 +1,5 @@
-// `conveyor controller --events notable`: a run's Kubernetes Events keep its start, failures and end,
-// without one Event per step started or succeeded.
+// `conveyor controller` with its default `--events notable`: a run's Kubernetes Events keep its start,
+// failures and end, without one Event per step started or succeeded.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { CREATED_BY_ANNOTATION } from '../../src/spec/crd/resources.ts';
@@ -14,7 +14,7 @@ import { useCluster } from './use-cluster.ts';
 
 const suite = await useCluster();
 
-describe('--events notable', suite.options, () => {
+describe('Events of a run by default (--events notable)', suite.options, () => {
   let ns: { name: string; remove: () => Promise<void> };
   let target: KubectlOptions;
   let controller: ControllerProcess | undefined;
@@ -24,11 +24,7 @@ describe('--events notable', suite.options, () => {
     await installCrds(cluster.kubeconfig);
     ns = await createNamespace('events', cluster.kubeconfig);
     target = { kubeconfig: cluster.kubeconfig, namespace: ns.name };
-    controller = startController({
-      kubeconfig: cluster.kubeconfig,
-      namespace: ns.name,
-      args: ['--events=notable'],
-    });
+    controller = startController({ kubeconfig: cluster.kubeconfig, namespace: ns.name });
   });
 
   after(async () => {

@@ -25,8 +25,8 @@ Options:
   --runner-image IMAGE      image of step Jobs when a workflow names none (default busybox:1.37)
   --runner-service-account  service account of step pods when a workflow names none
   --step-env K=V,...        environment for every step
-  --events all|notable      Kubernetes Events on runs: all (a started and a finished Event per step, the
-                            default) or notable (no Event for a step that started, succeeded or was skipped)
+  --events notable|all      Kubernetes Events on runs: notable (the default: no Event for a step that
+                            started, succeeded or was skipped) or all (a started and a finished Event per step)
   --log-level LEVEL         trace, debug, info, warn, error (default info)
   --kubeconfig FILE         default: in-cluster, then KUBECONFIG, then ~/.kube/config
 ${notificationsOptionUsage}`;
@@ -60,7 +60,7 @@ export async function controllerCommand(argv: readonly string[], io: CliIO): Pro
       throw new UsageError(`--${name} must be a whole number, got ${JSON.stringify(raw)}`);
     return n;
   };
-  const eventVolume = (values.events as string | undefined) ?? 'all';
+  const eventVolume = (values.events as string | undefined) ?? 'notable';
   if (!(EVENT_VOLUMES as readonly string[]).includes(eventVolume))
     throw new UsageError(`--events must be all or notable, got ${JSON.stringify(eventVolume)}`);
   const stepEnv = parseSetValues((values['step-env'] as string[] | undefined) ?? []);
