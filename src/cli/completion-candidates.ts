@@ -16,7 +16,7 @@ export interface CompletionSources {
   help(command: string): Promise<string>;
 }
 
-const TAKES_RUN = new Set(['get', 'resume', 'logs', 'approve', 'watch', 'cancel']);
+const TAKES_RUN = new Set(['get', 'resume', 'logs', 'approve', 'watch', 'cancel', 'rollback']);
 const PHASES = ['Succeeded', 'Failed', 'Running', 'AwaitingApproval', 'Cancelled', 'Pending'];
 
 export async function completionCandidates(

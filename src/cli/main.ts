@@ -28,6 +28,10 @@ const COMMANDS: Readonly<Record<string, { run: Command; summary: string }>> = {
     run: async (a, io) => (await import('./commands/retry.ts')).retryCommand(a, io),
     summary: "start a new run of an earlier run's workflow and parameters (--from STEP)",
   },
+  rollback: {
+    run: async (a, io) => (await import('./commands/rollback.ts')).rollbackCommand(a, io),
+    summary: "run the workflow's rollback steps for a failed or cancelled run",
+  },
   cancel: {
     run: async (a, io) => (await import('./commands/cancel.ts')).cancelCommand(a, io),
     summary: 'cancel a run in the cluster',

@@ -20,7 +20,7 @@ export interface SavedRun {
   readonly state: RunState;
   /** Decisions made while the run was stopped (`conveyor approve`), applied when it resumes. */
   readonly pending?: readonly Observation[];
-  /** Every round of the run, oldest first: the first `run`, then each `resume`. */
+  /** Every round of the run, oldest first: the first `run`, then each `resume` or `rollback`. */
   readonly rounds?: readonly RunRound[];
   /** The run this one retries (`conveyor retry`), and the step it started at (`--from`). */
   readonly retryOf?: { readonly runId: string; readonly from?: string };
@@ -28,7 +28,7 @@ export interface SavedRun {
 
 /** One process's work on a run. A round without `finishedAt` was cut short (killed, crashed). */
 export interface RunRound {
-  readonly command: 'run' | 'resume' | 'retry';
+  readonly command: 'run' | 'resume' | 'retry' | 'rollback';
   readonly startedAt: number;
   readonly finishedAt?: number;
   readonly phase?: string;

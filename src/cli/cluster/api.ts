@@ -13,7 +13,7 @@ import {
   PatchStrategy,
   setHeaderOptions,
 } from '@kubernetes/client-node';
-import type { V1Job, V1Pod } from '@kubernetes/client-node';
+import type { CoreV1Event, V1Job, V1Pod } from '@kubernetes/client-node';
 import { GROUP, VERSION } from '../../controller/resources.ts';
 import type { WorkflowObject, WorkflowRunObject } from '../../controller/resources.ts';
 import { statusCodeOf } from '../../kube/api-error.ts';
@@ -256,6 +256,17 @@ export class ClusterApi {
   async listPods(labelSelector: string): Promise<V1Pod[]> {
     const list = await call(`cannot list Pods in namespace ${this.namespace}`, () =>
       this.core.listNamespacedPod({ namespace: this.namespace, labelSelector }),
+    );
+    return list.items;
+  }
+
+  /** The Events about one object of this namespace (a WorkflowRun, a Workflow). */
+  async listEvents(kind: string, name: string): Promise<CoreV1Event[]> {
+    const list = await call(`cannot list the Events of ${kind} ${name} in namespace ${this.namespace}`, () =>
+      this.core.listNamespacedEvent({
+        namespace: this.namespace,
+        fieldSelector: `involvedObject.kind=${kind},involvedObject.name=${name}`,
+      }),
     );
     return list.items;
   }

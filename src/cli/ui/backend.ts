@@ -22,6 +22,7 @@ export interface UiBackend {
   ): Promise<ActionResult>;
   cancel(id: string): Promise<ActionResult>;
   resume(id: string): Promise<ActionResult>;
+  rollback(id: string): Promise<ActionResult>;
   /** Calls `onChange` whenever runs may have changed; returns a function that stops watching. */
   watch(onChange: () => void): () => void;
 }

@@ -5,7 +5,9 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import type { WorkflowRunObject } from '../../controller/resources.ts';
 import { createInformer } from '../../kube/informer.ts';
 import { PINNED_KEY } from '../../controller/start-run.ts';
-import { ClusterApi } from '../cluster/api.ts';
+import { decodeEngineState } from '../../controller/engine-state-codec.ts';
+import { buildPlan } from '../../engine/plan.ts';
+import { ClusterApi, serverMessage } from '../cluster/api.ts';
 import { connect } from '../cluster/connection.ts';
 import { clusterRunSource } from '../graph/run-sources.ts';
 import { layoutGraph } from '../graph/layout.ts';
@@ -13,15 +15,18 @@ import { renderSvg } from '../graph/svg.ts';
 import { workflowGraph } from '../graph/workflow-graph.ts';
 import type { CliIO } from '../io.ts';
 import type { ActionResult, UiBackend } from './backend.ts';
+import { runActions } from './run-actions.ts';
 import { runCli } from './run-cli.ts';
 import {
   isFinishedStep,
   sortRuns,
   type ApprovalView,
+  type EventView,
   type RunSummaryView,
   type RunView,
   type StepView,
 } from './run-view.ts';
+import { stepViews } from './step-views.ts';
 
 interface RunStatus {
   phase?: string;
@@ -45,12 +50,26 @@ interface RunStatus {
   >;
   approvals?: Record<
     string,
-    { users?: string[]; groups?: string[]; allowSelfApproval?: boolean; decided?: Record<string, unknown> }
+    {
+      users?: string[];
+      groups?: string[];
+      allowSelfApproval?: boolean;
+      required?: number;
+      decided?: Record<string, { decision?: string; comment?: string; counted?: boolean }>;
+    }
   >;
+  outputs?: Record<string, string>;
+  conditions?: {
+    type: string;
+    status: string;
+    reason?: string;
+    message?: string;
+    lastTransitionTime?: string;
+  }[];
+  engine?: unknown;
 }
 
 const time = (t: string | undefined) => (t ? Date.parse(t) : undefined);
-const FINAL = new Set(['Succeeded', 'Failed', 'Cancelled']);
 
 export function clusterBackend(values: Record<string, unknown>, io: CliIO): UiBackend {
   const target = connect(values, io);
@@ -88,29 +107,45 @@ export function clusterBackend(values: Record<string, unknown>, io: CliIO): UiBa
   };
 
   /**
-   * The run's graph: from the workflow the controller pinned or, for someone who may not read
-   * ConfigMaps (an approver), from the Workflow or the inline workflow the run names.
+   * The run's workflow: the one the controller pinned or, for someone who may not read ConfigMaps
+   * (an approver), the Workflow or the inline workflow the run names.
    */
-  const graphOf = async (run: WorkflowRunObject, status: RunStatus): Promise<string> => {
-    let text: string | undefined;
+  const workflowTextOf = async (run: WorkflowRunObject, status: RunStatus): Promise<string | undefined> => {
     if (status.pinnedWorkflow) {
-      text = await api
+      const pinned = await api
         .getConfigMapData(status.pinnedWorkflow)
         .then((data) => data?.[PINNED_KEY])
         .catch(() => undefined);
+      if (pinned !== undefined) return pinned;
     }
-    if (text === undefined && run.spec?.workflowRef?.name) {
+    if (run.spec?.workflowRef?.name) {
       const wf = await api.getWorkflow(run.spec.workflowRef.name);
-      if (wf) text = JSON.stringify({ ...(wf.spec ?? {}), name: wf.metadata.name });
-    } else if (text === undefined && run.spec?.workflow) {
-      text = JSON.stringify({ name: run.metadata.name, ...run.spec.workflow });
+      return wf ? JSON.stringify({ ...(wf.spec ?? {}), name: wf.metadata.name }) : undefined;
     }
-    if (text === undefined) return '';
-    const source = clusterRunSource(run, text, `workflowrun/${run.metadata.name}`);
-    return renderSvg(
-      await layoutGraph(workflowGraph(source.workflow, source.phases)),
-      `${source.workflow.name}: run ${run.metadata.name}`,
-    );
+    if (run.spec?.workflow) return JSON.stringify({ name: run.metadata.name, ...run.spec.workflow });
+    return undefined;
+  };
+
+  const eventsOf = async (name: string): Promise<EventView[]> => {
+    try {
+      return (await api.listEvents('WorkflowRun', name))
+        .map((e) => {
+          // client-node gives Dates (or, from some servers' microtime, strings).
+          const when = e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp;
+          const at = when === undefined ? undefined : new Date(when as Date | string).getTime();
+          return {
+            ...(at !== undefined ? { at } : {}),
+            type: e.type ?? 'Normal',
+            reason: e.reason ?? '',
+            message: e.message ?? '',
+            ...(e.count ? { count: e.count } : {}),
+          };
+        })
+        .sort((a, b) => (a.at ?? 0) - (b.at ?? 0));
+    } catch (error) {
+      // An approver's role reads runs only: say so instead of hiding the section.
+      return [{ type: 'Warning', reason: 'NotVisible', message: serverMessage(error) }];
+    }
   };
 
   return {
@@ -123,17 +158,35 @@ export function clusterBackend(values: Record<string, unknown>, io: CliIO): UiBa
       if (!run) return undefined;
       const status = (run.status ?? {}) as RunStatus;
       const base = summary(run);
-      const svg = await graphOf(run, status).catch(() => '');
-      const steps: StepView[] = Object.entries(status.steps ?? {}).map(([name, s]) => ({
-        name,
-        phase: s.phase ?? 'Pending',
-        attempts: s.attempts ?? 0,
-        ...(s.exitCode !== undefined ? { exitCode: s.exitCode } : {}),
-        ...(s.reason ? { reason: s.reason } : {}),
-        ...(s.message ? { message: s.message } : {}),
-        ...(time(s.startedAt) !== undefined ? { startedAt: time(s.startedAt) } : {}),
-        ...(time(s.finishedAt) !== undefined ? { finishedAt: time(s.finishedAt) } : {}),
-      }));
+      const text = await workflowTextOf(run, status).catch(() => undefined);
+      let source: ReturnType<typeof clusterRunSource> | undefined;
+      try {
+        source = text === undefined ? undefined : clusterRunSource(run, text, `workflowrun/${id}`);
+      } catch {
+        source = undefined;
+      }
+      const plan = source ? buildPlan(source.workflow) : undefined;
+      const decoded = status.engine ? decodeEngineState(status.engine) : undefined;
+      const state = decoded?.ok ? decoded.state : undefined;
+      const svg = source
+        ? renderSvg(
+            await layoutGraph(workflowGraph(source.workflow, source.phases)),
+            `${source.workflow.name}: run ${id}`,
+          )
+        : '';
+      const steps: StepView[] =
+        plan && state && state.steps.length === plan.nodes.length
+          ? stepViews(plan, state)
+          : Object.entries(status.steps ?? {}).map(([name, s]) => ({
+              name,
+              phase: s.phase ?? 'Pending',
+              attempts: s.attempts ?? 0,
+              ...(s.exitCode !== undefined ? { exitCode: s.exitCode } : {}),
+              ...(s.reason ? { reason: s.reason } : {}),
+              ...(s.message ? { message: s.message } : {}),
+              ...(time(s.startedAt) !== undefined ? { startedAt: time(s.startedAt) } : {}),
+              ...(time(s.finishedAt) !== undefined ? { finishedAt: time(s.finishedAt) } : {}),
+            }));
       const approvals: ApprovalView[] = base.waiting.map((step) => {
         const request = status.approvals?.[step] ?? {};
         return {
@@ -141,6 +194,13 @@ export function clusterBackend(values: Record<string, unknown>, io: CliIO): UiBa
           users: request.users ?? [],
           groups: request.groups ?? [],
           allowSelfApproval: request.allowSelfApproval === true,
+          required: request.required ?? 1,
+          decided: Object.entries(request.decided ?? {}).map(([user, d]) => ({
+            user,
+            decision: d.decision ?? '',
+            ...(d.comment ? { comment: d.comment } : {}),
+            ...(d.counted !== undefined ? { counted: d.counted } : {}),
+          })),
         };
       });
       const view: RunView = {
@@ -150,11 +210,21 @@ export function clusterBackend(values: Record<string, unknown>, io: CliIO): UiBa
         ...(status.message ? { message: status.message } : {}),
         steps,
         approvals,
+        outputs: status.outputs ?? {},
+        conditions: (status.conditions ?? []).map((c) => ({
+          type: c.type,
+          status: c.status,
+          ...(c.reason ? { reason: c.reason } : {}),
+          ...(c.message ? { message: c.message } : {}),
+          ...(c.lastTransitionTime ? { lastTransitionTime: c.lastTransitionTime } : {}),
+        })),
+        raised: state?.raised ?? [],
+        events: await eventsOf(id),
         svg,
         actions: {
-          approve: approvals.length > 0,
-          cancel: !FINAL.has(base.phase),
-          resume: base.phase === 'Failed',
+          ...runActions(plan, state, base.phase, 'cluster', approvals.length > 0),
+          // Asked for already: the controller is on it.
+          ...(run.spec?.rollback === true ? { rollback: false } : {}),
         },
       };
       return view;
@@ -170,6 +240,7 @@ export function clusterBackend(values: Record<string, unknown>, io: CliIO): UiBa
       ]),
     cancel: (id) => cli(['cancel', id]),
     resume: (id) => cli(['resume', id, '--detach']),
+    rollback: (id) => cli(['rollback', id]),
     watch(onChange) {
       const informer = createInformer<KubernetesObject>(target.kc, {
         path: '/apis/conveyor.dev/v1alpha1/workflowruns',

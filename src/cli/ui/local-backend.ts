@@ -13,7 +13,13 @@ import type { CliIO } from '../io.ts';
 import type { SavedRun, StateStore } from '../state-store.ts';
 import type { ActionResult, UiBackend } from './backend.ts';
 import { runCli } from './run-cli.ts';
-import { isFinishedStep, sortRuns, type RunSummaryView, type RunView, type StepView } from './run-view.ts';
+import { runConditions } from '../../controller/run-conditions.ts';
+import type { Plan } from '../../engine/types.ts';
+import { readJournal } from '../run-journal.ts';
+import { journalEvents } from './journal-events.ts';
+import { runActions } from './run-actions.ts';
+import { isFinishedStep, sortRuns, type RunSummaryView, type RunView } from './run-view.ts';
+import { stepViews } from './step-views.ts';
 
 const POLL_MS = 400;
 
@@ -29,70 +35,90 @@ export class LocalBackend implements UiBackend {
     this.where = `state directory ${store.root}`;
   }
 
-  private steps(saved: SavedRun): { steps: StepView[]; total: number } {
+  /** The run's plan, from the workflow text it started with (whatever the file says now). */
+  private plan(saved: SavedRun): Plan | undefined {
     const loaded = loadWorkflow(saved.workflowText, saved.file);
-    const count = loaded.workflow ? buildPlan(loaded.workflow).mainNodeCount : saved.state.steps.length;
-    const steps = saved.state.steps.slice(0, count).map((s) => ({
-      name: s.name,
-      phase: s.phase,
-      attempts: s.history.length,
-      ...(s.exitCode !== undefined ? { exitCode: s.exitCode } : {}),
-      ...(s.reason ? { reason: s.reason } : {}),
-      ...(s.message ? { message: s.message } : {}),
-      ...(s.startedAt !== undefined ? { startedAt: s.startedAt } : {}),
-      ...(s.finishedAt !== undefined ? { finishedAt: s.finishedAt } : {}),
-    }));
-    return { steps, total: count };
+    return loaded.workflow ? buildPlan(loaded.workflow) : undefined;
   }
 
-  private summary(saved: SavedRun): RunSummaryView {
-    const { steps, total } = this.steps(saved);
+  private summary(saved: SavedRun, plan: Plan | undefined): RunSummaryView {
+    const main = saved.state.steps.slice(0, plan?.mainNodeCount ?? saved.state.steps.length);
     return {
       id: saved.runId,
       workflow: saved.state.workflow,
       phase: saved.state.phase,
-      done: steps.filter((s) => isFinishedStep(s.phase)).length,
-      total,
+      done: main.filter((s) => isFinishedStep(s.phase)).length,
+      total: main.length,
       ...(saved.state.creator ? { createdBy: saved.state.creator } : {}),
       startedAt: saved.state.startedAt ?? saved.state.createdAt,
       ...(saved.state.finishedAt !== undefined ? { finishedAt: saved.state.finishedAt } : {}),
-      waiting: steps.filter((s) => s.phase === 'AwaitingApproval').map((s) => s.name),
+      waiting: main.filter((s) => s.phase === 'AwaitingApproval').map((s) => s.name),
     };
   }
 
   async listRuns(): Promise<RunSummaryView[]> {
-    return sortRuns(this.store.list().map((r) => this.summary(r)));
+    return sortRuns(this.store.list().map((r) => this.summary(r, this.plan(r))));
   }
 
   async getRun(id: string): Promise<RunView | undefined> {
     const saved = this.store.load(id);
     if (!saved) return undefined;
-    const loaded = loadWorkflow(saved.workflowText, saved.file);
-    const { steps } = this.steps(saved);
-    const svg = loaded.workflow
+    const plan = this.plan(saved);
+    const state = saved.state;
+    const steps = plan ? stepViews(plan, state) : [];
+    const svg = plan
       ? renderSvg(
-          await layoutGraph(workflowGraph(loaded.workflow, new Map(steps.map((s) => [s.name, s.phase])))),
-          `${saved.state.workflow}: run ${id}`,
+          await layoutGraph(workflowGraph(plan.workflow, new Map(steps.map((s) => [s.name, s.phase])))),
+          `${state.workflow}: run ${id}`,
         )
       : '';
-    const summary = this.summary(saved);
+    const summary = this.summary(saved, plan);
     const decided = new Set(
       (saved.pending ?? []).flatMap((o) => (o.kind === 'approvalDecided' ? [o.step] : [])),
+    );
+    const actions = runActions(
+      plan,
+      state,
+      state.phase,
+      'local',
+      summary.waiting.some((s) => !decided.has(s)),
     );
     return {
       ...summary,
       where: this.where,
-      ...(saved.state.reason ? { reason: saved.state.reason } : {}),
-      ...(saved.state.message ? { message: saved.state.message } : {}),
+      ...(state.reason ? { reason: state.reason } : {}),
+      ...(state.message ? { message: state.message } : {}),
       steps,
       // At the local terminal the owner of the state directory decides (conveyor approve).
-      approvals: summary.waiting.map((step) => ({ step, users: [], groups: [], allowSelfApproval: true })),
+      approvals: summary.waiting.map((step) => ({
+        step,
+        users: [],
+        groups: [],
+        allowSelfApproval: true,
+        required: 1,
+        decided: (saved.pending ?? []).flatMap((o) =>
+          o.kind === 'approvalDecided' && o.step === step
+            ? [{ user: o.user, decision: o.decision, ...(o.comment ? { comment: o.comment } : {}) }]
+            : [],
+        ),
+      })),
+      outputs: state.outputs,
+      conditions: runConditions(
+        {
+          phase: state.phase,
+          ...(state.reason ? { reason: state.reason } : {}),
+          ...(state.message ? { message: state.message } : {}),
+          degraded: state.degraded,
+          awaiting: summary.waiting,
+        },
+        undefined,
+        [],
+        new Date(saved.savedAt),
+      ),
+      raised: state.raised,
+      events: journalEvents(readJournal(this.store.runDir(id))),
       svg,
-      actions: {
-        approve: summary.waiting.some((s) => !decided.has(s)),
-        cancel: false,
-        resume: ['AwaitingApproval', 'Failed', 'Cancelled'].includes(saved.state.phase) || decided.size > 0,
-      },
+      actions: { ...actions, resume: actions.resume || decided.size > 0 },
     };
   }
 
@@ -123,16 +149,29 @@ export class LocalBackend implements UiBackend {
     return { ok: false, message: 'a local run is cancelled with Ctrl-C in the terminal that runs it' };
   }
 
-  async resume(id: string): Promise<ActionResult> {
+  resume(id: string): Promise<ActionResult> {
+    return this.inOwnProcess('resume', id, 'Resuming');
+  }
+
+  rollback(id: string): Promise<ActionResult> {
+    return this.inOwnProcess('rollback', id, 'Rolling back');
+  }
+
+  /** `conveyor resume` and `conveyor rollback` run steps: in their own process, which outlives a
+   *  request (and this UI), as when typed in a terminal. */
+  private async inOwnProcess(
+    command: 'resume' | 'rollback',
+    id: string,
+    doing: string,
+  ): Promise<ActionResult> {
     if (!this.store.load(id)) return { ok: false, message: `no run ${id} in ${this.store.root}` };
-    // `conveyor resume` runs the rest of the workflow: in its own process, which outlives a request.
-    const child = spawn(process.execPath, [this.program, 'resume', id, '--state-dir', this.store.root], {
+    const child = spawn(process.execPath, [this.program, command, id, '--state-dir', this.store.root], {
       cwd: this.io.cwd,
       stdio: 'ignore',
       env: { ...process.env, ...this.io.env, CI: 'true' },
     });
     child.unref();
-    return { ok: true, message: `Resuming ${id} (conveyor resume ${id}, process ${child.pid}).` };
+    return { ok: true, message: `${doing} ${id} (conveyor ${command} ${id}, process ${child.pid}).` };
   }
 
   watch(onChange: () => void): () => void {

@@ -1,9 +1,30 @@
 // What the UI shows of a run, the same for a local run and a cluster run: the list entry, and the
-// run page (steps, who may approve what, and the graph coloured by phase).
+// run page (steps and their attempts, who may approve what, outputs, conditions, events, and the
+// graph coloured by phase).
+export interface AttemptView {
+  readonly attempt: number;
+  /** main, on_retry, rollback, on_failure, … (engine AttemptPurpose). */
+  readonly purpose: string;
+  readonly requestedAt: number;
+  readonly startedAt?: number;
+  readonly finishedAt?: number;
+  readonly exitCode?: number | null;
+  readonly outcome?: string;
+  readonly timedOut?: boolean;
+  readonly message?: string;
+}
+
 export interface StepView {
   readonly name: string;
   readonly phase: string;
+  /** main, or the hook/undo list it belongs to (engine NodeRole). */
+  readonly role?: string;
+  readonly isGroup?: boolean;
+  /** The enclosing group. */
+  readonly group?: string;
   readonly attempts: number;
+  /** Every attempt, oldest first (empty when only the count is known). */
+  readonly attemptList?: readonly AttemptView[];
   readonly exitCode?: number | null;
   readonly reason?: string;
   readonly message?: string;
@@ -17,6 +38,34 @@ export interface ApprovalView {
   readonly users: readonly string[];
   readonly groups: readonly string[];
   readonly allowSelfApproval: boolean;
+  /** How many distinct approvals the step needs. */
+  readonly required: number;
+  /** Decisions given so far. */
+  readonly decided: readonly { user: string; decision: string; comment?: string; counted?: boolean }[];
+}
+
+export interface ConditionView {
+  readonly type: string;
+  readonly status: string;
+  readonly reason?: string;
+  readonly message?: string;
+  readonly lastTransitionTime?: string;
+}
+
+/** A Kubernetes Event about the run, or a line of a local run's journal. */
+export interface EventView {
+  readonly at?: number;
+  readonly type: string;
+  readonly reason: string;
+  readonly message: string;
+  readonly count?: number;
+}
+
+export interface RunActions {
+  readonly approve: boolean;
+  readonly cancel: boolean;
+  readonly resume: boolean;
+  readonly rollback: boolean;
 }
 
 export interface RunSummaryView {
@@ -38,10 +87,17 @@ export interface RunView extends RunSummaryView {
   readonly message?: string;
   readonly steps: readonly StepView[];
   readonly approvals: readonly ApprovalView[];
+  /** `capture_output` values by name. */
+  readonly outputs: Readonly<Record<string, string>>;
+  /** The run's status conditions (Ready, Succeeded, …). */
+  readonly conditions: readonly ConditionView[];
+  /** Condition names raised by failures (step_failed, deployment_timeout, …). */
+  readonly raised: readonly string[];
+  readonly events: readonly EventView[];
   /** The workflow graph, each step coloured by phase (SVG markup, every name escaped). */
   readonly svg: string;
   /** What can be done from here, as the CLI would. */
-  readonly actions: { readonly approve: boolean; readonly cancel: boolean; readonly resume: boolean };
+  readonly actions: RunActions;
 }
 
 const FINISHED = new Set(['Succeeded', 'Failed', 'Skipped', 'FellBack', 'Cancelled']);

@@ -71,7 +71,7 @@ export async function startUiServer(backend: UiBackend, token: string, port = 0)
     }
     if (req.method === 'GET' && path === '/api/runs')
       return json(res, 200, { where: backend.where, runs: await backend.listRuns() });
-    const run = /^\/api\/runs\/([^/]+)(?:\/(logs|approve|cancel|resume))?$/.exec(path);
+    const run = /^\/api\/runs\/([^/]+)(?:\/(logs|approve|cancel|resume|rollback))?$/.exec(path);
     if (!run) return json(res, 404, { message: 'not found' });
     const id = decodeURIComponent(run[1]!);
     const action = run[2];
@@ -89,7 +89,13 @@ export async function startUiServer(backend: UiBackend, token: string, port = 0)
       const result = await backend.approve(id, String(body.step ?? ''), decision, String(body.comment ?? ''));
       return json(res, result.ok ? 200 : 409, result);
     }
-    const result = action === 'cancel' ? await backend.cancel(id) : await backend.resume(id);
+    const operations = {
+      cancel: () => backend.cancel(id),
+      resume: () => backend.resume(id),
+      rollback: () => backend.rollback(id),
+    } as const;
+    if (action === undefined || action === 'logs') return json(res, 405, { message: 'method not allowed' });
+    const result = await operations[action as keyof typeof operations]();
     return json(res, result.ok ? 200 : 409, result);
   }
 

@@ -29,4 +29,25 @@ tr.run-row:hover, tr.step-row:hover { background: #f3f4f6; }
 #notice.ok { border-color: #15803d; background: #dcfce7; }
 pre.logs { background: #111827; color: #e5e7eb; padding: .8em; overflow: auto; max-height: 30em; white-space: pre-wrap; }
 .muted { color: #6b7280; }
+h2 { font-size: 15px; margin: 1.2em 0 .4em; }
+tr.step-row { cursor: pointer; }
+tr.step-row.selected { background: #e0e7ff; }
+tr.group-row td:first-child { font-weight: 600; }
+td.attempts div { white-space: nowrap; }
+td pre { margin: 0; white-space: pre-wrap; word-break: break-all; }
+.rules { margin: .3em 0; }
+ul.decisions { margin: .3em 0; padding-left: 1.2em; }
+.timeline { background: #fff; border: 1px solid #e5e7eb; overflow: auto; }
+.timeline svg { display: block; font-size: 11px; }
+.timeline .tick { stroke: #e5e7eb; }
+.timeline .tick-label { fill: #6b7280; }
+.timeline .step-label { fill: #111827; }
+.timeline .timeline-row { cursor: pointer; }
+.timeline .bar { stroke-width: 1; }
+.timeline .outcome-Succeeded { fill: #86efac; stroke: #15803d; }
+.timeline .outcome-Failed { fill: #fca5a5; stroke: #b91c1c; }
+.timeline .outcome-Cancelled { fill: #d1d5db; stroke: #374151; }
+.timeline .outcome-Running { fill: #93c5fd; stroke: #1d4ed8; }
+tr.event-Warning td:nth-child(2) { color: #b45309; font-weight: 600; }
+#run-message { background: #fff; border-left: 3px solid #6b7280; padding: .3em .8em; }
 `;

@@ -1,0 +1,109 @@
+// The run page, as client code: the run's phase and who started it, its approvals (who may decide,
+// the four-eyes rule, the decisions so far), the CLI's operations as buttons, the graph, the
+// timeline, the steps with every attempt's exit code, the selected step's output (refreshed while
+// the run goes on), the outputs, the conditions and the Events. Everything from the run is text.
+export const RUN_PAGE_SCRIPT = String.raw`
+let logStep = '';
+let logTimer;
+
+const attemptText = (a) => '#' + a.attempt + (a.purpose === 'main' ? '' : ' ' + a.purpose) + ': ' + (a.outcome || (a.finishedAt ? 'ended' : a.startedAt ? 'running' : 'starting')) + (a.exitCode === undefined || a.exitCode === null ? '' : ' (exit ' + a.exitCode + ')') + (a.timedOut ? ' timed out' : '');
+
+async function showLogs(id, step) {
+  logStep = step;
+  for (const r of document.querySelectorAll('#steps tr.selected')) r.classList.remove('selected');
+  const row = [...document.querySelectorAll('#steps tr.step-row')].find((r) => r.getAttribute('data-step') === step);
+  if (row) row.classList.add('selected');
+  const result = await getJson('/api/runs/' + encodeURIComponent(id) + '/logs?step=' + encodeURIComponent(step));
+  const pre = document.getElementById('logs');
+  if (pre && logStep === step) {
+    const follow = pre.scrollTop + pre.clientHeight >= pre.scrollHeight - 4;
+    pre.textContent = result.message || '(no output yet)';
+    if (follow) pre.scrollTop = pre.scrollHeight;
+    document.getElementById('logs-title').textContent = 'Output of ' + step;
+  }
+}
+
+function table(id, headers, rows) {
+  const t = el('table', { id }, el('tr', {}, ...headers.map((h) => el('th', {}, h))));
+  for (const r of rows) t.append(r);
+  return t;
+}
+
+function approvalBox(run, a) {
+  const comment = el('textarea', { id: 'comment-' + a.step, placeholder: 'comment' });
+  const who = a.users.length || a.groups.length
+    ? 'Approvers: users [' + a.users.join(', ') + '], groups [' + a.groups.join(', ') + ']'
+    : 'Anyone who may change the run can approve.';
+  const rules = [who];
+  if (a.required > 1) rules.push(a.required + ' different people must approve.');
+  if (!a.allowSelfApproval) rules.push('Four eyes: the person who started the run' + (run.createdBy ? ' (' + run.createdBy + ')' : '') + ' may not approve it.');
+  const decided = a.decided.length
+    ? el('ul', { class: 'decisions' }, ...a.decided.map((d) => el('li', { 'data-user': d.user }, d.user + ' ' + d.decision + (d.comment ? ': ' + d.comment : '') + (d.counted === false ? ' (not counted)' : ''))))
+    : el('p', { class: 'muted' }, 'No decision yet.');
+  const decide = (decision) => post('/api/runs/' + encodeURIComponent(run.id) + '/approve', { step: a.step, decision, comment: comment.value });
+  return el('div', { class: 'approval', 'data-approval': a.step },
+    el('strong', {}, a.step + ' waits for approval.'), el('p', { class: 'rules' }, rules.join(' ')), decided, comment,
+    el('button', { id: 'approve-' + a.step, disabled: run.actions.approve ? undefined : 'disabled', onclick: () => decide('approved') }, 'Approve'),
+    el('button', { id: 'reject-' + a.step, disabled: run.actions.approve ? undefined : 'disabled', onclick: () => decide('rejected') }, 'Reject'));
+}
+
+function actionButtons(run) {
+  const box = el('div', { class: 'actions' });
+  const path = (action) => '/api/runs/' + encodeURIComponent(run.id) + '/' + action;
+  const offer = [['resume', 'Resume'], ['rollback', 'Roll back'], ['cancel', 'Cancel']];
+  for (const [action, label] of offer) {
+    if (run.actions[action]) box.append(el('button', { id: action, onclick: () => post(path(action)) }, label));
+  }
+  return box;
+}
+
+function stepRows(run) {
+  return run.steps.map((s) => el('tr', { class: 'step-row' + (s.isGroup ? ' group-row' : ''), 'data-step': s.name, 'data-phase': s.phase, onclick: () => pick(run, s.name) },
+    el('td', {}, (s.group ? '\u2003' : '') + s.name + (s.role && s.role !== 'main' ? ' (' + s.role + ')' : '')), el('td', {}, phase(s.phase)),
+    el('td', { class: 'attempts' }, ...(s.attemptList && s.attemptList.length ? s.attemptList.map((a) => el('div', { 'data-attempt': a.attempt }, attemptText(a))) : [String(s.attempts)])),
+    el('td', {}, s.exitCode === undefined || s.exitCode === null ? '' : s.exitCode), el('td', {}, duration(s.startedAt, s.finishedAt)),
+    el('td', {}, [s.reason, s.message].filter(Boolean).join(': '))));
+}
+
+const pick = (run, step) => { logStep = step; followLogs(run).catch((e) => say(String(e.message || e), false)); };
+const when = (ms) => (ms ? new Date(ms).toLocaleTimeString() : '');
+
+async function renderRun(id) {
+  const run = await getJson('/api/runs/' + encodeURIComponent(id));
+  const meta = el('p', { class: 'muted' }, el('a', { href: '#/workflow/' + encodeURIComponent(run.workflow), id: 'workflow-link' }, run.workflow),
+    ' · ' + run.done + '/' + run.total + ' steps · ' + duration(run.startedAt, run.finishedAt) + (run.createdBy ? ' · started by ' + run.createdBy : '') + ' · ' + run.where);
+  const parts = [el('h1', {}, run.id + ' ', phase(run.phase)), meta];
+  if (run.message) parts.push(el('p', { id: 'run-message' }, [run.reason, run.message].filter(Boolean).join(': ')));
+  for (const a of run.approvals) parts.push(approvalBox(run, a));
+  parts.push(actionButtons(run));
+  const graph = el('div', { class: 'graph', id: 'graph' });
+  graph.innerHTML = run.svg;
+  for (const g of graph.querySelectorAll('g.step')) g.addEventListener('click', () => pick(run, g.getAttribute('data-step')));
+  parts.push(graph);
+  parts.push(el('h2', {}, 'Timeline'), timeline(run, (step) => pick(run, step)));
+  parts.push(el('h2', {}, 'Steps'), table('steps', ['Step', 'Phase', 'Attempts', 'Exit code', 'Duration', 'Reason'], stepRows(run)));
+  parts.push(el('h2', { id: 'logs-title' }, logStep ? 'Output of ' + logStep : 'Output (click a step)'), el('pre', { class: 'logs', id: 'logs' }, ''));
+  const outputs = Object.entries(run.outputs);
+  parts.push(el('h2', {}, 'Outputs'), outputs.length
+    ? table('outputs', ['Name', 'Value'], outputs.map(([k, v]) => el('tr', { 'data-output': k }, el('td', {}, k), el('td', {}, el('pre', {}, v)))))
+    : el('p', { class: 'muted', id: 'outputs' }, 'No outputs.'));
+  parts.push(el('h2', {}, 'Conditions'), table('conditions', ['Type', 'Status', 'Reason', 'Message', 'Since'], run.conditions.map((c) =>
+    el('tr', { 'data-condition': c.type, 'data-status': c.status }, el('td', {}, c.type), el('td', {}, c.status), el('td', {}, c.reason || ''), el('td', {}, c.message || ''), el('td', {}, c.lastTransitionTime || '')))));
+  if (run.raised.length) parts.push(el('p', { id: 'raised' }, 'Raised by failures: ' + run.raised.join(', ')));
+  parts.push(el('h2', {}, 'Events'), run.events.length
+    ? table('events', ['Time', 'Type', 'Reason', 'Message'], run.events.map((e) => el('tr', { class: 'event-' + e.type, 'data-reason': e.reason }, el('td', {}, when(e.at)), el('td', {}, e.type), el('td', {}, e.reason), el('td', {}, e.message + (e.count > 1 ? ' (×' + e.count + ')' : '')))))
+    : el('p', { class: 'muted', id: 'events' }, 'No events.'));
+  view.replaceChildren(...parts);
+  await followLogs(run);
+}
+
+/** Shows the selected step's output and, while the run goes on, asks for it again each second: the
+ *  output grows while a step runs, without any change of the run to announce it. */
+async function followLogs(run) {
+  clearInterval(logTimer);
+  if (!logStep) return;
+  await showLogs(run.id, logStep);
+  if (!['Succeeded', 'Failed', 'Cancelled'].includes(run.phase))
+    logTimer = setInterval(() => showLogs(run.id, logStep).catch(() => {}), 1000);
+}
+`;

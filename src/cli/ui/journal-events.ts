@@ -1,0 +1,46 @@
+// A local run's "Events": its journal (run-journal.ts) read as the Kubernetes Events of a cluster
+// run read, newest last: rounds, attempts started and finished, signals, the end of each round.
+import type { JournalLine } from '../run-journal.ts';
+import type { EventView } from './run-view.ts';
+
+function describe(line: JournalLine): Omit<EventView, 'at'> {
+  switch (line.event) {
+    case 'round':
+      return {
+        type: 'Normal',
+        reason: 'Round',
+        message: `conveyor ${line.command} (pid ${line.pid} on ${line.host})`,
+      };
+    case 'start':
+      return { type: 'Normal', reason: 'AttemptStarting', message: `${line.step} attempt ${line.attempt}` };
+    case 'started':
+      return {
+        type: 'Normal',
+        reason: 'AttemptStarted',
+        message: `${line.step} attempt ${line.attempt} (pid ${line.pid})`,
+      };
+    case 'finished':
+      return {
+        type: line.exit_code === 0 ? 'Normal' : 'Warning',
+        reason: 'AttemptFinished',
+        message: `${line.step} attempt ${line.attempt} exited ${line.exit_code === null ? 'by a signal' : line.exit_code}`,
+      };
+    case 'signal':
+      return { type: 'Warning', reason: 'Signal', message: `${line.signal}: ${line.action}` };
+    case 'output_lost':
+      return { type: 'Warning', reason: 'OutputLost', message: line.message };
+    case 'end':
+      return {
+        type: line.phase === 'Succeeded' ? 'Normal' : 'Warning',
+        reason: line.phase,
+        message: line.reason ? `round ended ${line.phase} (${line.reason})` : `round ended ${line.phase}`,
+      };
+  }
+}
+
+export function journalEvents(lines: readonly JournalLine[]): EventView[] {
+  return lines.map((line) => {
+    const at = Date.parse(line.at);
+    return { ...(Number.isNaN(at) ? {} : { at }), ...describe(line) };
+  });
+}
