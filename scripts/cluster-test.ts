@@ -2,8 +2,13 @@
 // Uses $KUBECONFIG's cluster when set; otherwise starts one, runs the tests, and stops it.
 // Usage: node --import tsx scripts/cluster-test.ts [DIR|FILE...] [-- node-test-flags]
 // (default: test/cluster). CONVEYOR_KWOK_NODES=N adds simulated nodes for the scale tests.
+// Files marked `// @cluster own` start a control plane of their own (they restart or flood it):
+// they run in a second lane beside the shared cluster's files, since both lanes mostly wait on
+// API servers and kubelets; that lane's output is held back and printed after the first's, so
+// neither report is interleaved.
 import { spawn } from 'node:child_process';
-import { statSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT, startCluster, type TestCluster } from '../test/cluster/harness.ts';
 
@@ -13,7 +18,9 @@ const paths = split === -1 ? args : args.slice(0, split);
 const nodeTestFlags = split === -1 ? [] : args.slice(split + 1);
 const targets = paths.length > 0 ? paths : ['test/cluster'];
 const dirs = targets.filter((p) => statSync(p, { throwIfNoEntry: false })?.isDirectory());
-const files = targets.filter((p) => !dirs.includes(p));
+const files = [...targets.filter((p) => !dirs.includes(p)), ...dirs.flatMap(testFilesUnder)];
+const ownLane = files.filter(startsOwnCluster);
+const sharedLane = files.filter((f) => !ownLane.includes(f));
 const env = { ...process.env };
 let cluster: TestCluster | undefined;
 
@@ -32,24 +39,58 @@ if (!env.KUBECONFIG) {
   }
 }
 
-let current: ReturnType<typeof spawn> | undefined;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => current?.kill(signal));
+/** Every *.test.ts under `dir`, sorted, as run-tests.mjs finds them. */
+function testFilesUnder(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true })
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .flatMap((entry) => {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) return entry.name === 'node_modules' ? [] : testFilesUnder(path);
+      return entry.name.endsWith('.test.ts') ? [path] : [];
+    });
 }
 
-/** Runs node with `args` in the repository; resolves with its exit code. */
-function run(args: string[]): Promise<number> {
-  const child = spawn(process.execPath, args, { stdio: 'inherit', env, cwd: REPO_ROOT });
-  current = child;
+function startsOwnCluster(file: string): boolean {
+  return /^\/\/ @cluster own$/m.test(readFileSync(file, 'utf8'));
+}
+
+const children = new Set<ReturnType<typeof spawn>>();
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => children.forEach((child) => child.kill(signal)));
+}
+
+/** Runs node --test over `lane`; its output goes to ours, or to `held` to be printed later. */
+function run(lane: string[], held?: string): Promise<number> {
+  if (lane.length === 0) return Promise.resolve(0);
+  const args = ['--import', 'tsx', '--test', ...nodeTestFlags, ...lane];
+  const child = spawn(process.execPath, args, {
+    stdio: held ? ['ignore', 'pipe', 'pipe'] : 'inherit',
+    env,
+    cwd: REPO_ROOT,
+  });
+  children.add(child);
+  if (held) {
+    const out = createWriteStream(held);
+    child.stdout?.pipe(out);
+    child.stderr?.pipe(out);
+  }
   return new Promise((resolve) =>
-    child.once('exit', (status, signal) => resolve(status ?? (signal ? 1 : 0))),
+    child.once('close', (status, signal) => {
+      children.delete(child);
+      resolve(status ?? (signal ? 1 : 0));
+    }),
   );
 }
 
-let code = 0;
-// Folders go through run-tests.mjs (which finds *.test.ts); single files straight to node --test.
-if (dirs.length > 0)
-  code ||= await run([join(REPO_ROOT, 'scripts', 'run-tests.mjs'), ...dirs, '--', ...nodeTestFlags]);
-if (files.length > 0) code ||= await run(['--import', 'tsx', '--test', ...nodeTestFlags, ...files]);
+const heldOutput = join(mkdtempSync(join(tmpdir(), 'conveyor-own-lane-')), 'output.txt');
+if (ownLane.length > 0 && sharedLane.length > 0)
+  console.error(
+    `[cluster-test] ${ownLane.length} file(s) on clusters of their own run alongside; their output (${heldOutput}) follows at the end`,
+  );
+const [sharedCode, ownCode] = await Promise.all([
+  run(sharedLane),
+  run(ownLane, sharedLane.length > 0 ? heldOutput : undefined),
+]);
+if (ownLane.length > 0 && sharedLane.length > 0) process.stdout.write(readFileSync(heldOutput));
 await cluster?.stop();
-process.exit(code);
+process.exit(sharedCode || ownCode);

@@ -1,3 +1,4 @@
+// @cluster own
 // `npm run bench:argo` at a tiny size (3 runs x 4 steps, one round of Argo with its defaults and of
 // Conveyor) proves that the tool measures every figure of its table; no figure is judged here. The
 // bench needs kwok nodes and Argo's CRDs: it always starts a cluster of its own.

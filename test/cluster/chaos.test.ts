@@ -1,3 +1,4 @@
+// @cluster own
 // The short chaos run CI makes (`npm run chaos` is the long one): concurrent runs with retries,
 // failures and approvals on a control plane of this file's own while the controller is killed, the
 // API server restarts and running steps' Jobs are deleted (also with --cascade=orphan); what the

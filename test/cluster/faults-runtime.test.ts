@@ -1,3 +1,4 @@
+// @cluster own
 // The controller through an API server restart, on a control plane of this file's own (the restart
 // would disturb every other suite): /readyz says not ready while the API server is away and /healthz
 // stays ok (a liveness failure would only restart a healthy process), and once the API server is back
