@@ -384,6 +384,11 @@ export class Controller {
     }
     if (outcome.finished) {
       const { state, workflow } = outcome.finished;
+      // Its plan and pinned workflow are not needed again unless its spec changes (a rollback).
+      if (!this.observer.followsFinishedRuns) {
+        this.plans.delete(run.metadata.uid);
+        this.api.forgetConfigMap(namespace, pinnedWorkflowName(name));
+      }
       if (state.startedAt !== undefined && state.finishedAt !== undefined) {
         this.metrics.runDuration.observe({ phase: state.phase }, (state.finishedAt - state.startedAt) / 1000);
       }

@@ -22,6 +22,7 @@ import { buildRunStatus } from './run-status.ts';
 import { statusMergePatch } from './status-merge-patch.ts';
 import type { WorkflowRunObject } from './resources.ts';
 import { loadPinnedPlan, startRun } from './start-run.ts';
+import { isSettledRun } from './finished-run.ts';
 
 /** The most of a step's log read back as its captured output (the engine enforces its own bound). */
 const MAX_OUTPUT_READ = 300 * 1024;
@@ -61,6 +62,8 @@ interface Loaded {
 
 export async function reconcileRun(ctx: ReconcileContext, run: WorkflowRunObject): Promise<ReconcileOutcome> {
   if (run.metadata.deletionTimestamp) return { actions: [] };
+  // Nothing is left to decide for a settled run, unless its notifications still report back.
+  if (isSettledRun(run) && !ctx.observer?.followsFinishedRuns) return { actions: [] };
   const status = (run.status ?? {}) as {
     conditions?: Condition[];
     pinnedWorkflow?: string;

@@ -108,6 +108,14 @@ export class RunObserver {
     }
   }
 
+  /**
+   * Whether a finished run may still need reconciles: its notifications are sent after it ends and
+   * their results recorded in its status (settled runs are otherwise left alone, finished-run.ts).
+   */
+  get followsFinishedRuns(): boolean {
+    return this.notifications !== undefined;
+  }
+
   /** Waits (up to the config's drain timeout) for queued notifications, then stops delivering. */
   async stop(): Promise<void> {
     await this.notifier?.stop(this.options.notifications?.delivery.drainTimeoutMs ?? 0);
