@@ -26,6 +26,11 @@ export const NO_POD_GRACE_MS = 30_000;
 const IMAGE_REASONS = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'ErrImageNeverPull']);
 const CREATE_REASONS = new Set(['CreateContainerConfigError', 'CreateContainerError', 'RunContainerError']);
 
+/** Whether a container waiting for this reason holds its step up (reported as the run's wait). */
+export function isWaitProblem(reason: string | undefined): boolean {
+  return reason !== undefined && (IMAGE_REASONS.has(reason) || CREATE_REASONS.has(reason));
+}
+
 /**
  * When a Job without a pod should be looked at again (the end of its grace), or undefined when it
  * has pods or is finished: nothing else would wake its run, as the refusal is only an Event.

@@ -19,6 +19,7 @@ import type { ReconcileContext } from './reconcile-run.ts';
 import { loadWorkflowSpec, reconcileWorkflow } from './reconcile-workflow.ts';
 import type { LoadResult } from '../spec/load.ts';
 import { RunObserver } from './run-observer.ts';
+import { jobChangeMatters, podChangeMatters } from './run-wakes.ts';
 import type { WorkflowObject, WorkflowRunObject } from './resources.ts';
 import { API_VERSION } from './resources.ts';
 import { ConflictError } from './run-api.ts';
@@ -262,10 +263,13 @@ export class Controller {
         meta?.ownerReferences?.find((r) => r.kind === 'WorkflowRun')?.name ?? meta?.labels?.[LABELS.run];
       if (run && meta?.namespace) this.queue.add(`run/${meta.namespace}/${run}`);
     };
-    this.informers.jobs.on('change', wakeOwnerRun);
+    this.informers.jobs.on('change', (c) => {
+      if (jobChangeMatters(c)) wakeOwnerRun(c);
+    });
     // A pod's owner is its Job, and its run label may be a hashed long name: its Job knows the run.
     // A step ends when its pod does (job-observations.ts), so this wake must find the run.
     this.informers.pods.on('change', (c) => {
+      if (!podChangeMatters(c)) return;
       const meta = c.object.metadata;
       const jobName = meta?.labels?.['batch.kubernetes.io/job-name'] ?? meta?.labels?.['job-name'];
       const job = jobName ? this.informers.jobs.get(meta?.namespace, jobName) : undefined;
