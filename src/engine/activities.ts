@@ -1,16 +1,17 @@
 // Activities: lists of hook-like steps run one after another (prerequisites, on_retry, on_failure,
-// recovery actions, fallbacks, saga undo, rollback and the end-of-run hooks), and what each does when
-// its list is through.
+// recovery actions, fallbacks, saga undo, rollback and the end-of-run hooks), each item retried
+// under its own policy. What an activity does when its list is through is not decided here: the
+// dispatcher (decide.ts) passes a handler per purpose.
 import { launch, renderAttempt } from './attempts.ts';
-import { fallbackDone } from './breakers.ts';
-import type { FailureInfo } from './failure.ts';
-import { concludeGroupFailure } from './groups.ts';
-import { recoveryDone } from './recovery.ts';
+import type { FailureInfo } from './attempts.ts';
 import { evaluateCondition } from './render.ts';
-import { armRetry, onRetryHooksDone } from './retry.ts';
-import { prerequisitesDone, stageActivityDone } from './stages.ts';
+import { startRetryDelay } from './retry-delay.ts';
 import type { Work } from './work.ts';
 import type { Activity, AttemptPurpose } from './types.ts';
+
+/** What happens when an activity of a purpose is through (also when it was aborted). */
+export type ActivityDone = (w: Work, a: Activity) => void;
+export type ActivityHandlers = Readonly<Record<AttemptPurpose, ActivityDone>>;
 
 export interface ActivitySpec {
   readonly id?: string;
@@ -35,20 +36,25 @@ export function startActivity(w: Work, spec: ActivitySpec): void {
   w.putActivity(activity);
 }
 
-/** Moves every idle activity forward: next item, or done. */
-export function driveActivities(w: Work): void {
+/** The index of the step an activity serves. */
+export function ownerOf(w: Work, a: Activity): number {
+  return w.plan.byName.get(a.owner as string) as number;
+}
+
+/** Moves every idle activity forward: next item, or done (then its purpose's handler runs). */
+export function driveActivities(w: Work, handlers: ActivityHandlers): void {
   for (const id of w.d.activities.map((a) => a.id)) {
     const a = w.activity(id);
-    if (a && !a.busy) advance(w, a);
+    if (a && !a.busy) advance(w, a, handlers);
   }
 }
 
-function advance(w: Work, start: Activity): void {
+function advance(w: Work, start: Activity, handlers: ActivityHandlers): void {
   let a = start;
   for (;;) {
     if (a.aborted || a.position >= a.items.length || (a.stopOnFailure && a.failed.length > 0)) {
       w.dropActivity(a.id);
-      activityDone(w, a);
+      handlers[a.purpose](w, a);
       return;
     }
     const name = a.items[a.position] as string;
@@ -151,7 +157,7 @@ export function hookAttemptDone(
     w.patchStep(j, { phase: 'Cancelled', reason: 'Cancelled', message: failure.message, finishedAt: w.now });
   } else if (a && !a.aborted && failure.retryable && w.step(j).tries < node.maxTries) {
     w.patchStep(j, { phase: 'Retrying', reason: failure.reason, message: failure.message });
-    armRetry(w, j);
+    if (!startRetryDelay(w, j)) hookRetryDue(w, j);
     return;
   } else {
     w.patchStep(j, { phase: 'Failed', reason: failure.reason, message: failure.message, finishedAt: w.now });
@@ -159,7 +165,13 @@ export function hookAttemptDone(
   if (a) itemFinished(w, a, failure === undefined);
 }
 
-/** A hook's retry delay is over. */
+/** A hook's retry delay is over (or it had none). */
+export function hookRetryDue(w: Work, j: number): void {
+  w.patchStep(j, { nextAttemptAt: undefined });
+  restartHook(w, j);
+}
+
+/** A hook's retry delay is over, or its activity was aborted while it waited. */
 export function restartHook(w: Work, j: number): void {
   const a = busyActivityOn(w, w.node(j).name, false);
   if (!a || a.aborted) {
@@ -180,31 +192,4 @@ export function undoAttemptDone(w: Work, i: number, ok: boolean, message: string
   w.patchStep(i, { undone: ok ? 'Succeeded' : 'Failed', ...(message !== undefined ? { message } : {}) });
   const a = busyActivityOn(w, w.node(i).name, true);
   if (a) itemFinished(w, a, ok);
-}
-
-function activityDone(w: Work, a: Activity): void {
-  const ok = !a.aborted && a.failed.length === 0;
-  const owner = a.owner === undefined ? undefined : w.plan.byName.get(a.owner);
-  switch (a.purpose) {
-    case 'prerequisite':
-      prerequisitesDone(w, a);
-      return;
-    case 'on_retry':
-      onRetryHooksDone(w, owner as number, a);
-      return;
-    case 'recovery':
-      recoveryDone(w, owner as number, a);
-      return;
-    case 'fallback':
-      fallbackDone(w, owner as number, a);
-      return;
-    case 'undo':
-      concludeGroupFailure(w, owner as number);
-      return;
-    case 'on_failure':
-    case 'main':
-      return;
-    default:
-      stageActivityDone(w, a, ok);
-  }
 }

@@ -2,7 +2,7 @@
 // people approve (one rejection fails it). Decisions may arrive before the gate is reached.
 import { approvalDigest } from './approval-digest.ts';
 import { failStep } from './failure.ts';
-import { proceed } from './readiness.ts';
+import { proceed } from './lifecycle.ts';
 import type { Work } from './work.ts';
 import type { Approval } from '../spec/model.ts';
 import type { ApprovalObservation, ApprovalRecord, ApprovalWithdrawnObservation } from './types.ts';

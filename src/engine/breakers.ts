@@ -1,8 +1,9 @@
 // Circuit breakers, whose state outlives a run: consecutive failed attempts open a breaker; while it
 // is open its steps run their fallback instead; after `recovery_timeout` one trial closes or re-opens it.
-import { startActivity } from './activities.ts';
-import { cancelReason, failStep } from './failure.ts';
-import { finishNode } from './readiness.ts';
+import { ownerOf, startActivity } from './activities.ts';
+import { failStep } from './failure.ts';
+import { finishNode } from './lifecycle.ts';
+import { cancelReason } from './stopping.ts';
 import type { Work } from './work.ts';
 import type { CircuitBreaker } from '../spec/model.ts';
 import type { Activity, BreakerState } from './types.ts';
@@ -116,7 +117,8 @@ export function startFallback(w: Work, i: number): void {
   startActivity(w, { purpose: 'fallback', owner: node.name, items, stopOnFailure: true });
 }
 
-export function fallbackDone(w: Work, i: number, a: Activity): void {
+export function fallbackDone(w: Work, a: Activity): void {
+  const i = ownerOf(w, a);
   if (a.aborted) {
     finishNode(w, i, 'Cancelled', cancelReason(w));
     return;

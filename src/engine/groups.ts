@@ -1,16 +1,22 @@
 // How a group ends: succeeded when all its children did, otherwise failed or cancelled; an atomic
 // group first stops its other children and undoes the succeeded ones (a saga, newest first).
-import { startActivity } from './activities.ts';
-import { abortActivities, namesOf, stopNodes } from './failure.ts';
-import { finishNode } from './readiness.ts';
+import { ownerOf, startActivity } from './activities.ts';
+import { finishNode } from './lifecycle.ts';
 import { BEFORE_START_STEP } from './start-from.ts';
+import { finishFailed, namesOf } from './stopping.ts';
 import { isTerminal } from './work.ts';
 import type { Work } from './work.ts';
+import type { Activity } from './types.ts';
 
-const FAILING = 'ChildFailed';
+/** Concludes the groups whose children have all ended, in order; concluding one may queue its parent. */
+export function concludeGroups(w: Work): void {
+  const queue = w.groupsToConclude;
+  for (let k = 0; k < queue.length; k++) groupChildrenDone(w, queue[k] as number);
+  queue.length = 0;
+}
 
 /** All children of a running group have ended. */
-export function groupChildrenDone(w: Work, g: number): void {
+function groupChildrenDone(w: Work, g: number): void {
   const st = w.step(g);
   if (st.phase !== 'Running' || w.activity(undoId(w, g))) return;
   const node = w.node(g);
@@ -58,8 +64,13 @@ function undoCandidates(w: Work, g: number): string[] {
   return found.sort((a, b) => b.seq - a.seq).map((f) => f.name);
 }
 
+/** The undo of an atomic group is through. */
+export function undoDone(w: Work, a: Activity): void {
+  concludeGroupFailure(w, ownerOf(w, a));
+}
+
 /** After any undo: the group ends Failed when a child failed, else Cancelled. */
-export function concludeGroupFailure(w: Work, g: number): void {
+function concludeGroupFailure(w: Work, g: number): void {
   const node = w.node(g);
   if (isTerminal(w.step(g).phase)) return;
   const failedChild = node.children.find((c) => w.step(c).phase === 'Failed');
@@ -86,24 +97,5 @@ export function concludeGroupFailure(w: Work, g: number): void {
       stopOnFailure: false,
     });
   }
-  finishNode(w, g, 'Failed', 'ChildFailed', `step '${w.node(failedChild).name}' failed`);
-}
-
-/** A step inside atomic group `g` failed: the rest of the group stops (once). */
-export function atomicChildFailed(w: Work, g: number): void {
-  const st = w.step(g);
-  if (isTerminal(st.phase) || st.reason === FAILING) return;
-  w.patchStep(g, { reason: FAILING });
-  const inside: number[] = [];
-  const owners = new Set<string>();
-  const stack = [...w.node(g).children];
-  while (stack.length > 0) {
-    const i = stack.pop() as number;
-    inside.push(i);
-    owners.add(w.node(i).name);
-    stack.push(...w.node(i).children);
-  }
-  inside.sort((a, b) => a - b);
-  stopNodes(w, inside, 'Skipped', () => 'GroupFailed');
-  abortActivities(w, ['on_retry', 'recovery', 'fallback'], false, owners);
+  finishFailed(w, g, 'ChildFailed', `step '${w.node(failedChild).name}' failed`);
 }

@@ -8,7 +8,7 @@ export { failureHandlingThatRan, prepareResume } from './resume.ts';
 export type { ResumeChoice } from './resume.ts';
 export { summarizeProgress } from './progress.ts';
 export { attemptId, DEFAULT_MAX_OUTPUT_BYTES } from './attempts.ts';
-export { retryDelayMs } from './retry.ts';
+export { retryDelayMs } from './retry-delay.ts';
 export { restartAction } from './restart.ts';
 export { decideSchedule, NEXT_TIMES_SHOWN } from './schedules.ts';
 export type { ScheduleDecision, ScheduleMemory, ScheduledRun, SkipReason } from './schedules.ts';

@@ -1,8 +1,8 @@
 // Recovery strategies: when a step's final failure raises one of a strategy's conditions, its named
 // actions run in order; if all succeed the step gets one more try.
-import { startActivity } from './activities.ts';
+import { ownerOf, startActivity } from './activities.ts';
+import type { FailureInfo } from './attempts.ts';
 import { failStep } from './failure.ts';
-import type { FailureInfo } from './failure.ts';
 import type { Work } from './work.ts';
 import type { RecoveryStrategy } from '../spec/model.ts';
 import type { Activity } from './types.ts';
@@ -36,7 +36,8 @@ export function startRecovery(w: Work, i: number, strategy: RecoveryStrategy, in
 }
 
 /** The actions are through: all succeeded → one more try now; otherwise the step fails for good. */
-export function recoveryDone(w: Work, i: number, a: Activity): void {
+export function recoveryDone(w: Work, a: Activity): void {
+  const i = ownerOf(w, a);
   const st = w.step(i);
   const timedOut = st.reason === 'TimedOut';
   if (a.aborted || a.failed.length > 0 || w.d.stop) {

@@ -1,30 +1,14 @@
-// Retries: the delay before each new try (constant, linear or exponential with an optional cap),
-// `on_retry` hooks between a failed try and the delay, and the wake-up when the delay is over.
-import { restartHook, startActivity } from './activities.ts';
-import { cancelReason, namesOf } from './failure.ts';
-import type { FailureInfo } from './failure.ts';
-import { finishNode } from './readiness.ts';
+// Retries of main steps: `on_retry` hooks between a failed try and the delay, then the delay
+// (retry-delay.ts), and the wake-up when it is over (a hook's own retries: activities.ts).
+import { hookRetryDue, startActivity } from './activities.ts';
+import type { FailureInfo } from './attempts.ts';
+import { finishNode } from './lifecycle.ts';
+import { retryDelayMs, startRetryDelay } from './retry-delay.ts';
+import { cancelReason, namesOf } from './stopping.ts';
 import type { Work } from './work.ts';
-import type { RetryPolicy } from '../spec/model.ts';
 import type { Activity } from './types.ts';
 
-/** Delay before the retry that follows the `failedTries`-th failed try (1 for the first retry). */
-export function retryDelayMs(policy: RetryPolicy | undefined, failedTries: number): number {
-  if (!policy) return 0;
-  const k = Math.max(1, failedTries);
-  let delay: number;
-  switch (policy.backoff) {
-    case 'linear':
-      delay = policy.delayMs * k;
-      break;
-    case 'exponential':
-      delay = policy.delayMs * 2 ** (k - 1);
-      break;
-    default:
-      delay = policy.delayMs;
-  }
-  return policy.maxDelayMs === undefined ? delay : Math.min(delay, policy.maxDelayMs);
-}
+export { retryDelayMs } from './retry-delay.ts';
 
 /** A main try failed and another is allowed: on_retry hooks first, then the delay. */
 export function beginRetry(w: Work, i: number, info: FailureInfo): void {
@@ -50,23 +34,15 @@ export function beginRetry(w: Work, i: number, info: FailureInfo): void {
   armRetry(w, i);
 }
 
-/** Starts the delay of a Retrying step (main or hook); a zero delay retries at once. */
-export function armRetry(w: Work, i: number): void {
-  const delay = retryDelayMs(w.node(i).retry, w.step(i).tries);
-  if (delay <= 0) {
-    retryDue(w, i);
-    return;
-  }
-  const at = w.now + delay;
-  w.patchStep(i, { nextAttemptAt: at });
-  w.ix.timers.push({ at, kind: 'retry', node: i });
+/** Starts the delay of a Retrying main step; a zero delay retries at once. */
+function armRetry(w: Work, i: number): void {
+  if (!startRetryDelay(w, i)) retryDue(w, i);
 }
 
 /** The delay is over: a main step queues for the scheduler again, a hook restarts in its activity. */
 export function retryDue(w: Work, i: number): void {
   if (!w.isMain(i)) {
-    w.patchStep(i, { nextAttemptAt: undefined });
-    restartHook(w, i);
+    hookRetryDue(w, i);
     return;
   }
   w.patchStep(i, { phase: 'Waiting', nextAttemptAt: undefined });
@@ -74,7 +50,8 @@ export function retryDue(w: Work, i: number): void {
 }
 
 /** The on_retry hooks are through (their failures are recorded, not fatal). */
-export function onRetryHooksDone(w: Work, i: number, a: Activity): void {
+export function onRetryHooksDone(w: Work, a: Activity): void {
+  const i = w.plan.byName.get(a.owner as string) as number;
   if (a.aborted || w.d.stop) {
     finishNode(w, i, 'Cancelled', cancelReason(w));
     return;

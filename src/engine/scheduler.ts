@@ -6,28 +6,36 @@ import { claimBreaker, mustFallBack, startFallback } from './breakers.ts';
 import { failStep } from './failure.ts';
 import type { Work } from './work.ts';
 
-export function schedule(w: Work): void {
-  if (w.d.stage !== 'steps' || w.d.stop) return;
+/** Main steps start only in the main stage of a run that is not stopping. */
+export function mayStartSteps(w: Work): boolean {
+  return w.d.stage === 'steps' && !w.d.stop;
+}
+
+/**
+ * Takes the next ready leaf and starts it, or runs its fallback, fails it or parks it; false when
+ * nothing is ready or the limits are full. The caller checks `mayStartSteps` once before a round.
+ */
+export function scheduleNext(w: Work): boolean {
   const ix = w.ix;
-  while (ix.ready.size > 0 && !isSaturated(w)) {
-    const i = ix.ready.pop() as number;
-    if (w.step(i).phase !== 'Waiting') continue;
-    if (mustFallBack(w, i)) {
-      startFallback(w, i);
-      continue;
-    }
-    const scope = blockingScope(w, i);
-    if (scope !== FITS) {
-      if (isScopeIdle(ix, scope)) {
-        const message = `it needs more than ${describeScope(w, scope)} allows, even with nothing else running`;
-        failStep(w, i, 'ResourceBudgetExceeded', message);
-      } else {
-        park(ix, scope, i);
-      }
-      continue;
-    }
-    startMainAttempt(w, i);
+  if (ix.ready.size === 0 || isSaturated(w)) return false;
+  const i = ix.ready.pop() as number;
+  if (w.step(i).phase !== 'Waiting') return true;
+  if (mustFallBack(w, i)) {
+    startFallback(w, i);
+    return true;
   }
+  const scope = blockingScope(w, i);
+  if (scope !== FITS) {
+    if (isScopeIdle(ix, scope)) {
+      const message = `it needs more than ${describeScope(w, scope)} allows, even with nothing else running`;
+      failStep(w, i, 'ResourceBudgetExceeded', message);
+    } else {
+      park(ix, scope, i);
+    }
+    return true;
+  }
+  startMainAttempt(w, i);
+  return true;
 }
 
 function startMainAttempt(w: Work, i: number): void {

@@ -1,13 +1,13 @@
 // The run's life: start and deadline, prerequisites, the main steps, then the finalisation hooks in
-// DESIGN.md's order (rollback → on_failure → post_execution.failure, or on_success →
+// their fixed order (rollback → on_failure → post_execution.failure, or on_success →
 // post_execution.success), manual rollback afterwards, and the run phase seen from outside.
 import { startActivity } from './activities.ts';
-import { abortActivities, initiateStop } from './failure.ts';
-import { releaseRoots } from './readiness.ts';
+import { releaseRoots } from './lifecycle.ts';
+import { abortActivities, initiateStop } from './stopping.ts';
 import { isTerminal } from './work.ts';
 import type { Work } from './work.ts';
 import type { Activity, AttemptPurpose, RunStage, StepPhase } from './types.ts';
-import { formatDuration } from './attempts.ts';
+import { formatDuration } from '../spec/duration.ts';
 
 export function startRun(w: Work): void {
   const d = w.d;
@@ -147,7 +147,8 @@ function enterNextStage(w: Work, after: RunStage | undefined): void {
 }
 
 /** A finalisation list is through; a failing hook is recorded and never changes the outcome. */
-export function stageActivityDone(w: Work, a: Activity, ok: boolean): void {
+export function stageActivityDone(w: Work, a: Activity): void {
+  const ok = !a.aborted && a.failed.length === 0;
   if (a.failed.length > 0) w.d.failedHooks = [...w.d.failedHooks, ...a.failed];
   if (a.purpose === 'rollback') {
     w.d.rollback = { trigger: w.d.rollback?.trigger ?? 'automatic', phase: ok ? 'Succeeded' : 'Failed' };

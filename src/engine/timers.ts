@@ -20,15 +20,17 @@ function isLive(w: Work, t: Timer): boolean {
   }
 }
 
-export function fireTimers(w: Work): void {
+/** Fires the earliest timer that is due (a stale one does nothing); false when none is due. */
+export function fireNextTimer(w: Work): boolean {
   const timers = w.ix.timers;
-  for (let t = timers.peek(); t !== undefined && t.at <= w.now; t = timers.peek()) {
-    timers.pop();
-    if (!isLive(w, t)) continue;
-    if (t.kind === 'deadline') runTimedOut(w);
-    else if (t.kind === 'retry') retryDue(w, t.node);
-    else expireApproval(w, t.node);
-  }
+  const t = timers.peek();
+  if (t === undefined || t.at > w.now) return false;
+  timers.pop();
+  if (!isLive(w, t)) return true;
+  if (t.kind === 'deadline') runTimedOut(w);
+  else if (t.kind === 'retry') retryDue(w, t.node);
+  else expireApproval(w, t.node);
+  return true;
 }
 
 export function armWake(w: Work): void {

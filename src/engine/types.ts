@@ -216,8 +216,9 @@ export interface StepState {
 export type RunPhase = 'Pending' | 'Running' | 'AwaitingApproval' | 'Succeeded' | 'Failed' | 'Cancelled';
 
 /**
- * Where the run is in its life: prerequisites, the main steps, then the finalisation hooks in the
- * order DESIGN.md fixes, and `done`. `manual_rollback` follows `done` on request.
+ * Where the run is in its life: prerequisites, the main steps, then the finalisation hooks (after a
+ * failure rollback → on_failure → post_failure, after a success on_success → post_success), and
+ * `done`. `manual_rollback` follows `done` on request.
  */
 export type RunStage =
   | 'prerequisites'

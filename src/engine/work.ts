@@ -89,6 +89,8 @@ export class Work {
   readonly actions: Action[] = [];
   /** Bumped by every change; the settle loop runs until it stops moving. */
   changes = 0;
+  /** Running groups whose children have all ended, in the order they did; drained by settle(). */
+  readonly groupsToConclude: number[] = [];
   private ownSteps = false;
   private ownOutputs = false;
   private data: Record<string, unknown> | undefined;
@@ -198,6 +200,11 @@ export class Work {
 
   enqueueReady(i: number): void {
     this.ix.readyQueue.push(i);
+  }
+
+  /** A running group's last child ended; settle() concludes it (groups.ts), not the code that ended the child. */
+  enqueueGroupEnd(g: number): void {
+    this.groupsToConclude.push(g);
   }
 
   commit(): RunState {

@@ -1,6 +1,8 @@
 // Located findings about a workflow document: what is wrong, where (file, line, column, field path),
 // and how to say it in one line the way compilers do.
 
+import type { SourceRef } from './model.ts';
+
 export type Severity = 'error' | 'warning';
 
 export interface Diagnostic {
@@ -35,3 +37,13 @@ export function sortDiagnostics(diagnostics: readonly Diagnostic[]): Diagnostic[
       a.path.localeCompare(b.path),
   );
 }
+
+/**
+ * Maps an offset inside a template to a position; the YAML source gives exact positions, other
+ * callers fall back to the field's own position.
+ */
+export type TemplateLocator = (
+  ref: SourceRef,
+  field: string,
+  offset: number,
+) => { line?: number; column?: number };

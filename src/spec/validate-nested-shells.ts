@@ -3,10 +3,9 @@
 // the second one that parses the value again. Located at the value, with the safe alternative.
 import { parseTemplate } from '../template/index.ts';
 import { findNestedShellValues } from '../template/nested-shell.ts';
-import type { Diagnostic } from './diagnostics.ts';
+import type { Diagnostic, TemplateLocator } from './diagnostics.ts';
 import type { Workflow } from './model.ts';
 import { walkSteps } from './step-walk.ts';
-import type { TemplateLocator } from './validate.ts';
 
 const SHELL_NAMES = /^(?:.*\/)?(?:sh|bash|zsh|ksh|dash|ash|mksh)$/;
 

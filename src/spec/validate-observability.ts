@@ -4,7 +4,7 @@
 import { parseBareExpression } from '../template/bare-expression.ts';
 import { parseTemplate, referencedNames, suggest } from '../template/index.ts';
 import type { Template } from '../template/index.ts';
-import type { Diagnostic, Severity } from './diagnostics.ts';
+import type { Diagnostic, Severity, TemplateLocator } from './diagnostics.ts';
 import type { SourceRef, Workflow } from './model.ts';
 import {
   ALERT_VALUES,
@@ -17,7 +17,6 @@ import {
 } from './observability.ts';
 import { BUILTIN_NAMES } from './run-context.ts';
 import { walkSteps } from './step-walk.ts';
-import type { TemplateLocator } from './validate.ts';
 
 /** Every name an alert condition or message may read for this workflow. */
 export function alertNames(workflow: Workflow): Set<string> {

@@ -2,7 +2,7 @@
 // loop, budgets a step can fit in, references to breakers and actions, templates that parse and
 // name things that exist.
 import { parseTemplate, referencedNames, suggest } from '../template/index.ts';
-import type { Diagnostic, Severity } from './diagnostics.ts';
+import type { Diagnostic, Severity, TemplateLocator } from './diagnostics.ts';
 import { dnsLabelPart } from './kubernetes-name.ts';
 import type { Resources, SourceRef, Workflow } from './model.ts';
 import { checkParameterValue, coerceParameter } from './parameter-value.ts';
@@ -21,16 +21,6 @@ export const ENVIRONMENT_WITHOUT_DEFAULT = 'environment-without-default';
 
 /** Conditions the engine raises by itself, whatever the steps declare. */
 export const BUILTIN_CONDITIONS = ['step_failed', 'deployment_timeout'] as const;
-
-/**
- * Maps an offset inside a template to a position; the YAML source gives exact positions, other
- * callers fall back to the field's own position.
- */
-export type TemplateLocator = (
-  ref: SourceRef,
-  field: string,
-  offset: number,
-) => { line?: number; column?: number };
 
 export function validateWorkflow(
   workflow: Workflow,

@@ -133,6 +133,13 @@ describe('run timeout', () => {
     assert.equal(r.startsOf('rb')[0]?.start, 100);
   });
 
+  it('says the run timeout as the CLI writes durations (1h30m, not 90m)', () => {
+    const r = run(workflow([step('slow')], { timeoutMs: 5_400_000 }), {
+      script: { slow: { durationMs: 6_000_000 } },
+    });
+    assert.equal(r.state.message, 'the run did not finish within its timeout of 1h30m');
+  });
+
   it('takes the run option over the workflow timeout', () => {
     const r = run(
       workflow([step('slow')], { timeoutMs: 100 }),

@@ -130,6 +130,13 @@ describe('retries', () => {
     assert.deepEqual(r.state.raised, ['step_failed', 'deployment_timeout']);
   });
 
+  it('says how long a step ran before it timed out as the CLI writes durations (1h30m, not 90m)', () => {
+    const r = run(workflow([step('slow', { timeoutMs: 5_400_000 })]), {
+      script: { slow: { exit: null, timedOut: true, durationMs: 5_400_000 } },
+    });
+    assert.equal(r.step('slow').message, 'timed out after 1h30m');
+  });
+
   it('retries a timed-out try like any failed one', () => {
     const r = run(
       workflow([step('slow', { timeoutMs: 100, retry: { attempts: 2, delayMs: 0, backoff: 'constant' } })]),
