@@ -21,6 +21,8 @@ import { processStartTime } from './process-identity.ts';
 import { journalFile, RunJournal } from './run-journal.ts';
 import type { JournalEntry } from './run-journal.ts';
 import { reactToSignals } from './run-signals.ts';
+import { readControlRequest } from './run-control.ts';
+import type { ControlAction } from './run-control.ts';
 import type { RunRound, SavedRun } from './state-store.ts';
 import type { StateStore } from './state-store.ts';
 
@@ -133,7 +135,27 @@ export async function runLocally(req: LocalRunRequest): Promise<number> {
       journal.append([{ event: 'signal', signal: 'SIGHUP', action: 'continue' }], true);
       reporter.note('Received SIGHUP: the run goes on detached; see conveyor history and conveyor logs.');
     },
+    control: () => {
+      const request = readControlRequest(runDir);
+      // Only ever stronger: a stop after a terminate changes nothing.
+      if (!request || controlled === 'terminate' || controlled === request.action) return;
+      controlled = request.action;
+      journal.append([{ event: 'request', action: request.action, user: request.user }], true);
+      if (request.action === 'stop') {
+        reporter.note(
+          `${request.user} asked to stop the run: no new steps start, running ones finish, then its failure hooks run.`,
+        );
+        loop.observe({ kind: 'cancelRequested', graceful: true, user: request.user });
+        return;
+      }
+      reporter.note(`${request.user} asked to terminate the run: killing the running steps now.`);
+      loop.observe({ kind: 'cancelRequested', user: request.user, message: `terminated by ${request.user}` });
+      executor.killAll();
+    },
   });
+  let controlled: ControlAction | undefined;
+  // Now `conveyor stop|terminate` may signal this process (run-control.ts).
+  journal.append([{ event: 'control', pid: process.pid }], true);
   // The reactions stay until the last record is written: a signal while the run's end is being
   // saved must not cut that short.
   try {

@@ -32,6 +32,14 @@ const COMMANDS: Readonly<Record<string, { run: Command; summary: string }>> = {
     run: async (a, io) => (await import('./commands/rollback.ts')).rollbackCommand(a, io),
     summary: "run the workflow's rollback steps for a failed or cancelled run",
   },
+  stop: {
+    run: async (a, io) => (await import('./commands/stop.ts')).stopCommand(a, io),
+    summary: 'stop a local run gracefully: running steps finish, failure hooks run',
+  },
+  terminate: {
+    run: async (a, io) => (await import('./commands/stop.ts')).terminateCommand(a, io),
+    summary: 'terminate a run now: running steps are killed (--cluster: cancel)',
+  },
   cancel: {
     run: async (a, io) => (await import('./commands/cancel.ts')).cancelCommand(a, io),
     summary: 'cancel a run in the cluster',

@@ -24,6 +24,9 @@ export type JournalEntry =
       readonly exit_code: number | null;
     }
   | { readonly event: 'signal'; readonly signal: string; readonly action: string }
+  /** This round's process takes `conveyor stop|terminate` requests (run-control.ts). */
+  | { readonly event: 'control'; readonly pid: number }
+  | { readonly event: 'request'; readonly action: string; readonly user: string }
   | { readonly event: 'output_lost'; readonly message: string }
   | { readonly event: 'end'; readonly phase: string; readonly reason?: string };
 

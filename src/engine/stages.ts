@@ -184,19 +184,24 @@ function finishRun(w: Work): void {
 
 /** Hooks, fallbacks and actions the run never used end Skipped (NotTriggered); their groups sum up their leaves. */
 function settleHookNodes(w: Work): void {
+  // The failure hooks a cancelled (terminated) run skipped were not unneeded: the cancel skipped them.
+  const cancelled = w.d.stop?.reason === 'Cancelled' && w.d.outcome === 'Cancelled';
   for (let i = w.plan.nodes.length - 1; i >= w.plan.mainNodeCount; i--) {
     const node = w.node(i);
     const st = w.step(i);
     if (!node.isGroup) {
-      if (st.phase === 'Pending') w.patchStep(i, { phase: 'Skipped', reason: 'NotTriggered' });
+      const exitHandler = node.role === 'workflow_on_failure' || node.role === 'post_failure';
+      const reason = cancelled && exitHandler ? 'RunCancelled' : 'NotTriggered';
+      if (st.phase === 'Pending') w.patchStep(i, { phase: 'Skipped', reason });
       continue;
     }
     const phases = node.children.map((c) => w.step(c));
     let phase: StepPhase = 'Succeeded';
     let reason: string | undefined;
-    if (phases.every((c) => c.phase === 'Skipped' && c.reason === 'NotTriggered')) {
+    const unrun = phases[0]?.reason === 'RunCancelled' ? 'RunCancelled' : 'NotTriggered';
+    if (phases.every((c) => c.phase === 'Skipped' && c.reason === unrun)) {
       phase = 'Skipped';
-      reason = 'NotTriggered';
+      reason = unrun;
     } else if (phases.some((c) => c.phase === 'Failed')) phase = 'Failed';
     else if (phases.some((c) => c.phase === 'Cancelled' || !isTerminal(c.phase))) phase = 'Cancelled';
     if (st.phase !== phase || st.reason !== reason) w.patchStep(i, { phase, reason });

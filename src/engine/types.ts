@@ -147,11 +147,12 @@ export const TERMINAL_STEP_PHASES: readonly StepPhase[] = [
 /**
  * Why a step ended where it did. Skipped: `ConditionFalse` (its `when` was false, or an enclosing
  * group's), `DependencyFailed` (something it waits for failed), `RunFailed` (the run stopped first),
- * `GroupFailed` (its atomic group failed first), `PrerequisiteFailed`, `NotTriggered`
+ * `GroupFailed` (its atomic group failed first), `PrerequisiteFailed`, `BeforeRetryFrom` (`retry --from`),
+ * `RunCancelled` (a failure hook the cancel skipped), `NotTriggered`
  * (a hook, fallback or action the run never needed). Failed: `ExitCode`, `TimedOut`, `RenderError`,
  * `ConditionError`, `OutputTooLarge`, `ExecutorError`, `Rejected`, `ApprovalTimedOut`, `CircuitOpen`,
  * `FallbackFailed`, `ChildFailed`, `ResourceBudgetExceeded`. Cancelled: `Cancelled`, `RunFailed`,
- * `RunTimedOut`, `GroupFailed`.
+ * `RunTimedOut`, `GroupFailed`, `Stopped` (`conveyor stop`: it had not started).
  */
 export type StepReason = string;
 

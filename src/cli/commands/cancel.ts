@@ -1,5 +1,5 @@
-// `conveyor cancel RUN`: cancels a WorkflowRun in the cluster. Local runs have no separate process to
-// ask (they run in the terminal that started them), so there Ctrl-C is the way to cancel.
+// `conveyor cancel RUN`: cancels a WorkflowRun in the cluster. A local run is cancelled with Ctrl-C in
+// its terminal, or from another with `conveyor stop|terminate RUN` (commands/stop.ts).
 import { wantsCluster } from '../cluster/backend-choice.ts';
 import { EXIT } from '../exit-codes.ts';
 import type { CliIO } from '../io.ts';
@@ -12,7 +12,8 @@ export async function cancelCommand(argv: readonly string[], io: CliIO): Promise
   }
   io.stderr.write(
     'conveyor cancel: cancel applies to runs in a cluster (add --cluster, or use kubectl conveyor).\n' +
-      'A local run is cancelled with Ctrl-C in the terminal running it; a stopped local run needs no cancel.\n',
+      'A local run is cancelled with Ctrl-C in the terminal running it, or from another one with\n' +
+      'conveyor stop RUN (running steps finish, failure hooks run) or conveyor terminate RUN (killed now).\n',
   );
   return EXIT.invalid;
 }

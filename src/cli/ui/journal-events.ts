@@ -27,6 +27,18 @@ function describe(line: JournalLine): Omit<EventView, 'at'> {
       };
     case 'signal':
       return { type: 'Warning', reason: 'Signal', message: `${line.signal}: ${line.action}` };
+    case 'control':
+      return {
+        type: 'Normal',
+        reason: 'Listening',
+        message: `pid ${line.pid} takes stop and terminate requests`,
+      };
+    case 'request':
+      return {
+        type: 'Warning',
+        reason: line.action === 'stop' ? 'StopRequested' : 'TerminateRequested',
+        message: `${line.user} asked to ${line.action} the run`,
+      };
     case 'output_lost':
       return { type: 'Warning', reason: 'OutputLost', message: line.message };
     case 'end':

@@ -135,6 +135,11 @@ export class ProcessExecutor implements StepExecutor {
     if (entry) this.stop(entry);
   }
 
+  /** Kills every running attempt's process group at once (SIGKILL), without a grace period. */
+  killAll(): void {
+    for (const entry of this.running.values()) entry.handle?.kill('SIGKILL');
+  }
+
   /** Stops everything still running (at once when already asked to stop once) and waits for it. */
   async close(): Promise<void> {
     const all = [...this.running.values()];

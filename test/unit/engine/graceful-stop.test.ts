@@ -62,7 +62,7 @@ describe('graceful stop', () => {
       a: 'Succeeded',
       c: 'Cancelled:Cancelled',
       d: 'Cancelled:Stopped',
-      page: 'Skipped:NotTriggered',
+      page: 'Skipped:RunCancelled',
     });
     assert.equal(r.state.phase, 'Cancelled');
     assert.equal(r.state.reason, 'Cancelled');

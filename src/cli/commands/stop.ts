@@ -1,0 +1,117 @@
+// `conveyor stop RUN` and `conveyor terminate RUN`, for a local run that another process works on
+// (the one holding the run's lock). stop is graceful: no new step starts, the running ones finish,
+// then the failure hooks (on_failure, post_execution.failure) run and the run ends Cancelled,
+// reason Stopped. terminate kills the running steps now (SIGKILL to their process groups); no hook
+// runs and the run ends Cancelled, each hook recorded as not triggered. In a cluster, terminate is
+// `cancel` (spec.cancel); the operator has no graceful stop.
+import { hostname, userInfo } from 'node:os';
+import { wantsCluster } from '../cluster/backend-choice.ts';
+import { EXIT, UsageError } from '../exit-codes.ts';
+import type { CliIO } from '../io.ts';
+import { parseOptions } from '../parse-options.ts';
+import { isProcessAlive } from '../process-identity.ts';
+import { CONTROL_SIGNAL, listensForControl, writeControlRequest } from '../run-control.ts';
+import type { ControlAction } from '../run-control.ts';
+import { runLockHolder } from '../run-lock.ts';
+import { openStateStore, STATE_DIR_OPTION } from '../state-dir.ts';
+
+const RUNNING_COMMANDS = new Set(['run', 'resume', 'retry']);
+
+function usage(action: ControlAction): string {
+  return action === 'stop'
+    ? `Usage: conveyor stop RUN [--wait] [--state-dir DIR]
+
+Stops a local run that another conveyor process works on, gracefully: no new step starts, the
+running steps finish, then the run's on_failure and post_execution.failure hooks run; the run
+ends Cancelled (reason Stopped) and 'conveyor resume RUN' continues it. To kill the running steps
+now instead: conveyor terminate RUN.
+
+  --wait   return once the run has ended
+
+Examples:
+  conveyor stop deploy-20260501093000-1a2b --wait`
+    : `Usage: conveyor terminate RUN [--wait] [--state-dir DIR]
+       conveyor terminate RUN --cluster [options]     (the same as conveyor cancel RUN --cluster)
+
+Terminates a local run that another conveyor process works on: its running steps are killed now
+(SIGKILL to their process groups), nothing else starts and no hook runs; the run ends Cancelled
+and 'conveyor resume RUN' continues it. To let the running steps finish: conveyor stop RUN.
+
+  --wait   return once the run has ended`;
+}
+
+export function stopCommand(argv: readonly string[], io: CliIO): Promise<number> {
+  return controlCommand('stop', argv, io);
+}
+
+export function terminateCommand(argv: readonly string[], io: CliIO): Promise<number> {
+  return controlCommand('terminate', argv, io);
+}
+
+async function controlCommand(action: ControlAction, argv: readonly string[], io: CliIO): Promise<number> {
+  if (wantsCluster(argv)) {
+    if (action === 'terminate') return (await import('../cluster/cancel.ts')).clusterCancelCommand(argv, io);
+    throw new UsageError(
+      'conveyor stop --cluster: the operator has no graceful stop; conveyor terminate RUN --cluster (or cancel) stops the running steps now',
+    );
+  }
+  const { values, positionals } = parseOptions(action, argv, {
+    ...STATE_DIR_OPTION,
+    wait: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (values.help) {
+    io.stdout.write(`${usage(action)}\n`);
+    return EXIT.succeeded;
+  }
+  if (positionals.length !== 1) throw new UsageError(`conveyor ${action}: expected RUN\n\n${usage(action)}`);
+  const runId = positionals[0] as string;
+  const store = openStateStore(io, values);
+  const saved = store.load(runId);
+  if (!saved) throw new UsageError(`no run ${runId} in ${store.root} (see: conveyor history)`);
+  const runDir = store.runDir(runId);
+  const holder = runLockHolder(runDir);
+  if (!holder || !RUNNING_COMMANDS.has(holder.command)) {
+    const phase = store.livePhase(saved);
+    io.stdout.write(
+      saved.state.stage === 'done'
+        ? `Run ${runId} already ended ${phase}; nothing to ${action}.\n`
+        : `Run ${runId} is ${phase} and no conveyor process works on it; nothing to ${action}.\n`,
+    );
+    return EXIT.succeeded;
+  }
+  if (holder.host !== hostname())
+    throw new UsageError(`run ${runId} runs on ${holder.host} (pid ${holder.pid}); ${action} it from there`);
+  // A process that has just taken the lock listens a moment later.
+  for (let i = 0; i < 100 && !listensForControl(runDir, holder.pid); i++) await sleep(50);
+  if (!listensForControl(runDir, holder.pid))
+    throw new UsageError(
+      `run ${runId}'s process (pid ${holder.pid}) does not take requests yet; try again, or: kill -INT ${holder.pid}`,
+    );
+  const user = localUser(io);
+  writeControlRequest(runDir, { action, user, at: io.now() });
+  process.kill(holder.pid, CONTROL_SIGNAL);
+  io.stdout.write(
+    action === 'stop'
+      ? `Stopping run ${runId} (pid ${holder.pid}): no new steps start; running steps finish, then its failure hooks run.\n`
+      : `Terminating run ${runId} (pid ${holder.pid}): its running steps are killed now.\n`,
+  );
+  if (values.wait) {
+    while (isProcessAlive(holder.pid, holder.processStart) && runLockHolder(runDir)) await sleep(100);
+    const after = store.load(runId);
+    io.stdout.write(`Run ${runId} ended ${after ? store.livePhase(after) : 'unknown'}.\n`);
+  }
+  return EXIT.succeeded;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+function localUser(io: CliIO): string {
+  try {
+    return io.env.USER ?? userInfo().username;
+  } catch {
+    return 'local';
+  }
+}
