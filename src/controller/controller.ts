@@ -3,7 +3,8 @@
 // health server, and an orderly shutdown on SIGTERM.
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import type { JobDefaults } from '../executors/kubernetes/job-manifest.ts';
-import { LABELS, pinnedWorkflowName } from '../executors/kubernetes/names.ts';
+import { pinnedWorkflowName } from '../executors/kubernetes/names.ts';
+import { API_VERSION, involvedWorkflow, KINDS, LABELS, PLURALS } from '../spec/crd/identity.ts';
 import type { Plan } from '../engine/types.ts';
 import { createEventSink, EventRecorder } from '../observability/events.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -21,9 +22,7 @@ import type { LoadResult } from '../spec/load.ts';
 import { RunObserver } from './run-observer.ts';
 import { jobChangeMatters, podChangeMatters } from './run-wakes.ts';
 import type { WorkflowObject, WorkflowRunObject } from './resources.ts';
-import { API_VERSION } from './resources.ts';
 import { ConflictError } from './run-api.ts';
-import { SCHEDULE_LABEL } from './scheduled-runs.ts';
 import {
   informersLiveCheck,
   informersCurrentCheck,
@@ -134,8 +133,8 @@ export class Controller {
         : new InformerSet(name, each);
     };
     this.informers = {
-      workflows: watch('workflows', `/apis/${API_VERSION}/workflows`),
-      runs: watch('workflowruns', `/apis/${API_VERSION}/workflowruns`),
+      workflows: watch(PLURALS.workflow, `/apis/${API_VERSION}/${PLURALS.workflow}`),
+      runs: watch(PLURALS.run, `/apis/${API_VERSION}/${PLURALS.run}`),
       jobs: watch('jobs', '/apis/batch/v1/jobs', ours),
       pods: watch('pods', '/api/v1/pods', ours),
       // The Job controller's word on pods it could not create (a ResourceQuota, a LimitRange, a
@@ -160,7 +159,7 @@ export class Controller {
       requeue: (namespace, name) => this.queue.add(`run/${namespace}/${name}`),
       workflowEvent: (namespace, name, reason, message) => {
         const metadata = this.informers.workflows.get(namespace, name)?.metadata ?? { name, namespace };
-        void this.events.warning({ apiVersion: API_VERSION, kind: 'Workflow', metadata }, reason, message);
+        void this.events.warning(involvedWorkflow(metadata), reason, message);
       },
       logger,
     });
@@ -246,7 +245,7 @@ export class Controller {
       // A scheduled run that starts, ends or goes away changes its schedule's active runs (which
       // `Forbid` and `Replace` look at); its other status changes do not concern the Workflow.
       const workflow = (c.object as unknown as WorkflowRunObject).spec?.workflowRef?.name;
-      if (meta?.labels?.[SCHEDULE_LABEL] !== undefined && workflow && scheduleMayCare(c))
+      if (meta?.labels?.[LABELS.schedule] !== undefined && workflow && scheduleMayCare(c))
         this.queue.add(`workflow/${meta.namespace}/${workflow}`);
     });
     this.informers.workflows.on('change', (c) => {
@@ -260,7 +259,7 @@ export class Controller {
       const meta = c.object.metadata;
       // The owner reference holds the exact name; the label may be a hashed form of a long one.
       const run =
-        meta?.ownerReferences?.find((r) => r.kind === 'WorkflowRun')?.name ?? meta?.labels?.[LABELS.run];
+        meta?.ownerReferences?.find((r) => r.kind === KINDS.run)?.name ?? meta?.labels?.[LABELS.run];
       if (run && meta?.namespace) this.queue.add(`run/${meta.namespace}/${run}`);
     };
     this.informers.jobs.on('change', (c) => {
@@ -345,7 +344,7 @@ export class Controller {
     try {
       if (kind === 'workflow') {
         await this.api.patchWorkflowStatus(namespace, name, patch);
-        const involved = { apiVersion: API_VERSION, kind: 'Workflow', metadata: object.metadata };
+        const involved = involvedWorkflow(object.metadata);
         void this.events.warning(involved as never, RECONCILE_ERROR, message);
         return;
       }
@@ -388,11 +387,9 @@ export class Controller {
     }
     if (outcome.finished) {
       const { state, workflow } = outcome.finished;
-      // Its plan and pinned workflow are not needed again unless its spec changes (a rollback).
-      if (!this.observer.followsFinishedRuns) {
-        this.plans.delete(run.metadata.uid);
-        this.api.forgetConfigMap(namespace, pinnedWorkflowName(name));
-      }
+      // Its pinned workflow is not needed again unless its spec changes (a rollback); reconcileRun
+      // drops its plan.
+      if (!this.observer.followsFinishedRuns) this.api.forgetConfigMap(namespace, pinnedWorkflowName(name));
       if (state.startedAt !== undefined && state.finishedAt !== undefined) {
         this.metrics.runDuration.observe({ phase: state.phase }, (state.finishedAt - state.startedAt) / 1000);
       }
@@ -461,7 +458,7 @@ export class Controller {
     const hasSchedules = Array.isArray(workflow.spec?.schedules) && workflow.spec.schedules.length > 0;
     const createdBy = hasSchedules ? await this.ownIdentity() : '';
     const result = reconcileWorkflow(workflow, runs, now, createdBy, this.checkedSpec(workflow));
-    const involved = { apiVersion: API_VERSION, kind: 'Workflow', metadata: workflow.metadata };
+    const involved = involvedWorkflow(workflow.metadata);
     // Replaced runs go first, and every run is created before status records its fire time: a crash
     // in between leaves a run whose name the next attempt finds (AlreadyExists), never a lost fire.
     for (const doomed of result.remove) {

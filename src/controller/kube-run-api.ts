@@ -12,14 +12,13 @@ import {
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import type { ControllerMetrics } from '../observability/metrics.ts';
 import type { EventRecorder } from '../observability/events.ts';
-import { LABELS, labelValue } from '../executors/kubernetes/names.ts';
+import { GROUP, involvedRun, LABELS, labelValue, PLURALS, VERSION } from '../spec/crd/identity.ts';
 import type { CacheSource } from '../kube/informer-set.ts';
 import { isConflict, isNotFound, statusCodeOf } from '../kube/api-error.ts';
 import { CacheIndex } from '../kube/cache-index.ts';
 import type { CreateOutcome, RunApi } from './run-api.ts';
 import { ConflictError } from './run-api.ts';
 import type { JobObject, PodObject, WorkflowObject, WorkflowRunObject } from './resources.ts';
-import { GROUP, VERSION } from './resources.ts';
 import type { ConfigMapObject } from './verify-pin.ts';
 
 export interface KubeRunApiOptions {
@@ -179,7 +178,7 @@ export class KubeRunApi implements RunApi {
           group: GROUP,
           version: VERSION,
           namespace: run.metadata.namespace,
-          plural: 'workflowruns',
+          plural: PLURALS.run,
           name: run.metadata.name,
           body,
         },
@@ -198,7 +197,7 @@ export class KubeRunApi implements RunApi {
   async patchWorkflowStatus(namespace: string, name: string, status: Record<string, unknown>): Promise<void> {
     try {
       await this.custom.patchNamespacedCustomObjectStatus(
-        { group: GROUP, version: VERSION, namespace, plural: 'workflows', name, body: { status } },
+        { group: GROUP, version: VERSION, namespace, plural: PLURALS.workflow, name, body: { status } },
         MERGE_PATCH,
       );
     } catch (error) {
@@ -216,7 +215,7 @@ export class KubeRunApi implements RunApi {
         group: GROUP,
         version: VERSION,
         namespace,
-        plural: 'workflowruns',
+        plural: PLURALS.run,
         body: run,
         fieldValidation: 'Strict',
       }),
@@ -242,7 +241,7 @@ export class KubeRunApi implements RunApi {
         group: GROUP,
         version: VERSION,
         namespace,
-        plural: 'workflowruns',
+        plural: PLURALS.run,
         name,
         propagationPolicy: 'Background',
       });
@@ -263,12 +262,7 @@ export class KubeRunApi implements RunApi {
   }
 
   recordEvent(run: WorkflowRunObject, type: 'Normal' | 'Warning', reason: string, message: string): void {
-    void this.options.events.record(
-      { apiVersion: `${GROUP}/${VERSION}`, kind: 'WorkflowRun', metadata: run.metadata } as never,
-      type,
-      reason,
-      message,
-    );
+    void this.options.events.record(involvedRun(run.metadata) as never, type, reason, message);
   }
 
   private async create(verb: string, resource: string, call: () => Promise<unknown>): Promise<CreateOutcome> {
@@ -317,8 +311,6 @@ function messageOf(error: unknown): string {
     return String((body as { message: unknown }).message);
   return error instanceof Error ? error.message : String(error);
 }
-
-export const RUN_LABEL = LABELS.run;
 
 /** The fields of a core/v1 Event read here, as they come from the cache (timestamps as strings). */
 interface CoreEvent {

@@ -33,7 +33,10 @@ export interface ReconcileContext {
   readonly api: RunApi;
   readonly now: () => number;
   readonly jobDefaults: JobDefaults;
-  /** Plans by run uid: building one is the costliest part of a reconcile, and runs are pinned. */
+  /**
+   * Plans of unfinished runs by uid: building one is the costliest part of a reconcile, and runs are
+   * pinned. A run's plan is released when it finishes.
+   */
   readonly plans: Map<string, Plan>;
   /** Which engine events become Kubernetes Events (event-volume.ts); notable by default. */
   readonly eventVolume?: EventVolume;
@@ -92,7 +95,6 @@ export async function reconcileRun(ctx: ReconcileContext, run: WorkflowRunObject
       if (!p.ok && p.reason === 'PinTampered') return stalled(ctx, run, p.reason, p.message);
       if (!p.ok) return blocked(ctx, run, p.reason, p.message);
       plan = p.plan;
-      ctx.plans.set(run.metadata.uid, plan);
     }
     if (decoded.state.steps.length !== plan.nodes.length) {
       return blocked(
@@ -116,7 +118,6 @@ export async function reconcileRun(ctx: ReconcileContext, run: WorkflowRunObject
       if (started.reason === 'PinTampered') return stalled(ctx, run, started.reason, started.message);
       return blocked(ctx, run, started.reason, started.message);
     }
-    ctx.plans.set(run.metadata.uid, started.plan);
     loaded = {
       plan: started.plan,
       state: started.state,
@@ -251,6 +252,10 @@ export async function reconcileRun(ctx: ReconcileContext, run: WorkflowRunObject
   if (canonical(next) !== canonical(run.status ?? {}))
     await ctx.api.patchRunStatus(run, statusMergePatch(run.status, next));
   observed?.commit();
+  // A finished run rarely needs its plan again (a rollback request): it is not kept, unless its
+  // notifications may still report back (it is reconciled again while they do).
+  if (final.state.stage === 'done' && !ctx.observer?.followsFinishedRuns) ctx.plans.delete(run.metadata.uid);
+  else ctx.plans.set(run.metadata.uid, loaded.plan);
 
   // 6. When to look again.
   const wake = [...decision.actions, ...final.actions]

@@ -1,10 +1,6 @@
 // The shapes of the Kubernetes objects the controller reads, narrowed to the fields it uses. They
 // come from the API server unchecked, so every consumer treats each field as possibly missing.
 
-export const GROUP = 'conveyor.dev';
-export const VERSION = 'v1alpha1';
-export const API_VERSION = `${GROUP}/${VERSION}`;
-
 export interface ObjectMeta {
   readonly name: string;
   readonly namespace: string;

@@ -1,12 +1,12 @@
 // The WorkflowRuns a Workflow's schedules start: their deterministic names (one per fire time, so two
 // controllers or a restarted one create each at most once) and the object itself.
-import { ANNOTATIONS, boundedName, LABELS, labelValue } from '../executors/kubernetes/names.ts';
+import { API_VERSION, ANNOTATIONS, KINDS, LABELS, labelValue } from '../spec/crd/identity.ts';
+import { boundedName } from '../spec/kubernetes-name.ts';
 import type { Schedule } from '../spec/model.ts';
-import { API_VERSION } from './resources.ts';
 import type { WorkflowRunObject } from './resources.ts';
 
-export const SCHEDULE_LABEL = 'conveyor.dev/schedule';
-export const SCHEDULED_AT_ANNOTATION = 'conveyor.dev/scheduled-at';
+export const SCHEDULE_LABEL = LABELS.schedule;
+export const SCHEDULED_AT_ANNOTATION = ANNOTATIONS.scheduledAt;
 
 const FINISHED = new Set(['Succeeded', 'Failed', 'Cancelled']);
 
@@ -28,7 +28,7 @@ export function scheduledRun(options: {
   const parameters = schedule.parameters;
   return {
     apiVersion: API_VERSION,
-    kind: 'WorkflowRun',
+    kind: KINDS.run,
     metadata: {
       name: scheduledRunName(workflow, schedule.name, fireTime),
       namespace,

@@ -3,7 +3,8 @@
 // create the engine's first state (or continue a previous run's state for `resumeFrom`).
 import { buildPlan, createRunState, prepareResume } from '../engine/index.ts';
 import type { Plan, RunOptions, RunState } from '../engine/types.ts';
-import { ANNOTATIONS, pinnedWorkflowName } from '../executors/kubernetes/names.ts';
+import { pinnedWorkflowName } from '../executors/kubernetes/names.ts';
+import { ANNOTATIONS, LABELS, labelValue, MANAGED_BY, runOwnerReference } from '../spec/crd/identity.ts';
 import { formatDiagnostic } from '../spec/diagnostics.ts';
 import { parseDuration } from '../spec/duration.ts';
 import { loadWorkflowObject } from '../spec/load.ts';
@@ -11,7 +12,6 @@ import { resolveRunContext } from '../spec/run-context.ts';
 import { decodeEngineState } from './engine-state-codec.ts';
 import type { RunApi } from './run-api.ts';
 import type { WorkflowRunObject } from './resources.ts';
-import { API_VERSION } from './resources.ts';
 import { pinDigest, verifyPin } from './verify-pin.ts';
 
 export const PINNED_KEY = 'workflow.json';
@@ -125,17 +125,8 @@ export async function startRun(api: RunApi, run: WorkflowRunObject, now: number)
     metadata: {
       name: pinned,
       namespace,
-      labels: { 'conveyor.dev/run': name, 'app.kubernetes.io/managed-by': 'conveyor' },
-      ownerReferences: [
-        {
-          apiVersion: API_VERSION,
-          kind: 'WorkflowRun',
-          name,
-          uid: run.metadata.uid,
-          controller: true,
-          blockOwnerDeletion: true,
-        },
-      ],
+      labels: { [LABELS.run]: labelValue(name), [LABELS.managedBy]: MANAGED_BY },
+      ownerReferences: [runOwnerReference(run.metadata)],
     },
     immutable: true,
     data: { [PINNED_KEY]: text },

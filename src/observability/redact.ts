@@ -5,16 +5,20 @@ export const REDACTED = '[REDACTED]';
 
 /**
  * Keys whose values are never logged. Deliberately broad (a `key` or `token` anywhere in the name):
- * a masked harmless field costs a little debugging, a leaked credential costs much more. Log queue
- * keys under a field such as `object`, not `key`.
+ * a masked harmless field costs a little debugging, a leaked credential costs much more.
  */
 const SECRET_KEY = /pass|secret|token|key|credential|authorization|cookie/i;
+/**
+ * A field named just `key` names something (a work-queue key, a map key, the key of a Secret in a
+ * secretKeyRef) rather than holding a secret: `apiKey`, `private_key` and the like stay masked.
+ */
+const NAMING_KEY = /^keys?$/i;
 const EMBEDDED_CREDENTIAL = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{6,}/g;
 /** Objects nested deeper than this are cut: a log line is not the place for them. */
 const MAX_DEPTH = 32;
 
 export function isSecretKey(name: string): boolean {
-  return SECRET_KEY.test(name);
+  return SECRET_KEY.test(name) && !NAMING_KEY.test(name);
 }
 
 /** A copy of `value` with secrets replaced by "[REDACTED]"; `value` itself is never modified. */
@@ -37,7 +41,8 @@ function mask(value: unknown, depth: number, seen: WeakSet<object>): unknown {
     const out: Record<string, unknown> = {};
     const entry = value as Record<string, unknown>;
     // An env entry ({ name: DB_PASSWORD, value: ... }): the name says whether the value is secret.
-    const secretEnvValue = typeof entry.name === 'string' && isSecretKey(entry.name) && 'value' in entry;
+    // An env var's name is all there is to go by, so even one named just KEY counts.
+    const secretEnvValue = typeof entry.name === 'string' && SECRET_KEY.test(entry.name) && 'value' in entry;
     for (const [key, item] of Object.entries(entry)) {
       if ((isSecretKey(key) || (secretEnvValue && key === 'value')) && isMaskable(item)) out[key] = REDACTED;
       else out[key] = mask(item, depth + 1, seen);

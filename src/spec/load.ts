@@ -10,8 +10,7 @@ import { checkSchema, sourceLocator } from './schema-check.ts';
 import { locate, locateInValue, parseSource } from './source.ts';
 import type { SourceDocument } from './source.ts';
 import { validateWorkflow } from './validate.ts';
-
-export const WORKFLOW_API_VERSION = 'conveyor.dev/v1alpha1';
+import { API_VERSION, GROUP, KINDS } from './crd/identity.ts';
 
 export interface LoadResult {
   /** Present when the document has no errors (warnings allowed). */
@@ -49,14 +48,14 @@ function unwrapResource(value: unknown): { body: unknown; prefix: PathSegment[];
   const v = value as Record<string, unknown>;
   if (v.apiVersion === undefined && v.kind === undefined) return { body: value, prefix: [] };
   if (
-    v.kind !== 'Workflow' ||
+    v.kind !== KINDS.workflow ||
     typeof v.apiVersion !== 'string' ||
-    !v.apiVersion.startsWith('conveyor.dev/')
+    !v.apiVersion.startsWith(`${GROUP}/`)
   ) {
     return {
       body: value,
       prefix: [],
-      problem: `expected kind Workflow of ${WORKFLOW_API_VERSION}, got ${String(v.kind)} of ${String(v.apiVersion)}`,
+      problem: `expected kind Workflow of ${API_VERSION}, got ${String(v.kind)} of ${String(v.apiVersion)}`,
     };
   }
   const spec = (v.spec ?? {}) as Record<string, unknown>;

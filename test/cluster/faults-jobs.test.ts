@@ -201,6 +201,20 @@ describe('faults around Jobs', suite.options, () => {
     assert.deepEqual(await listObjects('jobs', `conveyor.dev/run=${name}`, target), []);
   });
 
+  test('a run whose name is longer than a label value may be (63 characters) pins its workflow and runs', async () => {
+    const name = `long-${'n'.repeat(70)}`;
+    await createRun(name, { workflow: { steps: [{ name: 'work', command: logs(name, 'work') }] } });
+    const run = await waitForRun(name, (r) => ['Succeeded', 'Failed'].includes(r.status?.phase ?? ''));
+    assert.equal(run.status?.phase, 'Succeeded', JSON.stringify(run.status));
+    assert.deepEqual(executed(name), [`${name} work`]);
+    const pin = await getObject<{ metadata: { labels?: Record<string, string> } }>(
+      'configmap',
+      pinnedWorkflowName(name),
+      target,
+    );
+    assert.ok((pin?.metadata.labels?.['conveyor.dev/run']?.length ?? 0) <= 63);
+  });
+
   test('a Job deleted with --cascade=orphan mid-attempt is never created again: its pod is stopped and a new attempt runs', async () => {
     const name = 'orphan-1';
     const command = [

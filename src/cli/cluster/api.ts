@@ -14,7 +14,7 @@ import {
   setHeaderOptions,
 } from '@kubernetes/client-node';
 import type { CoreV1Event, V1Job, V1Pod } from '@kubernetes/client-node';
-import { GROUP, VERSION } from '../../controller/resources.ts';
+import { GROUP, PLURALS, VERSION } from '../../spec/crd/identity.ts';
 import type { WorkflowObject, WorkflowRunObject } from '../../controller/resources.ts';
 import { statusCodeOf } from '../../kube/api-error.ts';
 import type { ClusterTarget } from './connection.ts';
@@ -83,8 +83,8 @@ async function call<T>(what: string, fn: () => Promise<T>): Promise<T> {
   }
 }
 
-const runs = { group: GROUP, version: VERSION, plural: 'workflowruns' };
-const workflows = { group: GROUP, version: VERSION, plural: 'workflows' };
+const runs = { group: GROUP, version: VERSION, plural: PLURALS.run };
+const workflows = { group: GROUP, version: VERSION, plural: PLURALS.workflow };
 
 export class ClusterApi {
   private readonly custom: CustomObjectsApi;

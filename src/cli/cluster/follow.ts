@@ -5,6 +5,7 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { decodeEngineState } from '../../controller/engine-state-codec.ts';
 import type { WorkflowRunObject } from '../../controller/resources.ts';
+import { API_VERSION, PLURALS } from '../../spec/crd/identity.ts';
 import { createInformer } from '../../kube/informer.ts';
 import type { Action, Plan, RunState, StepPhase } from '../../engine/types.ts';
 import { EXIT, exitCodeOfRun } from '../exit-codes.ts';
@@ -89,7 +90,7 @@ export async function followRun(req: FollowRequest): Promise<number> {
   }
 
   const informer = createInformer<KubernetesObject>(api.target.kc, {
-    path: '/apis/conveyor.dev/v1alpha1/workflowruns',
+    path: `/apis/${API_VERSION}/${PLURALS.run}`,
     namespace: api.namespace,
     fieldSelector: `metadata.name=${name}`,
   });

@@ -1,5 +1,6 @@
 // `conveyor history --cluster`: the WorkflowRuns of a namespace, newest first.
 import type { WorkflowRunObject } from '../../controller/resources.ts';
+import { ANNOTATIONS } from '../../spec/crd/identity.ts';
 import { table } from '../commands/history.ts';
 import { EXIT, UsageError } from '../exit-codes.ts';
 import type { CliIO } from '../io.ts';
@@ -69,7 +70,7 @@ export async function clusterHistoryCommand(argv: readonly string[], io: CliIO):
         created_at: r.metadata.creationTimestamp ?? null,
         started_at: s.startedAt ?? null,
         finished_at: s.finishedAt ?? null,
-        created_by: r.metadata.annotations?.['conveyor.dev/created-by'] ?? null,
+        created_by: r.metadata.annotations?.[ANNOTATIONS.createdBy] ?? null,
       };
     });
     io.stdout.write(`${JSON.stringify({ namespace: api.namespace, runs: items }, null, 2)}\n`);

@@ -3,7 +3,7 @@
 // polling the run's Jobs: a running one is streamed (pods/log?follow=true), a finished one read whole.
 import { setTimeout as delay } from 'node:timers/promises';
 import type { V1Job, V1Pod } from '@kubernetes/client-node';
-import { ANNOTATIONS, LABELS } from '../../executors/kubernetes/names.ts';
+import { ANNOTATIONS, LABELS } from '../../spec/crd/identity.ts';
 import type { CliIO } from '../io.ts';
 import type { ClusterApi } from './api.ts';
 

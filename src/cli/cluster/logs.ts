@@ -2,7 +2,7 @@
 // the Jobs the controller created for it (labels conveyor.dev/run and conveyor.dev/step), oldest
 // attempt first. Pods that are already gone (Job TTL, garbage collection) are said to be gone.
 import type { V1Job, V1Pod } from '@kubernetes/client-node';
-import { ANNOTATIONS, LABELS, labelValue } from '../../executors/kubernetes/names.ts';
+import { ANNOTATIONS, LABELS, labelValue } from '../../spec/crd/identity.ts';
 import { EXIT, UsageError } from '../exit-codes.ts';
 import type { CliIO } from '../io.ts';
 import { parseOptions } from '../parse-options.ts';

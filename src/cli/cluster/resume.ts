@@ -1,7 +1,7 @@
 // `conveyor resume RUN --cluster`: a WorkflowRun cannot restart (its spec is immutable), so resuming
 // creates a new run with spec.resumeFrom: RUN and the same workflow and inputs; the controller
 // carries over what succeeded and its outputs. Then follows the new run like `run` does.
-import { API_VERSION } from '../../controller/resources.ts';
+import { API_VERSION, KINDS } from '../../spec/crd/identity.ts';
 import { CREATED_BY_ANNOTATION } from '../../spec/crd/resources.ts';
 import { EXIT, UsageError } from '../exit-codes.ts';
 import type { CliIO } from '../io.ts';
@@ -59,7 +59,7 @@ export async function clusterResumeCommand(argv: readonly string[], io: CliIO): 
       previous.spec ?? {};
     await api.createRun({
       apiVersion: API_VERSION,
-      kind: 'WorkflowRun',
+      kind: KINDS.run,
       metadata: { name: runName, namespace: api.namespace, annotations: { [CREATED_BY_ANNOTATION]: user } },
       spec: Object.fromEntries(
         Object.entries({

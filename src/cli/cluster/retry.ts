@@ -1,7 +1,7 @@
 // `conveyor retry RUN --cluster`: a new WorkflowRun with RUN's workflow (the same workflowRef, or
 // the same inline workflow) and the same parameters and run options, then follows it like `run`.
 // Unlike resume (spec.resumeFrom), nothing of RUN carries over: every step runs again.
-import { API_VERSION } from '../../controller/resources.ts';
+import { API_VERSION, KINDS } from '../../spec/crd/identity.ts';
 import { CREATED_BY_ANNOTATION } from '../../spec/crd/resources.ts';
 import { EXIT, UsageError } from '../exit-codes.ts';
 import type { CliIO } from '../io.ts';
@@ -55,7 +55,7 @@ export async function clusterRetryCommand(argv: readonly string[], io: CliIO): P
       previous.spec ?? {};
     await api.createRun({
       apiVersion: API_VERSION,
-      kind: 'WorkflowRun',
+      kind: KINDS.run,
       metadata: { name: runName, namespace: api.namespace, annotations: { [CREATED_BY_ANNOTATION]: user } },
       spec: Object.fromEntries(
         Object.entries({

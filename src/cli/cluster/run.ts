@@ -1,7 +1,7 @@
 // `conveyor run FILE --cluster`: validates the file here (the same errors and exit code 2 as a local
 // run), applies it as a Workflow, creates a WorkflowRun recording its creator for the approval
 // policy, and follows the run's progress from a watch (or returns at once with --detach).
-import { API_VERSION } from '../../controller/resources.ts';
+import { API_VERSION, KINDS } from '../../spec/crd/identity.ts';
 import { buildPlan, createRunState } from '../../engine/index.ts';
 import { CREATED_BY_ANNOTATION, workflowResource } from '../../spec/crd/resources.ts';
 import { resolveRunContext } from '../../spec/run-context.ts';
@@ -98,7 +98,7 @@ export async function clusterRunCommand(argv: readonly string[], io: CliIO): Pro
     );
     const runObject = {
       apiVersion: API_VERSION,
-      kind: 'WorkflowRun',
+      kind: KINDS.run,
       metadata: {
         name: runName,
         namespace: target.namespace,

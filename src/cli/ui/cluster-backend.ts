@@ -3,6 +3,7 @@
 // patch keyed by that user, which the admission policy judges; cancel; resume as a new run).
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { WorkflowRunObject } from '../../controller/resources.ts';
+import { ANNOTATIONS, API_VERSION, LABELS, PLURALS } from '../../spec/crd/identity.ts';
 import { createInformer } from '../../kube/informer.ts';
 import { PINNED_KEY } from '../../controller/start-run.ts';
 import { decodeEngineState } from '../../controller/engine-state-codec.ts';
@@ -87,14 +88,14 @@ export function clusterBackend(values: Record<string, unknown>, io: CliIO): UiBa
     const waiting = Object.entries(status.steps ?? {})
       .filter(([, s]) => s.phase === 'AwaitingApproval')
       .map(([name]) => name);
-    const createdBy = run.metadata.annotations?.['conveyor.dev/created-by'];
+    const createdBy = run.metadata.annotations?.[ANNOTATIONS.createdBy];
     const startedAt = time(status.startedAt) ?? time(run.metadata.creationTimestamp as string | undefined);
     const finishedAt = time(status.finishedAt);
     return {
       id: run.metadata.name,
       workflow:
         run.spec?.workflowRef?.name ??
-        (run.metadata.labels?.['conveyor.dev/workflow'] as string | undefined) ??
+        (run.metadata.labels?.[LABELS.workflow] as string | undefined) ??
         '(inline)',
       phase: status.phase ?? 'Pending',
       done: status.progress?.done ?? steps.filter((s) => s.phase && isFinishedStep(s.phase)).length,
@@ -243,7 +244,7 @@ export function clusterBackend(values: Record<string, unknown>, io: CliIO): UiBa
     rollback: (id) => cli(['rollback', id]),
     watch(onChange) {
       const informer = createInformer<KubernetesObject>(target.kc, {
-        path: '/apis/conveyor.dev/v1alpha1/workflowruns',
+        path: `/apis/${API_VERSION}/${PLURALS.run}`,
         namespace: target.namespace,
       });
       let pending: NodeJS.Timeout | undefined;

@@ -3,7 +3,8 @@
 // step's resources, the runner's image and settings, and a restricted pod security context.
 import type { StartAttemptAction } from '../../engine/types.ts';
 import type { Runner } from '../../spec/model.ts';
-import { ANNOTATIONS, jobName, LABELS, labelValue } from './names.ts';
+import { ANNOTATIONS, LABELS, labelValue, MANAGED_BY, runOwnerReference } from '../../spec/crd/identity.ts';
+import { jobName } from './names.ts';
 
 export interface RunIdentity {
   readonly name: string;
@@ -60,7 +61,7 @@ export function buildJob(
     [LABELS.workflow]: labelValue(run.workflow),
     [LABELS.step]: labelValue(action.step),
     [LABELS.attempt]: String(action.attempt),
-    [LABELS.managedBy]: 'conveyor',
+    [LABELS.managedBy]: MANAGED_BY,
   };
   const resources = resourceRequirements(action);
   const timeoutSeconds =
@@ -77,16 +78,7 @@ export function buildJob(
         [ANNOTATIONS.attemptId]: action.attemptId,
         [ANNOTATIONS.purpose]: action.purpose,
       },
-      ownerReferences: [
-        {
-          apiVersion: 'conveyor.dev/v1alpha1',
-          kind: 'WorkflowRun',
-          name: run.name,
-          uid: run.uid,
-          controller: true,
-          blockOwnerDeletion: true,
-        },
-      ],
+      ownerReferences: [runOwnerReference(run)],
     },
     spec: {
       backoffLimit: 0,

@@ -8,6 +8,7 @@ import {
   customResourceDefinition,
   type CustomResourceDefinition,
 } from './definition.ts';
+import { KINDS, PLURALS } from './identity.ts';
 import { workflowSpecSchema } from './workflow-document.ts';
 import { workflowRunSpecSchema } from './workflow-run-spec.ts';
 import { workflowRunStatusSchema } from './workflow-run-status.ts';
@@ -15,8 +16,8 @@ import { workflowStatusSchema } from './workflow-status.ts';
 
 export function workflowCrd(): CustomResourceDefinition {
   return customResourceDefinition({
-    kind: 'Workflow',
-    plural: 'workflows',
+    kind: KINDS.workflow,
+    plural: PLURALS.workflow,
     shortNames: ['wf'],
     categories: ['conveyor'],
     description:
@@ -52,8 +53,8 @@ export function workflowCrd(): CustomResourceDefinition {
 
 export function workflowRunCrd(): CustomResourceDefinition {
   return customResourceDefinition({
-    kind: 'WorkflowRun',
-    plural: 'workflowruns',
+    kind: KINDS.run,
+    plural: PLURALS.run,
     shortNames: ['wfr'],
     categories: ['conveyor'],
     description:

@@ -2,8 +2,7 @@
 // status subresource and printer columns around a spec and a status schema.
 import type { OpenApiSchema } from './openapi.ts';
 
-export const GROUP = 'conveyor.dev';
-export const VERSION = 'v1alpha1';
+import { GROUP, VERSION } from './identity.ts';
 
 export interface PrinterColumn {
   name: string;

@@ -1,11 +1,9 @@
 // Builds the custom resources from a workflow document: a `Workflow` (its name moves to metadata.name)
 // and the annotation that records a run's creator for the approval admission policy.
-import { GROUP, VERSION } from './definition.ts';
+import { ANNOTATIONS, API_VERSION } from './identity.ts';
 
 /** Set by whoever creates a WorkflowRun to their own user name; the admission policy checks it. */
-export const CREATED_BY_ANNOTATION = `${GROUP}/created-by`;
-
-export const API_VERSION = `${GROUP}/${VERSION}`;
+export const CREATED_BY_ANNOTATION = ANNOTATIONS.createdBy;
 
 /** A Kubernetes object name (RFC 1123 subdomain). */
 const OBJECT_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;

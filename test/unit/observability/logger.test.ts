@@ -75,12 +75,22 @@ describe('secret masking', () => {
       'token',
       'apiKey',
       'private_key',
+      'secretKey',
+      'accessKey',
+      'ssh_key',
+      'signingKey',
       'credentials',
     ]) {
       assert.equal(isSecretKey(name), true, name);
     }
-    for (const name of ['name', 'phase', 'namespace', 'step', 'object'])
+    for (const name of ['name', 'phase', 'namespace', 'step', 'object', 'key', 'Key', 'keys'])
       assert.equal(isSecretKey(name), false, name);
+  });
+
+  it('masks an env entry named KEY, whose name is all there is to go by', () => {
+    assert.deepEqual(maskSecrets({ env: [{ name: 'KEY', value: 'v' }] }), {
+      env: [{ name: 'KEY', value: REDACTED }],
+    });
   });
 });
 
@@ -132,6 +142,18 @@ describe('logger', () => {
         msg: 'The step failed; retrying.',
       },
     );
+  });
+
+  it('logs the key of a failing reconcile as it is, and the secrets beside it masked', () => {
+    const { lines, logger } = capture();
+    const err = Object.assign(new Error('Forbidden'), { token: 'abc123' });
+    logger.warn(
+      { key: 'run/team-a/deploy-1', err, apiKey: 'k-123', retryInMs: 200 },
+      'reconcile failed; it will be retried',
+    );
+    assert.equal(lines[0]?.key, 'run/team-a/deploy-1');
+    assert.equal(lines[0]?.apiKey, REDACTED);
+    assert.doesNotMatch(JSON.stringify(lines), /abc123|k-123/);
   });
 
   it('masks secrets bound to a child logger too', () => {
