@@ -7,7 +7,6 @@ import { jobName, pinnedWorkflowName } from '../../../src/executors/kubernetes/n
 import type { Plan } from '../../../src/engine/types.ts';
 import { reconcileRun } from '../../../src/controller/reconcile-run.ts';
 import type { ReconcileContext, ReconcileOutcome } from '../../../src/controller/reconcile-run.ts';
-import { ConflictError } from '../../../src/controller/run-api.ts';
 import { ANNOTATIONS, LABELS } from '../../../src/spec/crd/identity.ts';
 import { MemoryRunApi } from './support/memory-run-api.ts';
 
