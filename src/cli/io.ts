@@ -16,6 +16,8 @@ export interface CliIO {
   readFile(path: string): Promise<string>;
   /** Milliseconds since the epoch; injected so that tests control time. */
   now(): number;
+  /** The global --no-color flag was given (colour.ts). */
+  readonly noColor?: boolean;
 }
 
 /**

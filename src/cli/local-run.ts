@@ -21,6 +21,7 @@ import { processStartTime } from './process-identity.ts';
 import { journalFile, RunJournal } from './run-journal.ts';
 import type { JournalEntry } from './run-journal.ts';
 import { reactToSignals } from './run-signals.ts';
+import { wantsColour } from './colour.ts';
 import { readControlRequest } from './run-control.ts';
 import type { ControlAction } from './run-control.ts';
 import type { RunRound, SavedRun } from './state-store.ts';
@@ -63,6 +64,7 @@ export async function runLocally(req: LocalRunRequest): Promise<number> {
     live,
     history: learnHistory(previous),
     now: () => io.now(),
+    colour: wantsColour(io, progressOut),
   });
   // Loaded only for a run with notifications (prom-client, pino and nodemailer come with it).
   const signals =

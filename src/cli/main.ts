@@ -110,10 +110,16 @@ export function commandNames(): string[] {
 function usage(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
   const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
-  return `Usage: conveyor COMMAND [options]\n\nCommands:\n${lines.join('\n')}\n\nRun 'conveyor help COMMAND' (or 'conveyor COMMAND --help') for a command's options.`;
+  return `Usage: conveyor COMMAND [options]\n\nCommands:\n${lines.join('\n')}\n\nRun 'conveyor help COMMAND' (or 'conveyor COMMAND --help') for a command's options.
+Colour: on terminals; off with --no-color or NO_COLOR, forced with FORCE_COLOR=1.`;
 }
 
-export async function main(argv: readonly string[], io: CliIO): Promise<number> {
+export async function main(givenArgv: readonly string[], givenIo: CliIO): Promise<number> {
+  // --no-color is global, wherever it stands before a `--`.
+  const end = givenArgv.indexOf('--');
+  const noColor = givenArgv.findIndex((a, i) => a === '--no-color' && (end === -1 || i < end));
+  const argv = noColor === -1 ? givenArgv : givenArgv.filter((_, i) => i !== noColor);
+  const io: CliIO = noColor === -1 ? givenIo : { ...givenIo, noColor: true };
   const [first, ...afterFirst] = argv;
   // `conveyor help COMMAND` is `conveyor COMMAND --help`, as in git, gh and argo.
   const helpFor = first === 'help' ? afterFirst[0] : undefined;

@@ -2,6 +2,7 @@
 import type { WorkflowRunObject } from '../../controller/resources.ts';
 import { ANNOTATIONS } from '../../spec/crd/identity.ts';
 import { table } from '../commands/history.ts';
+import { phasePainter, wantsColour } from '../colour.ts';
 import { EXIT, UsageError } from '../exit-codes.ts';
 import type { CliIO } from '../io.ts';
 import { outputFormat, parseOptions } from '../parse-options.ts';
@@ -91,6 +92,11 @@ export async function clusterHistoryCommand(argv: readonly string[], io: CliIO):
       age(r.metadata.creationTimestamp, now),
     ];
   });
-  io.stdout.write(table(['NAME', 'WORKFLOW', 'PHASE', 'PROGRESS', 'AGE'], rows));
+  const paint = phasePainter(wantsColour(io, io.stdout));
+  io.stdout.write(
+    table(['NAME', 'WORKFLOW', 'PHASE', 'PROGRESS', 'AGE'], rows, (cell, column) =>
+      column === 2 ? paint(cell) : cell,
+    ),
+  );
   return EXIT.succeeded;
 }

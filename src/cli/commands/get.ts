@@ -13,6 +13,8 @@ import { runResult } from '../run-result.ts';
 import type { RunResult } from '../run-result.ts';
 import { openStateStore, STATE_DIR_OPTION } from '../state-dir.ts';
 import { table } from './history.ts';
+import { phasePainter, wantsColour } from '../colour.ts';
+import type { PhasePainter } from '../colour.ts';
 
 export const getUsage = `Usage: conveyor get RUN [--output text|json|yaml] [--state-dir DIR]
 
@@ -59,7 +61,7 @@ export async function getCommand(argv: readonly string[], io: CliIO): Promise<nu
   const result = runResult(buildPlan(loaded.workflow), saved.state);
   if (output === 'json') io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   else if (output === 'yaml') io.stdout.write(toYaml(result));
-  else io.stdout.write(describeRun(result));
+  else io.stdout.write(describeRun(result, phasePainter(wantsColour(io, io.stdout))));
   return EXIT.succeeded;
 }
 
@@ -67,12 +69,12 @@ function duration(start: string | null, end: string | null): string {
   return start && end ? formatDuration(Date.parse(end) - Date.parse(start)) : '-';
 }
 
-function describeRun(r: RunResult): string {
+function describeRun(r: RunResult, paint: PhasePainter): string {
   const phase = r.degraded ? `${r.phase} (Degraded)` : r.phase;
   const lines = [
     `Run:       ${r.run_id}`,
     `Workflow:  ${r.workflow}`,
-    `Phase:     ${phase}${r.reason ? ` (${r.reason})` : ''}`,
+    `Phase:     ${paint(phase)}${r.reason ? ` (${r.reason})` : ''}`,
     `Started:   ${r.started_at ?? '-'}`,
     `Duration:  ${duration(r.started_at, r.finished_at)}`,
     '',
@@ -85,7 +87,8 @@ function describeRun(r: RunResult): string {
     s.exit_code === null ? '-' : String(s.exit_code),
     s.reason ?? '',
   ]);
-  let text = `${lines.join('\n')}\n${table(['STEP', 'PHASE', 'ATTEMPTS', 'DURATION', 'EXIT', 'REASON'], rows)}`;
+  const columns = ['STEP', 'PHASE', 'ATTEMPTS', 'DURATION', 'EXIT', 'REASON'];
+  let text = `${lines.join('\n')}\n${table(columns, rows, (cell, column) => (column === 1 ? paint(cell) : cell))}`;
   const outputs = Object.entries(r.outputs);
   if (outputs.length > 0) {
     text += `\nOutputs:\n${outputs.map(([k, v]) => `  ${k} = ${JSON.stringify(v)}`).join('\n')}\n`;

@@ -7,6 +7,7 @@ import { openStateStore, STATE_DIR_OPTION } from '../state-dir.ts';
 import type { RunSummary } from '../state-store.ts';
 import { HISTORY_FILTER_OPTIONS, historyFilter, historyFilterUsage } from '../history-filter.ts';
 import { wantsCluster } from '../cluster/backend-choice.ts';
+import { phasePainter, wantsColour } from '../colour.ts';
 
 export const historyUsage = `Usage: conveyor history [--limit N] [--workflow NAME] [--status PHASE,...] [--since AGE|TIME]
                         [--output text|json] [--state-dir DIR]
@@ -65,7 +66,12 @@ export async function historyCommand(argv: readonly string[], io: CliIO): Promis
     r.startedAt ? new Date(r.startedAt).toISOString().replace('T', ' ').slice(0, 19) : '-',
     r.startedAt && r.finishedAt ? formatDuration(r.finishedAt - r.startedAt) : '-',
   ]);
-  io.stdout.write(table(['RUN', 'WORKFLOW', 'PHASE', 'STARTED', 'DURATION'], rows));
+  const paint = phasePainter(wantsColour(io, io.stdout));
+  io.stdout.write(
+    table(['RUN', 'WORKFLOW', 'PHASE', 'STARTED', 'DURATION'], rows, (cell, column) =>
+      column === 2 ? paint(cell) : cell,
+    ),
+  );
   return EXIT.succeeded;
 }
 
@@ -87,12 +93,20 @@ function historyEntry(r: RunSummary): Record<string, unknown> {
   };
 }
 
-export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+/** Columns padded to their widest cell; `paint` decorates a padded body cell (colour) without moving the columns. */
+export function table(
+  header: readonly string[],
+  rows: readonly (readonly string[])[],
+  paint: (padded: string, column: number) => string = (padded) => padded,
+): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: readonly string[]) =>
+  const line = (cells: readonly string[], decorate: boolean) =>
     cells
-      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .map((c, i) => {
+        const padded = i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0);
+        return decorate ? paint(padded, i) : padded;
+      })
       .join('  ')
       .trimEnd();
-  return `${[line(header), ...rows.map(line)].join('\n')}\n`;
+  return `${[line(header, false), ...rows.map((r) => line(r, true))].join('\n')}\n`;
 }

@@ -9,6 +9,7 @@ import { estimateRemaining } from './eta.ts';
 import type { StepHistory } from './eta.ts';
 import { renderBox } from './live-box.ts';
 import { PHASE_SYMBOL } from './symbols.ts';
+import { paintAs } from '../colour.ts';
 
 export interface ReporterOptions {
   readonly plan: Plan;
@@ -17,14 +18,18 @@ export interface ReporterOptions {
   readonly history: StepHistory;
   readonly now: () => number;
   readonly width?: number;
+  /** Colour phases and marks (colour.ts decides). */
+  readonly colour?: boolean;
 }
 
 export class ProgressReporter {
   private drawnLines = 0;
   private last?: RunState;
   private timer?: NodeJS.Timeout;
+  private readonly colour: boolean;
 
   constructor(private readonly options: ReporterOptions) {
+    this.colour = options.colour === true;
     if (options.live) {
       this.timer = setInterval(() => this.redraw(), 250);
       this.timer.unref();
@@ -43,7 +48,12 @@ export class ProgressReporter {
     for (const action of actions) {
       if (action.kind !== 'event') continue;
       stamp ??= new Date(this.options.now()).toISOString().slice(11, 19);
-      const mark = action.severity === 'error' ? '✗' : action.severity === 'warning' ? '!' : '·';
+      const mark =
+        action.severity === 'error'
+          ? paintAs(this.colour, 'Failed', '✗')
+          : action.severity === 'warning'
+            ? paintAs(this.colour, 'AwaitingApproval', '!')
+            : '·';
       text += `[${stamp}] ${mark} ${action.message}\n`;
     }
     if (text) this.options.out.write(text);
@@ -79,7 +89,7 @@ export class ProgressReporter {
         : '';
     const breakdown = [...counts].map(([phase, n]) => `${n} ${phase.toLowerCase()}`).join(', ');
     const lines = [
-      `${state.workflow} ${state.runId}: ${state.phase}${state.degraded ? ', Degraded' : ''}${took} (${p.done}/${p.total} steps: ${breakdown})`,
+      `${state.workflow} ${state.runId}: ${paintAs(this.colour, state.phase, state.phase)}${state.degraded ? `, ${paintAs(this.colour, 'Degraded', 'Degraded')}` : ''}${took} (${p.done}/${p.total} steps: ${breakdown})`,
     ];
     for (const node of plan.nodes) {
       const s = state.steps[node.index];
@@ -90,7 +100,7 @@ export class ProgressReporter {
             ? ''
             : (s.message ?? (s.exitCode != null ? `exit code ${s.exitCode}` : (s.reason ?? '')));
         lines.push(
-          `  ${PHASE_SYMBOL[s.phase]} ${node.name}${node.role !== 'main' ? ` (${node.role.replace(/_/g, ' ')})` : ''}${why ? `: ${why}` : ''}`,
+          `  ${paintAs(this.colour, s.phase, PHASE_SYMBOL[s.phase])} ${node.name}${node.role !== 'main' ? ` (${node.role.replace(/_/g, ' ')})` : ''}${why ? `: ${why}` : ''}`,
         );
         const tail = tails.get(node.name);
         if (tail) {
