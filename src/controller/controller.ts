@@ -20,6 +20,7 @@ import type { ReconcileContext } from './reconcile-run.ts';
 import { loadWorkflowSpec, reconcileWorkflow } from './reconcile-workflow.ts';
 import type { LoadResult } from '../spec/load.ts';
 import { RunObserver } from './run-observer.ts';
+import { isSettledRun, settledRunView } from './finished-run.ts';
 import { jobChangeMatters, podChangeMatters } from './run-wakes.ts';
 import type { WorkflowObject, WorkflowRunObject } from './resources.ts';
 import { ConflictError } from './run-api.ts';
@@ -105,7 +106,12 @@ export class Controller {
       logger,
       // The controller reads a Job's or pod's metadata and status, never its spec (the pod template
       // alone is most of a Job): not keeping specs makes the cache of thousands of them much smaller.
-      transform: name === 'jobs' || name === 'pods' ? withoutSpec : withoutManagedFields,
+      transform:
+        name === 'jobs' || name === 'pods'
+          ? withoutSpec
+          : name === 'workflowruns'
+            ? (o: KubernetesObject) => this.cachedRun(o)
+            : withoutManagedFields,
       onWatchRestart: (reason: string) => this.metrics.watchRestarts.inc({ resource: name, reason }),
       onRelist: () => this.metrics.relists.inc({ resource: name }),
       onRecover: () => this.afterRecovery(),
@@ -241,7 +247,7 @@ export class Controller {
         this.reconcileErrors.succeeded(`run/${meta?.namespace}/${meta?.name}`);
         this.observer.forget(meta?.uid ?? '');
         this.api.forgetConfigMap(meta?.namespace ?? '', pinnedWorkflowName(meta?.name ?? ''));
-      } else this.queue.add(`run/${meta?.namespace}/${meta?.name}`);
+      } else if (!this.leavesAlone(c.object)) this.queue.add(`run/${meta?.namespace}/${meta?.name}`);
       // A scheduled run that starts, ends or goes away changes its schedule's active runs (which
       // `Forbid` and `Replace` look at); its other status changes do not concern the Workflow.
       const workflow = (c.object as unknown as WorkflowRunObject).spec?.workflowRef?.name;
@@ -298,8 +304,23 @@ export class Controller {
   }
 
   private enqueueAll(): void {
-    for (const key of this.informers.runs.keys()) this.queue.add(`run/${key}`);
+    for (const run of this.informers.runs.list())
+      if (!this.leavesAlone(run)) this.queue.add(`run/${run.metadata?.namespace}/${run.metadata?.name}`);
     for (const key of this.informers.workflows.keys()) this.queue.add(`workflow/${key}`);
+  }
+
+  /**
+   * A settled run (finished-run.ts) is neither queued nor kept whole in the cache: at start-up with
+   * thousands of finished runs, only the runs that need work are reconciled, and a finished run costs
+   * little memory. Not while notifications may still record their results in a finished run's status.
+   */
+  private leavesAlone(run: KubernetesObject): boolean {
+    return !this.observer.followsFinishedRuns && isSettledRun(run as unknown as WorkflowRunObject);
+  }
+
+  private cachedRun(object: KubernetesObject): KubernetesObject {
+    const run = withoutManagedFields(object) as unknown as WorkflowRunObject;
+    return (this.observer.followsFinishedRuns ? run : settledRunView(run)) as unknown as KubernetesObject;
   }
 
   private async process(key: string): Promise<WorkOutcome> {

@@ -20,3 +20,30 @@ export function isSettledRun(run: WorkflowRunObject): boolean {
     run.spec?.rollback !== true
   );
 }
+
+/** What the controller still reads of a settled run: resumeFrom its engine state, schedules its phase. */
+const SETTLED_STATUS_KEPT = [
+  'phase',
+  'reason',
+  'message',
+  'startedAt',
+  'finishedAt',
+  'creator',
+  'observedGeneration',
+  'workflowName',
+  'pinnedWorkflow',
+  'pinnedDigest',
+  'engine',
+] as const;
+
+/**
+ * A settled run as the controller caches it: without its per-step entries, conditions, progress,
+ * approvals and outputs, which nothing reads again until its spec changes (and a changed run comes
+ * back whole in the watch event that says so). Most of a finished run's cached size is there.
+ */
+export function settledRunView(run: WorkflowRunObject): WorkflowRunObject {
+  if (!isSettledRun(run) || !run.status) return run;
+  const status: Record<string, unknown> = {};
+  for (const key of SETTLED_STATUS_KEPT) if (run.status[key] !== undefined) status[key] = run.status[key];
+  return { ...run, status };
+}

@@ -1,7 +1,7 @@
 // A settled run (finished, its status answering its current spec) is not reconciled again.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { isSettledRun } from '../../../src/controller/finished-run.ts';
+import { isSettledRun, settledRunView } from '../../../src/controller/finished-run.ts';
 import { reconcileRun } from '../../../src/controller/reconcile-run.ts';
 import type { RunApi } from '../../../src/controller/run-api.ts';
 import type { WorkflowRunObject } from '../../../src/controller/resources.ts';
@@ -46,5 +46,28 @@ describe('settled runs', () => {
       run('Succeeded'),
     );
     assert.deepEqual(outcome, { actions: [] });
+  });
+
+  it('are cached without their step entries, conditions and outputs, keeping what resumeFrom and schedules read', () => {
+    const full = run('Failed');
+    const status = {
+      ...full.status,
+      finishedAt: '2026-12-06T00:00:00Z',
+      steps: { a: { phase: 'Failed' } },
+      conditions: [{ type: 'Ready', status: 'False' }],
+      outputs: { x: '1' },
+      progress: { done: 1, total: 1 },
+    };
+    assert.deepEqual(settledRunView({ ...full, status }).status, {
+      phase: 'Failed',
+      observedGeneration: 1,
+      pinnedWorkflow: 'r-pinned',
+      engine: {},
+      finishedAt: '2026-12-06T00:00:00Z',
+    });
+    const running = { ...full, status: { ...status, phase: 'Running' } };
+    assert.equal(settledRunView(running), running);
+    const rollingBack = { ...full, spec: { ...full.spec, rollback: true }, status };
+    assert.equal(settledRunView(rollingBack), rollingBack);
   });
 });
