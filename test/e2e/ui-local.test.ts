@@ -115,7 +115,10 @@ describe('conveyor ui on a local state directory', { skip: noBrowser }, () => {
     // CONVEYOR_UI_SCREENSHOTS=1 refreshes the README's picture of the run page.
     if (process.env.CONVEYOR_UI_SCREENSHOTS === '1') {
       mkdirSync(join(REPO, 'docs', 'images'), { recursive: true });
-      await page.screenshot({ path: join(REPO, 'docs', 'images', 'ui-local-run.png'), fullPage: true });
+      // The top of the page only (graph, approvals, timeline): the committed image stays small.
+      await page.setViewportSize({ width: 1100, height: 900 });
+      await page.evaluate('window.scrollTo(0, 0)');
+      await page.screenshot({ path: join(REPO, 'docs', 'images', 'ui-local-run.png') });
     }
     const history = await conveyor(['history', '--state-dir', stateDir, '--output', 'json']);
     assert.match(history.stdout, /Succeeded/);

@@ -15,8 +15,10 @@ export const uiUsage = `Usage: conveyor ui [--port N] [--state-dir DIR]
        conveyor ui --cluster [-n NS] [--context C] [--kubeconfig F] [--port N]
 
 Serves a web UI on 127.0.0.1 (a random free port unless --port): the runs, live; a run's graph
-coloured by phase, its steps and their output; approve, reject, resume and cancel, each exactly as
-the CLI does it. Open the printed URL: requests without its token are refused.
+coloured by phase, its timeline, attempts and exit codes, output, outputs, conditions and Events; a
+workflow's parameters, schedules (next fire times) and runs; approve, reject, resume, retry,
+rollback and cancel, each the CLI command itself. Open the printed URL: requests without its token
+are refused.
 
 ${CLUSTER_USAGE}`;
 

@@ -1,11 +1,19 @@
 // What the UI server needs from where runs live (the local state directory, or a namespace of a
 // cluster). Every action is exactly the CLI command a user would type, run in-process as that user.
 import type { RunSummaryView, RunView } from './run-view.ts';
+import type { WorkflowView } from './workflow-view.ts';
 
 export interface ActionResult {
   readonly ok: boolean;
   /** What the CLI printed: its confirmation, or the refusal (an admission policy's message). */
   readonly message: string;
+  /** The run the operation started (retry, a cluster resume), for the page to open. */
+  readonly run?: string;
+}
+
+export interface WorkflowSummaryView {
+  readonly name: string;
+  readonly description?: string;
 }
 
 export interface UiBackend {
@@ -23,6 +31,10 @@ export interface UiBackend {
   cancel(id: string): Promise<ActionResult>;
   resume(id: string): Promise<ActionResult>;
   rollback(id: string): Promise<ActionResult>;
+  /** A new run of the same workflow text and parameters (conveyor retry). */
+  retry(id: string): Promise<ActionResult>;
+  listWorkflows(): Promise<WorkflowSummaryView[]>;
+  getWorkflow(name: string): Promise<WorkflowView | undefined>;
   /** Calls `onChange` whenever runs may have changed; returns a function that stops watching. */
   watch(onChange: () => void): () => void;
 }

@@ -8,6 +8,8 @@ import { createInformer } from '../../kube/informer.ts';
 import { PINNED_KEY } from '../../controller/start-run.ts';
 import { decodeEngineState } from '../../controller/engine-state-codec.ts';
 import { buildPlan } from '../../engine/plan.ts';
+import { formatDiagnostic } from '../../spec/diagnostics.ts';
+import { loadWorkflowObject } from '../../spec/load.ts';
 import { ClusterApi, serverMessage } from '../cluster/api.ts';
 import { connect } from '../cluster/connection.ts';
 import { clusterRunSource } from '../graph/run-sources.ts';
@@ -28,6 +30,7 @@ import {
   type StepView,
 } from './run-view.ts';
 import { stepViews } from './step-views.ts';
+import { workflowView } from './workflow-view.ts';
 
 interface RunStatus {
   phase?: string;
@@ -81,6 +84,13 @@ export function clusterBackend(values: Record<string, unknown>, io: CliIO): UiBa
     if (typeof values[key] === 'string') connection.push(`--${key}`, values[key]);
   }
   const cli = (args: string[]): Promise<ActionResult> => runCli([...args, ...connection], io);
+  /** resume and retry --detach print the name of the run they created: the page opens it. */
+  const startsRun = async (doing: string, id: string, args: string[]): Promise<ActionResult> => {
+    const result = await cli(args);
+    if (!result.ok) return result;
+    const created = result.message.split('\n').pop()?.trim() ?? '';
+    return { ok: true, message: `${doing} ${id} as ${created} (conveyor ${args.join(' ')}).`, run: created };
+  };
 
   const summary = (run: WorkflowRunObject): RunSummaryView => {
     const status = (run.status ?? {}) as RunStatus;
@@ -240,8 +250,33 @@ export function clusterBackend(values: Record<string, unknown>, io: CliIO): UiBa
         ...(comment ? ['--comment', comment] : []),
       ]),
     cancel: (id) => cli(['cancel', id]),
-    resume: (id) => cli(['resume', id, '--detach']),
+    resume: (id) => startsRun('Resuming', id, ['resume', id, '--detach']),
     rollback: (id) => cli(['rollback', id]),
+    retry: (id) => startsRun('Retrying', id, ['retry', id, '--detach']),
+    async listWorkflows() {
+      return (await api.listWorkflows())
+        .map((wf) => ({
+          name: wf.metadata.name,
+          ...(typeof wf.spec?.description === 'string' ? { description: wf.spec.description } : {}),
+        }))
+        .sort((a, b) => a.name.localeCompare(b.name));
+    },
+    async getWorkflow(name) {
+      const wf = await api.getWorkflow(name);
+      if (!wf) return undefined;
+      const loaded = loadWorkflowObject({ ...(wf.spec ?? {}), name }, `workflow/${name}`);
+      if (!loaded.workflow) throw new Error(loaded.diagnostics.map(formatDiagnostic).join('\n'));
+      const runs = (await api.listRuns()).map(summary).filter((r) => r.workflow === name);
+      return workflowView({
+        workflow: loaded.workflow,
+        where: target.where,
+        source: `Workflow ${name}`,
+        schedulesRun: true,
+        svg: renderSvg(await layoutGraph(workflowGraph(loaded.workflow, new Map())), name),
+        runs: sortRuns(runs),
+        now: Date.now(),
+      });
+    },
     watch(onChange) {
       const informer = createInformer<KubernetesObject>(target.kc, {
         path: `/apis/${API_VERSION}/${PLURALS.run}`,

@@ -11,17 +11,23 @@ import { renderSvg } from '../graph/svg.ts';
 import { workflowGraph } from '../graph/workflow-graph.ts';
 import type { CliIO } from '../io.ts';
 import type { SavedRun, StateStore } from '../state-store.ts';
-import type { ActionResult, UiBackend } from './backend.ts';
+import type { ActionResult, UiBackend, WorkflowSummaryView } from './backend.ts';
 import { runCli } from './run-cli.ts';
 import { runConditions } from '../../controller/run-conditions.ts';
 import type { Plan } from '../../engine/types.ts';
 import { readJournal } from '../run-journal.ts';
+import { runLockHolder } from '../run-lock.ts';
 import { journalEvents } from './journal-events.ts';
 import { runActions } from './run-actions.ts';
 import { isFinishedStep, sortRuns, type RunSummaryView, type RunView } from './run-view.ts';
 import { stepViews } from './step-views.ts';
+import { workflowView, type WorkflowView } from './workflow-view.ts';
+import { newRunId } from '../commands/run.ts';
 
 const POLL_MS = 400;
+const POLL_LOCK_MS = 50;
+const LOCK_WAIT_MS = 20_000;
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export class LocalBackend implements UiBackend {
   readonly where: string;
@@ -29,7 +35,7 @@ export class LocalBackend implements UiBackend {
   constructor(
     private readonly store: StateStore,
     private readonly io: CliIO,
-    /** The conveyor program (for resume, which runs on in its own process). */
+    /** The conveyor program (for resume, rollback and retry, which run on in their own process). */
     private readonly program: string,
   ) {
     this.where = `state directory ${store.root}`;
@@ -46,7 +52,8 @@ export class LocalBackend implements UiBackend {
     return {
       id: saved.runId,
       workflow: saved.state.workflow,
-      phase: saved.state.phase,
+      // Interrupted: under way in the state file, but no process works on it any more.
+      phase: this.store.livePhase(saved),
       done: main.filter((s) => isFinishedStep(s.phase)).length,
       total: main.length,
       ...(saved.state.creator ? { createdBy: saved.state.creator } : {}),
@@ -79,7 +86,7 @@ export class LocalBackend implements UiBackend {
     const actions = runActions(
       plan,
       state,
-      state.phase,
+      summary.phase,
       'local',
       summary.waiting.some((s) => !decided.has(s)),
     );
@@ -157,21 +164,85 @@ export class LocalBackend implements UiBackend {
     return this.inOwnProcess('rollback', id, 'Rolling back');
   }
 
-  /** `conveyor resume` and `conveyor rollback` run steps: in their own process, which outlives a
-   *  request (and this UI), as when typed in a terminal. */
+  async retry(id: string): Promise<ActionResult> {
+    const saved = this.store.load(id);
+    if (!saved) return { ok: false, message: `no run ${id} in ${this.store.root}` };
+    // Named here, as `conveyor run` names runs, so that the page can open the new run at once.
+    const newId = newRunId(saved.state.workflow, this.io.now());
+    const started = await this.inOwnProcess('retry', id, 'Retrying', {
+      extra: ['--run-id', newId],
+      target: newId,
+    });
+    return started.ok ? { ...started, run: newId } : started;
+  }
+
+  async listWorkflows(): Promise<WorkflowSummaryView[]> {
+    const names = new Map<string, WorkflowSummaryView>();
+    for (const saved of this.store.list()) {
+      if (!names.has(saved.state.workflow)) names.set(saved.state.workflow, { name: saved.state.workflow });
+    }
+    return [...names.values()].sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /** The workflow as its newest run started it (a state directory keeps runs, not workflows). */
+  async getWorkflow(name: string): Promise<WorkflowView | undefined> {
+    const saved = this.store.list().find((r) => r.state.workflow === name);
+    const plan = saved && this.plan(saved);
+    if (!saved || !plan) return undefined;
+    const runs = await this.listRuns();
+    return workflowView({
+      workflow: plan.workflow,
+      where: this.where,
+      source: `the newest run, ${saved.runId}${saved.file ? ` (${saved.file})` : ''}`,
+      schedulesRun: false,
+      svg: renderSvg(await layoutGraph(workflowGraph(plan.workflow, new Map())), name),
+      runs: runs.filter((r) => r.workflow === name),
+      now: this.io.now(),
+    });
+  }
+
+  /**
+   * `conveyor resume`, `rollback` and `retry` run steps: in their own process, which outlives a
+   * request (and this UI), as when typed in a terminal. The answer waits until that process holds
+   * the lock of the run it works on (`target`), so the page finds the run under way, or until it
+   * ended, with what it said (a refusal, or how the run ended).
+   */
   private async inOwnProcess(
-    command: 'resume' | 'rollback',
+    command: 'resume' | 'rollback' | 'retry',
     id: string,
     doing: string,
+    { extra = [], target = id }: { extra?: readonly string[]; target?: string } = {},
   ): Promise<ActionResult> {
     if (!this.store.load(id)) return { ok: false, message: `no run ${id} in ${this.store.root}` };
-    const child = spawn(process.execPath, [this.program, command, id, '--state-dir', this.store.root], {
+    const args = [command, id, ...extra];
+    const child = spawn(process.execPath, [this.program, ...args, '--state-dir', this.store.root], {
       cwd: this.io.cwd,
-      stdio: 'ignore',
+      stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, ...this.io.env, CI: 'true' },
     });
-    child.unref();
-    return { ok: true, message: `${doing} ${id} (conveyor ${command} ${id}, process ${child.pid}).` };
+    let said = '';
+    const collect = (d: Buffer) => {
+      if (said.length < 64 * 1024) said += d.toString();
+    };
+    child.stdout.on('data', collect);
+    child.stderr.on('data', collect);
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const runDir = this.store.runDir(target);
+    const started = async (): Promise<boolean> => {
+      for (let i = 0; i < LOCK_WAIT_MS / POLL_LOCK_MS; i++) {
+        if (runLockHolder(runDir)?.pid === child.pid) return true;
+        const code = await Promise.race([exited, delay(POLL_LOCK_MS).then(() => 'running' as const)]);
+        if (code !== 'running') return false;
+      }
+      return true;
+    };
+    const command_ = `conveyor ${args.join(' ')}`;
+    if (await started()) {
+      child.unref();
+      return { ok: true, message: `${doing} ${id} (${command_}, process ${child.pid}).` };
+    }
+    const code = await exited;
+    return { ok: code === 0, message: `${command_} exited ${code}: ${said.trim()}` };
   }
 
   watch(onChange: () => void): () => void {

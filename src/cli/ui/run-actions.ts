@@ -18,7 +18,11 @@ export function runActions(
     // A local run is stopped in the terminal that runs it; a cluster run by spec.cancel.
     cancel: where === 'cluster' && !FINAL.has(phase),
     resume:
-      where === 'cluster' ? phase === 'Failed' : ['AwaitingApproval', 'Failed', 'Cancelled'].includes(phase),
+      where === 'cluster'
+        ? phase === 'Failed'
+        : ['AwaitingApproval', 'Failed', 'Cancelled', 'Interrupted'].includes(phase),
     rollback: plan !== undefined && state !== undefined && whyNoRollback(plan, state) === undefined,
+    // conveyor retry takes any run: a new run of the same workflow text and parameters.
+    retry: FINAL.has(phase) || phase === 'Interrupted',
   };
 }

@@ -66,6 +66,7 @@ export interface RunActions {
   readonly cancel: boolean;
   readonly resume: boolean;
   readonly rollback: boolean;
+  readonly retry: boolean;
 }
 
 export interface RunSummaryView {

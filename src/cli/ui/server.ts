@@ -71,7 +71,15 @@ export async function startUiServer(backend: UiBackend, token: string, port = 0)
     }
     if (req.method === 'GET' && path === '/api/runs')
       return json(res, 200, { where: backend.where, runs: await backend.listRuns() });
-    const run = /^\/api\/runs\/([^/]+)(?:\/(logs|approve|cancel|resume|rollback))?$/.exec(path);
+    if (req.method === 'GET' && path === '/api/workflows')
+      return json(res, 200, { workflows: await backend.listWorkflows() });
+    const workflow = /^\/api\/workflows\/([^/]+)$/.exec(path);
+    if (req.method === 'GET' && workflow) {
+      const name = decodeURIComponent(workflow[1]!);
+      const view = await backend.getWorkflow(name);
+      return view ? json(res, 200, view) : json(res, 404, { message: `no workflow ${name}` });
+    }
+    const run = /^\/api\/runs\/([^/]+)(?:\/(logs|approve|cancel|resume|rollback|retry))?$/.exec(path);
     if (!run) return json(res, 404, { message: 'not found' });
     const id = decodeURIComponent(run[1]!);
     const action = run[2];
@@ -93,6 +101,7 @@ export async function startUiServer(backend: UiBackend, token: string, port = 0)
       cancel: () => backend.cancel(id),
       resume: () => backend.resume(id),
       rollback: () => backend.rollback(id),
+      retry: () => backend.retry(id),
     } as const;
     if (action === undefined || action === 'logs') return json(res, 405, { message: 'method not allowed' });
     const result = await operations[action as keyof typeof operations]();

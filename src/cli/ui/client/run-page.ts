@@ -50,7 +50,7 @@ function approvalBox(run, a) {
 function actionButtons(run) {
   const box = el('div', { class: 'actions' });
   const path = (action) => '/api/runs/' + encodeURIComponent(run.id) + '/' + action;
-  const offer = [['resume', 'Resume'], ['rollback', 'Roll back'], ['cancel', 'Cancel']];
+  const offer = [['resume', 'Resume'], ['retry', 'Retry'], ['rollback', 'Roll back'], ['cancel', 'Cancel']];
   for (const [action, label] of offer) {
     if (run.actions[action]) box.append(el('button', { id: action, onclick: () => post(path(action)) }, label));
   }
@@ -60,7 +60,7 @@ function actionButtons(run) {
 function stepRows(run) {
   return run.steps.map((s) => el('tr', { class: 'step-row' + (s.isGroup ? ' group-row' : ''), 'data-step': s.name, 'data-phase': s.phase, onclick: () => pick(run, s.name) },
     el('td', {}, (s.group ? '\u2003' : '') + s.name + (s.role && s.role !== 'main' ? ' (' + s.role + ')' : '')), el('td', {}, phase(s.phase)),
-    el('td', { class: 'attempts' }, ...(s.attemptList && s.attemptList.length ? s.attemptList.map((a) => el('div', { 'data-attempt': a.attempt }, attemptText(a))) : [String(s.attempts)])),
+    el('td', { class: 'attempts' }, ...(s.attemptList && s.attemptList.length ? s.attemptList.map((a) => el('div', { 'data-attempt': a.attempt }, attemptText(a))) : [s.isGroup ? '' : String(s.attempts)])),
     el('td', {}, s.exitCode === undefined || s.exitCode === null ? '' : s.exitCode), el('td', {}, duration(s.startedAt, s.finishedAt)),
     el('td', {}, [s.reason, s.message].filter(Boolean).join(': '))));
 }

@@ -4,6 +4,7 @@
 // the graph, which the server renders as SVG with every name escaped.
 import { RUN_PAGE_SCRIPT } from './run-page.ts';
 import { TIMELINE_SCRIPT } from './timeline.ts';
+import { WORKFLOW_PAGE_SCRIPT } from './workflow-page.ts';
 
 const CORE = String.raw`
 const token = new URLSearchParams(location.search).get('token') || '';
@@ -11,6 +12,8 @@ const api = (path) => path + (path.includes('?') ? '&' : '?') + 'token=' + encod
 const view = document.getElementById('view');
 const notice = document.getElementById('notice');
 const filters = { workflow: '', phase: '' };
+// The notice of an operation that opened another page stays on it.
+let keepNotice = false;
 
 function el(tag, attrs, ...children) {
   const node = document.createElement(tag);
@@ -35,7 +38,12 @@ async function post(path, body) {
   const res = await fetch(api(path), { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body || {}) });
   const result = await res.json().catch(() => ({ ok: false, message: res.statusText }));
   say(result.message || (result.ok ? 'Done.' : 'Refused.'), result.ok);
-  await render();
+  // An operation that started a run (retry, a resume in a cluster) opens it.
+  if (result.ok && result.run) {
+    keepNotice = true;
+    location.hash = '#/run/' + encodeURIComponent(result.run);
+  }
+  else await render();
 }
 
 function say(text, ok) {
@@ -55,14 +63,14 @@ function runsTable(runs) {
   const table = el('table', { id: 'runs' }, el('tr', {}, ...['Run', 'Workflow', 'Phase', 'Progress', 'Duration', 'Started by', 'Waiting for approval'].map((h) => el('th', {}, h))));
   for (const r of runs) {
     table.append(el('tr', { class: 'run-row', 'data-run': r.id, onclick: () => { location.hash = '#/run/' + encodeURIComponent(r.id); } },
-      el('td', {}, el('a', { href: '#/run/' + encodeURIComponent(r.id) }, r.id)), el('td', {}, r.workflow), el('td', {}, phase(r.phase)),
+      el('td', {}, el('a', { href: '#/run/' + encodeURIComponent(r.id) }, r.id)), el('td', {}, el('a', { href: '#/workflow/' + encodeURIComponent(r.workflow), class: 'workflow-link' }, r.workflow)), el('td', {}, phase(r.phase)),
       el('td', {}, r.done + '/' + r.total), el('td', {}, duration(r.startedAt, r.finishedAt)), el('td', {}, r.createdBy || ''), el('td', {}, r.waiting.join(', '))));
   }
   return table;
 }
 
 async function renderList() {
-  const { runs } = await getJson('/api/runs');
+  const [{ runs }, { workflows: named }] = await Promise.all([getJson('/api/runs'), getJson('/api/workflows')]);
   const workflows = [...new Set(runs.map((r) => r.workflow))].sort();
   const phases = [...new Set(runs.map((r) => r.phase))].sort();
   const select = (name, values) => {
@@ -71,8 +79,10 @@ async function renderList() {
     return s;
   };
   const rows = runs.filter((r) => (!filters.workflow || r.workflow === filters.workflow) && (!filters.phase || r.phase === filters.phase));
+  const list = el('ul', { id: 'workflows', class: 'workflows' }, ...named.map((w) => el('li', {}, el('a', { href: '#/workflow/' + encodeURIComponent(w.name) }, w.name), w.description ? ' — ' + w.description : '')));
   view.replaceChildren(el('h1', {}, 'Runs'), el('div', { class: 'filters' }, select('workflow', workflows), select('phase', phases)),
-    rows.length ? runsTable(rows) : el('p', { class: 'muted' }, 'No runs.'));
+    rows.length ? runsTable(rows) : el('p', { class: 'muted' }, 'No runs.'),
+    el('h2', {}, 'Workflows'), named.length ? list : el('p', { class: 'muted' }, 'No workflows.'));
 }
 `;
 
@@ -82,8 +92,11 @@ function render() {
   rendering = rendering.then(async () => {
     try {
       const run = /^#\/run\/(.+)$/.exec(location.hash);
+      const workflow = /^#\/workflow\/(.+)$/.exec(location.hash);
+      if (!run) clearInterval(logTimer);
       if (run) await renderRun(decodeURIComponent(run[1]));
-      else { clearInterval(logTimer); await renderList(); }
+      else if (workflow) await renderWorkflow(decodeURIComponent(workflow[1]));
+      else await renderList();
     } catch (error) {
       say(String(error.message || error), false);
     }
@@ -91,7 +104,12 @@ function render() {
   return rendering;
 }
 
-window.addEventListener('hashchange', () => { logStep = ''; notice.hidden = true; render(); });
+window.addEventListener('hashchange', () => {
+  logStep = '';
+  if (!keepNotice) notice.hidden = true;
+  keepNotice = false;
+  render();
+});
 const events = new EventSource(api('/api/events'));
 const live = document.getElementById('live');
 events.addEventListener('open', () => { live.textContent = 'live'; live.className = 'live on'; });
@@ -100,4 +118,4 @@ events.addEventListener('change', () => render());
 render();
 `;
 
-export const CLIENT_SCRIPT = CORE + TIMELINE_SCRIPT + RUN_PAGE_SCRIPT + ROUTER;
+export const CLIENT_SCRIPT = CORE + TIMELINE_SCRIPT + RUN_PAGE_SCRIPT + WORKFLOW_PAGE_SCRIPT + ROUTER;

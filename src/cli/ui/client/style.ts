@@ -49,5 +49,7 @@ ul.decisions { margin: .3em 0; padding-left: 1.2em; }
 .timeline .outcome-Cancelled { fill: #d1d5db; stroke: #374151; }
 .timeline .outcome-Running { fill: #93c5fd; stroke: #1d4ed8; }
 tr.event-Warning td:nth-child(2) { color: #b45309; font-weight: 600; }
+ul.workflows { background: #fff; border: 1px solid #e5e7eb; margin: 0; padding: .5em 2em; }
+td.next div { white-space: nowrap; }
 #run-message { background: #fff; border-left: 3px solid #6b7280; padding: .3em .8em; }
 `;
