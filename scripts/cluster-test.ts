@@ -6,11 +6,10 @@
 // they run in a second lane beside the shared cluster's files, since both lanes mostly wait on
 // API servers and kubelets; that lane's output is held back and printed after the first's, so
 // neither report is interleaved.
-import { spawn } from 'node:child_process';
-import { createWriteStream, mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT, startCluster, type TestCluster } from '../test/cluster/harness.ts';
+import { runLanes } from './lanes.mjs';
 
 const args = process.argv.slice(2);
 const split = args.indexOf('--');
@@ -54,43 +53,11 @@ function startsOwnCluster(file: string): boolean {
   return /^\/\/ @cluster own$/m.test(readFileSync(file, 'utf8'));
 }
 
-const children = new Set<ReturnType<typeof spawn>>();
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => children.forEach((child) => child.kill(signal)));
-}
-
-/** Runs node --test over `lane`; its output goes to ours, or to `held` to be printed later. */
-function run(lane: string[], held?: string): Promise<number> {
-  if (lane.length === 0) return Promise.resolve(0);
-  const args = ['--import', 'tsx', '--test', ...nodeTestFlags, ...lane];
-  const child = spawn(process.execPath, args, {
-    stdio: held ? ['ignore', 'pipe', 'pipe'] : 'inherit',
-    env,
-    cwd: REPO_ROOT,
-  });
-  children.add(child);
-  if (held) {
-    const out = createWriteStream(held);
-    child.stdout?.pipe(out);
-    child.stderr?.pipe(out);
-  }
-  return new Promise((resolve) =>
-    child.once('close', (status, signal) => {
-      children.delete(child);
-      resolve(status ?? (signal ? 1 : 0));
-    }),
-  );
-}
-
-const heldOutput = join(mkdtempSync(join(tmpdir(), 'conveyor-own-lane-')), 'output.txt');
-if (ownLane.length > 0 && sharedLane.length > 0)
-  console.error(
-    `[cluster-test] ${ownLane.length} file(s) on clusters of their own run alongside; their output (${heldOutput}) follows at the end`,
-  );
-const [sharedCode, ownCode] = await Promise.all([
-  run(sharedLane),
-  run(ownLane, sharedLane.length > 0 ? heldOutput : undefined),
-]);
-if (ownLane.length > 0 && sharedLane.length > 0) process.stdout.write(readFileSync(heldOutput));
+const testArgs = (files: string[]) => ['--import', 'tsx', '--test', ...nodeTestFlags, ...files];
+const lanes = [sharedLane, ownLane].filter((lane) => lane.length > 0);
+const code = await runLanes(
+  lanes.map((lane) => ({ command: process.execPath, args: testArgs(lane) })),
+  { env, cwd: REPO_ROOT, label: 'cluster-test: files on clusters of their own' },
+);
 await cluster?.stop();
-process.exit(sharedCode || ownCode);
+process.exit(code);
