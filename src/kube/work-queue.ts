@@ -170,6 +170,7 @@ export class WorkQueue {
       this.dirty.delete(key);
       this.processing.add(key);
       // Run on a later microtask so that add() never calls the handler inside its caller's stack.
+      // Not awaited on purpose: process() catches the handler's errors and turns them into retries.
       void Promise.resolve().then(() => this.process(key));
     }
     if (this.isIdle()) {

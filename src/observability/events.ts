@@ -110,6 +110,7 @@ export class EventRecorder {
     const previous = this.tails.get(key) ?? Promise.resolve();
     const next = previous.then(() => this.write(key, involved, type, why, note));
     this.tails.set(key, next);
+    // Only forgets the tail; `next` never rejects (write() catches), so neither does this.
     void next.finally(() => {
       if (this.tails.get(key) === next) this.tails.delete(key);
     });

@@ -178,10 +178,16 @@ export class Notifier {
     while (lane.active < this.concurrency && lane.ready.length > 0) {
       const entry = lane.ready.shift() as Entry;
       lane.active++;
-      void this.attempt(lane, entry).finally(() => {
-        lane.active--;
-        if (!this.stopped) this.pump(lane);
-      });
+      // In the background: enqueue never waits. attempt() settles every channel error itself; the
+      // catch is for a defect, which must not become an unhandled rejection that ends the process.
+      this.attempt(lane, entry)
+        .catch((error: unknown) =>
+          this.log.error({ err: error }, 'A notification attempt failed unexpectedly.'),
+        )
+        .finally(() => {
+          lane.active--;
+          if (!this.stopped) this.pump(lane);
+        });
     }
   }
 
@@ -230,7 +236,8 @@ export class Notifier {
       'Notification not delivered; retrying.',
     );
     entry.state = 'waiting';
-    // The lane's slot is free while this one waits: other messages of the channel go on.
+    // The lane's slot is free while this one waits: other messages of the channel go on. Not awaited
+    // on purpose; sleep never rejects.
     void this.sleep(delay).then(() => {
       // Dropped from a full queue, or abandoned by stop, while it waited.
       if (this.pending.get(delivery.id) !== entry || this.stopped) return;

@@ -145,8 +145,9 @@ export class PodWorker {
     const deadlineSeconds = spec.activeDeadlineSeconds;
     if (deadlineSeconds !== undefined) {
       const remaining = this.record.startTime.getTime() + deadlineSeconds * 1000 - Date.now();
-      const onDeadline = () =>
+      const onDeadline = (): void => {
         this.stop('deadline').catch((error) => this.ctx.log(`pod ${this.name}: ${describeError(error)}`));
+      };
       this.deadline = setTimeout(onDeadline, Math.max(0, remaining));
     }
     const initContainers = spec.initContainers ?? [];

@@ -8,7 +8,7 @@ import {
   leaderMetrics,
   queueMetrics,
   recordApiError,
-} from '../../../src/kube/instrument.ts';
+} from '../../../src/controller/instrument.ts';
 import { createControllerMetrics } from '../../../src/observability/metrics.ts';
 
 describe('runtime metrics wiring', () => {

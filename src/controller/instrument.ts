@@ -1,8 +1,8 @@
 // Wires the runtime's hooks to the controller's metrics, so every informer, queue and elector is
 // measured the same way: watch restarts and relists by resource, queue depth, leadership, API errors.
-import { errorCodeLabel } from './api-error.ts';
+import { errorCodeLabel } from '../kube/api-error.ts';
 import type { ControllerMetrics } from '../observability/metrics.ts';
-import type { RelistReason, WatchRestartReason } from './informer.ts';
+import type { RelistReason, WatchRestartReason } from '../kube/informer.ts';
 
 /** Spread into an informer's options: `new Informer({ ...informerMetrics(metrics, 'jobs'), ... })`. */
 export function informerMetrics(
