@@ -31,6 +31,10 @@ const FIGURES = [
   ['rssWith1000MiB', 'controller RSS with N runs present (MiB)'],
   ['podToPodMedianMs', "pod finished -> dependent's pod created, median (ms)"],
   ['podToPodP99Ms', "pod finished -> dependent's pod created, p99 (ms)"],
+  ['podEndToJobMedianMs', "Conveyor: pod finished -> dependent's Job created, median (ms)"],
+  ['podEndToJobP99Ms', "Conveyor: pod finished -> dependent's Job created, p99 (ms)"],
+  ['jobToPodMedianMs', 'Conveyor: Job created -> its pod created (Job controller), median (ms)'],
+  ['jobToPodP99Ms', 'Conveyor: Job created -> its pod created (Job controller), p99 (ms)'],
   ['jobToJobMedianMs', "Conveyor: Job complete -> dependent's Job created, median (ms)"],
   ['jobToJobP99Ms', "Conveyor: Job complete -> dependent's Job created, p99 (ms)"],
 ] as const;

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { promisify } from 'node:util';
-import type { KubernetesObject, V1Job } from '@kubernetes/client-node';
+import type { KubernetesObject, V1Job, V1Pod } from '@kubernetes/client-node';
 import { CREATED_BY_ANNOTATION, workflowResource } from '../../src/spec/crd/resources.ts';
 import { isDistFresh } from '../../scripts/dist-stamp.mjs';
 import { ADMIN_USER, REPO_ROOT } from '../cluster/harness.ts';
@@ -168,10 +168,16 @@ export function conveyorContender(extraArgs: readonly string[] = []): Contender 
         `/apis/batch/v1/namespaces/${target.namespace}/jobs`,
         jobDone,
       );
-      await jobs.start();
+      const pods = new ObjectTracker<V1Pod>(
+        target.kubeconfig,
+        `/api/v1/namespaces/${target.namespace}/pods`,
+        (p) => p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed',
+      );
+      await Promise.all([jobs.start(), pods.start()]);
       return {
         stop(runs) {
           jobs.stop();
+          pods.stop();
           const byStep = new Map<string, string>();
           for (const [name, job] of jobs.objects) {
             const run = job.metadata?.ownerReferences?.find((r) => r.kind === 'WorkflowRun')?.name;
@@ -181,7 +187,54 @@ export function conveyorContender(extraArgs: readonly string[] = []): Contender 
           const delays = dependencyDelays(runs, target.dag, jobs, (run, step) =>
             byStep.get(`${run}/${step}`),
           );
+          // pod -> pod split in two: ours (a pod finished -> its dependents' Jobs created) and the Job
+          // controller's (a Job created -> its pod created).
+          const byStepKey = <T>(
+            tracker: ObjectTracker<T & V1Pod>,
+            name: (o: T & V1Pod) => string | undefined,
+          ) => {
+            const added = new Map<string, number>();
+            const finished = new Map<string, number>();
+            for (const [objectName, object] of tracker.objects) {
+              const key = name(object);
+              if (!key) continue;
+              const a = tracker.added.get(objectName);
+              const f = tracker.finished.get(objectName);
+              if (a !== undefined) added.set(key, a);
+              if (f !== undefined) finished.set(key, f);
+            }
+            return { added, finished };
+          };
+          const podTimes = byStepKey(pods, (p) => {
+            const run = p.metadata?.labels?.['conveyor.dev/run'];
+            const step = p.metadata?.labels?.['conveyor.dev/step'];
+            return run && step ? `${run}/${step}` : undefined;
+          });
+          const jobKey = (j: V1Job): string | undefined => {
+            const run = j.metadata?.ownerReferences?.find((r) => r.kind === 'WorkflowRun')?.name;
+            const step = j.metadata?.annotations?.['conveyor.dev/step-name'];
+            return run && step ? `${run}/${step}` : undefined;
+          };
+          const jobTimes = byStepKey(jobs as unknown as ObjectTracker<V1Pod>, (j) =>
+            jobKey(j as unknown as V1Job),
+          );
+          const ours = dependencyDelays(
+            runs,
+            target.dag,
+            { added: jobTimes.added, finished: podTimes.finished },
+            (run, step) => `${run}/${step}`,
+          );
+          const jobController: number[] = [];
+          for (const [key, created] of jobTimes.added) {
+            const pod = podTimes.added.get(key);
+            if (pod !== undefined) jobController.push(pod - created);
+          }
+          jobController.sort((a, b) => a - b);
           return {
+            podEndToJobMedianMs: Math.round(percentile(ours, 50)),
+            podEndToJobP99Ms: Math.round(percentile(ours, 99)),
+            jobToPodMedianMs: Math.round(percentile(jobController, 50)),
+            jobToPodP99Ms: Math.round(percentile(jobController, 99)),
             jobToJobSamples: delays.length,
             jobToJobMedianMs: Math.round(percentile(delays, 50)),
             jobToJobP99Ms: Math.round(percentile(delays, 99)),

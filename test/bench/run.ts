@@ -1,5 +1,6 @@
 // `npm run bench`: prints the project's performance figures. Each figure is measured in this
 // process against a reference measured in the same run, never against a fixed threshold.
+import { benchControllerScale } from './controller-scale.ts';
 import { benchEngine } from './engine.ts';
 import { benchLocalVsMake } from './local-vs-make.ts';
 import { benchOperator } from './operator.ts';
@@ -57,5 +58,12 @@ if (wanted('operator')) {
   const jobToJob = `median ${fmt(o.extra.jobToJobMedianMs ?? NaN)}, p99 ${fmt(o.extra.jobToJobP99Ms ?? NaN)}`;
   console.log(
     `operator: ${o.runs} runs x ${o.stepsPerRun} steps${o.kwok ? ' on kwok nodes' : ' as real pods'}: ${o.stepsPerSecond.toFixed(1)} steps/s (${o.steps} in ${o.wallSeconds.toFixed(1)} s; ${o.rawJobs} plain Jobs by kubectl ${o.rawJobsPerSecond.toFixed(1)}/s, ratio ${(o.stepsPerSecond / o.rawJobsPerSecond).toFixed(2)}x), API requests per step: controller ${o.controllerRequestsPerStep.toFixed(2)} (counted in-process), all clients ${o.allRequestsPerStep.toFixed(1)} (apiserver_request_total); controller CPU ${o.cpuMsPerStep} ms per step; pod finished -> dependent's pod created: median ${fmt(o.podToPodMedianMs)}, p99 ${fmt(o.podToPodP99Ms)} (${o.podToPodSamples} edges); Job finished -> dependent's Job created: ${jobToJob}; controller RSS ${o.rssIdleMiB} MiB idle, ${o.rssAfterMiB} MiB after the runs (peak ${o.hwmAfterMiB}), ${o.rssWith1000MiB} MiB with ${o.presentRuns} runs; load ${o.load}; controller requests per step by kind ${JSON.stringify(o.requestsByKind)}`,
+  );
+}
+if (wanted('scale')) {
+  const c = await benchControllerScale();
+  const a = c.scale;
+  console.log(
+    `controller start: time to first reconcile with ${c.firstReconcile.finishedRuns} finished runs present: ${c.firstReconcile.ms} ms from spawning it to a new run's status written; with ${a.finishedRuns} finished and ${a.activeRuns} new runs: ready (/readyz) after ${a.readyMs} ms, every new run reconciled after ${a.activeReconciledMs} ms, RSS ${a.rssMiB} MiB (peak ${a.hwmMiB} MiB); load ${c.load} (writing the finished runs took ${c.setupSeconds} s)`,
   );
 }
