@@ -1,8 +1,9 @@
 // What a reconcile reports about a run besides its Jobs: alerts that fire (a Warning Event, a
 // metric, a notification), notifications of the run's events, and the custom metrics its tracked
-// steps feed. `observe` decides, before the status write, what goes into status (fired alerts and
-// notification results, so each happens once per run across reconciles and restarts); `commit`
-// acts after the write succeeded, so a lost write is decided again rather than acted on twice.
+// steps feed. `observe` decides, before the status write, what status must record (fired alerts and
+// notification results, so each happens once per run across reconciles and restarts; run-status.ts
+// puts them there); `commit` acts after the write succeeded, so a lost write is decided again rather
+// than acted on twice.
 import type { Registry } from 'prom-client';
 import { evaluateAlerts } from '../engine/alerts.ts';
 import type { AlertRecord } from '../engine/notification-events.ts';
@@ -41,7 +42,7 @@ export interface AlertStatus {
   readonly firedAt: string;
 }
 
-/** The status fields the observer owns. */
+/** What the observer has status record (run-status.ts writes it; the observer reads it back). */
 export interface ObservedStatus {
   alerts?: AlertStatus[];
   /** Notification results by event key (`started`, `requires_approval:deploy`, ...). */
@@ -60,8 +61,8 @@ export interface ObserveInput {
 }
 
 export interface RunObservation {
-  /** Merge into the status written by this reconcile (always: an unchanged status then compares equal). */
-  readonly status: ObservedStatus;
+  /** For the status written by this reconcile (always: an unchanged status then compares equal). */
+  readonly results: ObservedStatus;
   /** Reconcile again by then (a time-based alert may fire). */
   readonly wakeAt?: number;
   /** Act on what was decided; call once the status is written (or found unchanged). */
@@ -169,12 +170,12 @@ export class RunObserver {
     const conflicts = this.declare(owner, plan, run);
     const samples = newStepMetricSamples(plan, input.before, after);
 
-    const status: ObservedStatus = {
+    const recorded: ObservedStatus = {
       ...(alerts.length > 0 ? { alerts } : {}),
       ...(results !== undefined ? { notifications: results } : {}),
     };
     return {
-      status,
+      results: recorded,
       ...(wakeAt !== undefined ? { wakeAt } : {}),
       commit: () => {
         for (const alert of fired) {

@@ -1,12 +1,17 @@
-// Builds WorkflowRun.status from the engine's state: phase, progress, one compact entry per step,
-// outputs, approvals (who may approve, who did), and the encoded engine state. The only place that
-// decides what status looks like; status-writer.ts is the only place that writes it.
+// The one author of WorkflowRun.status: `summariseRun` builds the whole status (phase, progress, one
+// compact entry per step, outputs, approvals, alerts, notifications, the encoded engine state and the
+// conditions) from the results of a reconcile's steps, and `summariseProblem` the status of a run the
+// controller cannot run. `recordedStatus` reads back what an earlier reconcile wrote.
 import { summarizeProgress } from '../engine/index.ts';
 import type { Plan, RunState } from '../engine/types.ts';
 import { jobName } from '../executors/kubernetes/names.ts';
 import { encodeEngineState } from './engine-state-codec.ts';
 import type { EncodedEngineState } from './engine-state-codec.ts';
-import type { Condition } from './run-conditions.ts';
+import type { Acted, Loaded, Observed, RunProblem } from './reconcile-context.ts';
+import type { WorkflowRunObject } from './resources.ts';
+import { runConditions } from './run-conditions.ts';
+import type { Condition, RunSituation } from './run-conditions.ts';
+import type { ObservedStatus } from './run-observer.ts';
 
 export interface StepStatus {
   readonly phase: string;
@@ -42,7 +47,7 @@ export interface ApprovalStatus {
   readonly decided?: Record<string, DecisionStatus>;
 }
 
-export interface RunStatus {
+export interface RunStatus extends ObservedStatus {
   phase: string;
   reason?: string;
   message?: string;
@@ -53,13 +58,110 @@ export interface RunStatus {
   creator?: string;
   workflowName?: string;
   pinnedWorkflow?: string;
+  pinnedDigest?: string;
   progress?: { done: number; total: number; percent: number; summary: string };
   steps?: Record<string, StepStatus>;
   /** Steps left out of `steps` in a large run (succeeded at the first try, or not started). */
   stepsOmitted?: number;
   outputs?: Record<string, string>;
   approvals?: Record<string, ApprovalStatus>;
+  /** Jobs the API server refused for now (a quota): created again under the same names. */
+  jobsOwed?: string[];
   engine?: EncodedEngineState;
+}
+
+/** What the controller reads back from the status an earlier reconcile wrote. */
+export interface RecordedStatus {
+  readonly phase?: string;
+  readonly conditions?: Condition[];
+  readonly pinnedWorkflow?: string;
+  readonly pinnedDigest?: string;
+  readonly workflowName?: string;
+  readonly engine?: unknown;
+  readonly jobsOwed?: string[];
+}
+
+export function recordedStatus(run: WorkflowRunObject): RecordedStatus {
+  return (run.status ?? {}) as RecordedStatus;
+}
+
+/** The results of one reconcile of a running run, as the steps of reconcile-run.ts returned them. */
+export interface RunResults {
+  readonly run: WorkflowRunObject;
+  readonly loaded: Loaded;
+  readonly observed: Observed;
+  readonly acted: Acted;
+  /** The engine's state after this reconcile's decisions. */
+  readonly state: RunState;
+  /** What the run observer recorded (fired alerts, notification results). */
+  readonly reported?: ObservedStatus;
+  readonly now: number;
+}
+
+/** The whole status of a run from the results of its reconcile. */
+export function summariseRun(r: RunResults): RunStatus {
+  const { run, loaded, state, acted } = r;
+  return {
+    ...stateStatus(loaded.plan, state, run.metadata.name),
+    ...(r.reported?.alerts !== undefined ? { alerts: r.reported.alerts } : {}),
+    ...(r.reported?.notifications !== undefined ? { notifications: r.reported.notifications } : {}),
+    workflowName: loaded.workflow,
+    pinnedWorkflow: loaded.pinned,
+    ...(loaded.pinnedDigest !== undefined ? { pinnedDigest: loaded.pinnedDigest } : {}),
+    ...(acted.jobsOwed.length > 0 ? { jobsOwed: [...acted.jobsOwed] } : {}),
+    ...(run.metadata.generation !== undefined ? { observedGeneration: run.metadata.generation } : {}),
+    conditions: runConditions(
+      situation(r),
+      run.metadata.generation,
+      recordedStatus(run).conditions ?? [],
+      new Date(r.now),
+    ),
+  };
+}
+
+function situation({ state, acted, observed }: RunResults): RunSituation {
+  const waitingOn = acted.quotaWait ? { reason: 'QuotaExceeded', message: acted.quotaWait } : observed.stuck;
+  return {
+    phase: state.phase,
+    reason: state.reason,
+    message: state.message,
+    degraded: state.degraded,
+    awaiting: state.steps.filter((s) => s.phase === 'AwaitingApproval').map((s) => s.name),
+    ...(waitingOn ? { waitingOn } : {}),
+  };
+}
+
+/**
+ * The status of a run the controller cannot run (a merge patch of the fields it changes), or
+ * undefined when its status says so already: writing it again would only wake every watcher.
+ */
+export function summariseProblem(
+  run: WorkflowRunObject,
+  problem: RunProblem,
+  now: number,
+): { readonly phase: string; readonly status?: Record<string, unknown> } {
+  const recorded = recordedStatus(run);
+  // Blocked fails the run; a stalled one stops where it is; a waiting one has not started.
+  const phase = problem.kind === 'blocked' ? 'Failed' : (recorded.phase ?? 'Pending');
+  const text = { reason: problem.reason, message: problem.message };
+  const previous = recorded.conditions?.find((c) => c.type === 'Ready');
+  if (previous?.reason === text.reason && previous.message === text.message && recorded.phase === phase)
+    return { phase };
+  const conditions = runConditions(
+    {
+      phase: phase as RunSituation['phase'],
+      degraded: false,
+      awaiting: [],
+      ...(problem.kind === 'waiting' ? { waitingOn: text } : { blocked: text }),
+    },
+    run.metadata.generation,
+    recorded.conditions ?? [],
+    new Date(now),
+  );
+  return {
+    phase,
+    status: { phase, ...text, observedGeneration: run.metadata.generation, conditions },
+  };
 }
 
 /** Above this many steps, status.steps lists only the steps that did not simply succeed. */
@@ -72,7 +174,8 @@ function compact<T extends object>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
 
-export function buildRunStatus(
+/** What the engine's state shows: phase, times, progress, steps, outputs, approvals, the state itself. */
+function stateStatus(
   plan: Plan,
   state: RunState,
   runName: string,

@@ -1,11 +1,10 @@
 // Benchmark: the size of the WorkflowRun status the controller writes for a finished 5,000-step run
 // (every step an instant success on realistic wall-clock times), against the API server's 1.5 MiB
-// request limit. Built exactly as the reconciler builds it: buildRunStatus plus conditions.
+// request limit. Built exactly as the reconciler builds it: run-status.ts's summariseRun.
 import { parse } from 'yaml';
 import { buildPlan } from '../../src/engine/plan.ts';
 import { createRunState } from '../../src/engine/state.ts';
-import { buildRunStatus } from '../../src/controller/run-status.ts';
-import { runConditions } from '../../src/controller/run-conditions.ts';
+import { summariseRun } from '../../src/controller/run-status.ts';
 import { loadWorkflow } from '../../src/spec/load.ts';
 import { resolveRunContext } from '../../src/spec/run-context.ts';
 import { simulate } from '../unit/engine/helpers/simulator.ts';
@@ -61,24 +60,14 @@ export function benchStatusSize(steps = 5000): StatusSizeResult {
   const result = simulate(plan, state, { start, defaultDurationMs: 1_234 });
   if (result.state.phase !== 'Succeeded') throw new Error(`bench run ended ${result.state.phase}`);
   const final = result.state;
-  const status = {
-    ...buildRunStatus(plan, final, runName),
-    workflowName: 'bench-dag',
-    pinnedWorkflow: `${runName}-workflow`,
-    observedGeneration: 1,
-    conditions: runConditions(
-      {
-        phase: final.phase,
-        reason: final.reason,
-        message: final.message,
-        degraded: final.degraded,
-        awaiting: [],
-      },
-      1,
-      [],
-      new Date(result.end),
-    ),
-  };
+  const status = summariseRun({
+    run: { metadata: { name: runName, namespace: 'bench', uid: 'bench-uid', generation: 1 } },
+    loaded: { plan, state, pinned: `${runName}-workflow`, workflow: 'bench-dag' },
+    observed: { observations: [], missing: [], waits: [] },
+    acted: { late: [], jobsOwed: [] },
+    state: final,
+    now: result.end,
+  });
   const size = (v: unknown): number => Buffer.byteLength(JSON.stringify(v));
   const statusBytes = size(status);
   const managed = {

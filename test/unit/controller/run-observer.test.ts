@@ -132,7 +132,7 @@ describe('the run observer', () => {
       workflow: 'deploy',
       now,
     });
-    assert.deepEqual(first.status, {});
+    assert.deepEqual(first.results, {});
     first.commit();
     await settle();
     assert.deepEqual(
@@ -156,12 +156,12 @@ describe('the run observer', () => {
       workflow: 'deploy',
       now: now + 10,
     });
-    assert.deepEqual(second.status.notifications, { started: 'Sent' });
+    assert.deepEqual(second.results.notifications, { started: 'Sent' });
     second.commit();
     // With it in status, it is never sent again.
     const third = h.observer.observe({
       api: h.api,
-      run: runObject(second.status),
+      run: runObject(second.results),
       plan,
       before: running,
       after: running,
@@ -177,7 +177,7 @@ describe('the run observer', () => {
     // The end: completed, and the alert (the run took 3.1 s).
     const end = h.observer.observe({
       api: h.api,
-      run: runObject(second.status),
+      run: runObject(second.results),
       plan,
       before: running,
       after: done,
@@ -185,7 +185,7 @@ describe('the run observer', () => {
       now: done.finishedAt ?? 0,
     });
     assert.deepEqual(
-      end.status.alerts?.map((a) => [a.name, a.severity]),
+      end.results.alerts?.map((a) => [a.name, a.severity]),
       [['slow', 'critical']],
     );
     end.commit();
@@ -262,8 +262,8 @@ describe('the run observer', () => {
       workflow: 'deploy',
       now: (done.finishedAt ?? 0) + 3_600_000,
     });
-    assert.deepEqual(observation.status.notifications, { started: 'Skipped', completed: 'Skipped' });
-    assert.equal(observation.status.alerts, undefined, 'a run that ended an hour ago raises no alert now');
+    assert.deepEqual(observation.results.notifications, { started: 'Skipped', completed: 'Skipped' });
+    assert.equal(observation.results.alerts, undefined, 'a run that ended an hour ago raises no alert now');
   });
 
   it('fires an alert once, carrying earlier ones forward', () => {
@@ -281,7 +281,7 @@ describe('the run observer', () => {
     first.commit();
     const again = h.observer.observe({
       api: h.api,
-      run: runObject(first.status),
+      run: runObject(first.results),
       plan,
       before: done,
       after: done,
@@ -289,9 +289,9 @@ describe('the run observer', () => {
       now: (done.finishedAt ?? 0) + 1,
     });
     again.commit();
-    assert.deepEqual(again.status, first.status);
+    assert.deepEqual(again.results, first.results);
     assert.equal(h.events.filter(([, reason]) => reason === 'AlertFired').length, 1);
-    assert.equal(first.status.notifications, undefined, 'no notifications without a config');
+    assert.equal(first.results.notifications, undefined, 'no notifications without a config');
   });
 
   it('asks to be woken when a duration alert would fire', () => {
