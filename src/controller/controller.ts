@@ -101,6 +101,40 @@ export class Controller {
     const { kc, logger } = options;
     this.log = logger;
     this.metrics = createControllerMetrics();
+    this.informers = this.createInformers();
+    this.events = new EventRecorder({
+      sink: createEventSink(kc),
+      component: 'conveyor-controller',
+      logger,
+      onError: (_error, verb) => this.metrics.apiErrors.inc({ verb, resource: 'events', code: 'error' }),
+    });
+    this.api = new KubeRunApi({ kc, ...this.informers, events: this.events, metrics: this.metrics });
+    this.observer = new RunObserver({
+      registry: this.metrics.registry,
+      notifications: options.notifications,
+      requeue: (namespace, name) => this.queue.add(`run/${namespace}/${name}`),
+      workflowEvent: (namespace, name, reason, message) => {
+        const metadata = this.informers.workflows.get(namespace, name)?.metadata ?? { name, namespace };
+        void this.events.warning(involvedWorkflow(metadata), reason, message);
+      },
+      logger,
+    });
+    this.queue = this.createQueue();
+    this.elector = this.createElector();
+    const all = Object.values(this.informers);
+    this.server = new OperatorHttpServer({
+      port: options.port,
+      registry: this.metrics.registry,
+      logger,
+      liveness: [informersLiveCheck(all), ...(this.elector ? [leaderLiveCheck(this.elector)] : [])],
+      readiness: [informersCurrentCheck(all), ...(this.elector ? [leaderReadyCheck(this.elector)] : [])],
+    });
+    this.wire();
+  }
+
+  /** Informers on Workflows and runs, and on the Jobs, pods and pod-creation failures of runs. */
+  private createInformers(): Controller['informers'] {
+    const { kc, logger } = this.options;
     const informerOptions = (name: string) => ({
       name,
       logger,
@@ -117,7 +151,7 @@ export class Controller {
       onRecover: () => this.afterRecovery(),
     });
     const ours = `${LABELS.run}`;
-    const scopes = options.namespaces?.length ? [...options.namespaces] : [undefined];
+    const scopes = this.options.namespaces?.length ? [...this.options.namespaces] : [undefined];
     const watch = (
       name: string,
       path: string,
@@ -138,7 +172,7 @@ export class Controller {
         ? (each.get('') as Informer<KubernetesObject>)
         : new InformerSet(name, each);
     };
-    this.informers = {
+    return {
       workflows: watch(PLURALS.workflow, `/apis/${API_VERSION}/${PLURALS.workflow}`),
       runs: watch(PLURALS.run, `/apis/${API_VERSION}/${PLURALS.run}`),
       jobs: watch('jobs', '/apis/batch/v1/jobs', ours),
@@ -152,31 +186,17 @@ export class Controller {
         'involvedObject.kind=Job,reason=FailedCreate',
       ),
     };
-    this.events = new EventRecorder({
-      sink: createEventSink(kc),
-      component: 'conveyor-controller',
-      logger,
-      onError: (_error, verb) => this.metrics.apiErrors.inc({ verb, resource: 'events', code: 'error' }),
-    });
-    this.api = new KubeRunApi({ kc, ...this.informers, events: this.events, metrics: this.metrics });
-    this.observer = new RunObserver({
-      registry: this.metrics.registry,
-      notifications: options.notifications,
-      requeue: (namespace, name) => this.queue.add(`run/${namespace}/${name}`),
-      workflowEvent: (namespace, name, reason, message) => {
-        const metadata = this.informers.workflows.get(namespace, name)?.metadata ?? { name, namespace };
-        void this.events.warning(involvedWorkflow(metadata), reason, message);
-      },
-      logger,
-    });
-    this.queue = new WorkQueue((key) => this.process(key), {
-      concurrency: options.concurrency,
-      paused: options.leaderElection !== undefined,
-      logger,
+  }
+
+  private createQueue(): WorkQueue {
+    const queue = new WorkQueue((key) => this.process(key), {
+      concurrency: this.options.concurrency,
+      paused: this.options.leaderElection !== undefined,
+      logger: this.log,
       onError: (key, error, retryInMs) =>
         this.log.warn({ key, err: error, retryInMs }, 'reconcile failed; it will be retried'),
     });
-    this.metrics.trackQueueDepth('workflowruns', () => this.queue.depth);
+    this.metrics.trackQueueDepth('workflowruns', () => queue.depth);
     this.metrics.trackRunPhases(() => {
       const counts: Record<string, number> = {};
       for (const o of this.informers.runs.list() as unknown as WorkflowRunObject[]) {
@@ -185,34 +205,29 @@ export class Controller {
       }
       return counts;
     });
-    if (options.leaderElection) {
-      const le = options.leaderElection;
-      this.elector = new LeaderElector({
-        store: createLeaseStore(kc, { namespace: le.namespace, name: le.name }),
-        identity: le.identity,
-        logger,
-        onStartedLeading: () => {
-          this.log.info('became leader: reconciling');
-          this.metrics.isLeader.set(1);
-          this.enqueueAll();
-          this.queue.resume();
-        },
-        onStoppedLeading: () => {
-          this.log.warn('stopped leading: no longer reconciling');
-          this.metrics.isLeader.set(0);
-          this.queue.pause();
-        },
-      });
-    }
-    const all = Object.values(this.informers);
-    this.server = new OperatorHttpServer({
-      port: options.port,
-      registry: this.metrics.registry,
-      logger,
-      liveness: [informersLiveCheck(all), ...(this.elector ? [leaderLiveCheck(this.elector)] : [])],
-      readiness: [informersCurrentCheck(all), ...(this.elector ? [leaderReadyCheck(this.elector)] : [])],
+    return queue;
+  }
+
+  /** Only the leader reconciles, when there may be several replicas. */
+  private createElector(): LeaderElector | undefined {
+    const le = this.options.leaderElection;
+    if (!le) return undefined;
+    return new LeaderElector({
+      store: createLeaseStore(this.options.kc, { namespace: le.namespace, name: le.name }),
+      identity: le.identity,
+      logger: this.log,
+      onStartedLeading: () => {
+        this.log.info('became leader: reconciling');
+        this.metrics.isLeader.set(1);
+        this.enqueueAll();
+        this.queue.resume();
+      },
+      onStoppedLeading: () => {
+        this.log.warn('stopped leading: no longer reconciling');
+        this.metrics.isLeader.set(0);
+        this.queue.pause();
+      },
     });
-    this.wire();
   }
 
   async start(): Promise<{ port: number }> {
@@ -249,10 +264,12 @@ export class Controller {
         this.api.forgetConfigMap(meta?.namespace ?? '', pinnedWorkflowName(meta?.name ?? ''));
       } else if (!this.leavesAlone(c.object)) this.queue.add(`run/${meta?.namespace}/${meta?.name}`);
       // A scheduled run that starts, ends or goes away changes its schedule's active runs (which
-      // `Forbid` and `Replace` look at); its other status changes do not concern the Workflow.
+      // `Forbid` and `Replace` look at); a run that finishes brings its Workflow breakers, a last
+      // run and perhaps history to prune. Its other status changes do not concern the Workflow.
       const workflow = (c.object as unknown as WorkflowRunObject).spec?.workflowRef?.name;
-      if (meta?.labels?.[LABELS.schedule] !== undefined && workflow && scheduleMayCare(c))
-        this.queue.add(`workflow/${meta.namespace}/${workflow}`);
+      const scheduled = meta?.labels?.[LABELS.schedule] !== undefined;
+      if (workflow && phaseChanged(c) && (scheduled || isFinished(c.object)))
+        this.queue.add(`workflow/${meta?.namespace}/${workflow}`);
     });
     this.informers.workflows.on('change', (c) => {
       if (c.type === 'deleted') {
@@ -419,56 +436,12 @@ export class Controller {
           this.metrics.stepDuration.observe({ phase: s.phase }, (s.finishedAt - s.startedAt) / 1000);
         }
       }
-      // Breakers and the last run belong to the Workflow, so the next run of it starts from them.
-      if (run.spec?.workflowRef?.name) {
-        await this.api.patchWorkflowStatus(namespace, workflow, {
-          breakers: state.breakers,
-          lastRun: {
-            name,
-            phase: state.phase,
-            startedAt: iso(state.startedAt),
-            finishedAt: iso(state.finishedAt),
-          },
-        });
-      }
-      log.info({ phase: state.phase }, 'run finished');
-      if (run.spec?.workflowRef?.name) await this.pruneHistory(namespace, workflow);
+      // Its breakers and last run go to its Workflow under the Workflow's own key (reconcile-workflow.ts).
+      log.info({ phase: state.phase, workflow }, 'run finished');
     }
     return outcome.requeueAfterMs !== undefined
       ? { requeueAfterMs: Math.max(50, outcome.requeueAfterMs) }
       : undefined;
-  }
-
-  /** Keeps the newest finished runs of a workflow within its `history` limits (when it sets them). */
-  private async pruneHistory(namespace: string, workflow: string): Promise<void> {
-    const spec = (this.informers.workflows.get(namespace, workflow) as unknown as WorkflowObject | undefined)
-      ?.spec;
-    const limits = spec?.history as { successful_runs?: number; failed_runs?: number } | undefined;
-    if (!limits) return;
-    const finished = (this.informers.runs.list(namespace) as unknown as WorkflowRunObject[])
-      .filter((r) => r.spec?.workflowRef?.name === workflow)
-      .map((r) => ({
-        name: r.metadata.name,
-        status: (r.status ?? {}) as { phase?: string; finishedAt?: string },
-      }))
-      .filter((r) => ['Succeeded', 'Failed', 'Cancelled'].includes(r.status.phase ?? ''))
-      .sort((a, b) => (b.status.finishedAt ?? '').localeCompare(a.status.finishedAt ?? ''));
-    const prune = (runs: typeof finished, keep: number | undefined) =>
-      keep === undefined ? [] : runs.slice(keep);
-    const doomed = [
-      ...prune(
-        finished.filter((r) => r.status.phase === 'Succeeded'),
-        limits.successful_runs,
-      ),
-      ...prune(
-        finished.filter((r) => r.status.phase !== 'Succeeded'),
-        limits.failed_runs,
-      ),
-    ];
-    for (const r of doomed) {
-      this.log.info({ run: r.name, workflow, namespace }, 'deleting a finished run past the history limit');
-      await this.api.deleteRun(namespace, r.name);
-    }
   }
 
   private async reconcileWorkflowKey(namespace: string, name: string): Promise<WorkOutcome> {
@@ -502,6 +475,14 @@ export class Controller {
     }
     for (const e of result.events) void this.events.record(involved as never, e.type, e.reason, e.message);
     if (result.status) await this.api.patchWorkflowStatus(namespace, name, result.status);
+    // After the status write, which records the last run even when it is the one deleted here.
+    for (const doomed of result.prune) {
+      this.log.info(
+        { run: doomed, workflow: name, namespace },
+        'deleting a finished run past the history limit',
+      );
+      await this.api.deleteRun(namespace, doomed);
+    }
     // A little past the fire time, so that the latest fire time at or before "now" is that one; at
     // most an hour away (timers past 24.8 days fire at once, and clocks get adjusted).
     return result.wakeAt !== undefined
@@ -524,13 +505,15 @@ export class Controller {
   }
 }
 
-const iso = (ms: number | undefined): string | undefined =>
-  ms === undefined ? undefined : new Date(ms).toISOString();
+const phaseOf = (o: KubernetesObject): string | undefined =>
+  (o as { status?: { phase?: string } }).status?.phase;
 
-function scheduleMayCare(c: CacheChange<KubernetesObject>): boolean {
-  if (c.type !== 'updated') return true;
-  const phase = (o: KubernetesObject) => (o as { status?: { phase?: string } }).status?.phase;
-  return phase(c.object) !== phase(c.old);
+function phaseChanged(c: CacheChange<KubernetesObject>): boolean {
+  return c.type !== 'updated' || phaseOf(c.object) !== phaseOf(c.old);
+}
+
+function isFinished(run: KubernetesObject): boolean {
+  return ['Succeeded', 'Failed', 'Cancelled'].includes(phaseOf(run) ?? '');
 }
 
 /** Metadata and status only (and no managedFields): what is cached of Jobs and pods. */

@@ -5,7 +5,8 @@
 // while the work queue goes on retrying with backoff. The next successful reconcile writes the whole
 // status again, which replaces the condition.
 import { runConditions } from './run-conditions.ts';
-import type { Condition, RunSituation } from './run-conditions.ts';
+import type { Condition } from './conditions.ts';
+import type { RunSituation } from './run-conditions.ts';
 
 /** A run or a Workflow: what the condition is computed from. */
 export interface Reconciled {

@@ -1,15 +1,8 @@
 // The one place that turns a run's situation into status conditions, following kstatus (Ready,
 // Reconciling, Stalled) so that kubectl wait, Flux and Argo CD read runs correctly, plus Succeeded,
 // Degraded and AwaitingApproval for people.
-
-export interface Condition {
-  readonly type: string;
-  readonly status: 'True' | 'False' | 'Unknown';
-  readonly reason: string;
-  readonly message: string;
-  readonly observedGeneration?: number;
-  readonly lastTransitionTime: string;
-}
+import { stampConditions } from './conditions.ts';
+import type { Condition, ConditionDraft } from './conditions.ts';
 
 export interface RunSituation {
   readonly phase: 'Pending' | 'Running' | 'AwaitingApproval' | 'Succeeded' | 'Failed' | 'Cancelled';
@@ -23,16 +16,20 @@ export interface RunSituation {
   readonly waitingOn?: { readonly reason: string; readonly message: string };
 }
 
-type Draft = Omit<Condition, 'lastTransitionTime' | 'observedGeneration'>;
-
 export function runConditions(
   s: RunSituation,
   generation: number | undefined,
   previous: readonly Condition[],
   now: Date,
 ): Condition[] {
-  const drafts: Draft[] = [];
-  const set = (type: string, status: Draft['status'], reason: string, message: string): void => {
+  const drafts = [...kstatusDrafts(s), ...personDrafts(s)];
+  return stampConditions(drafts, generation, previous, now);
+}
+
+/** Ready, Reconciling and Stalled (and Succeeded once the run ended), as kstatus reads them. */
+function kstatusDrafts(s: RunSituation): ConditionDraft[] {
+  const drafts: ConditionDraft[] = [];
+  const set = (type: string, status: ConditionDraft['status'], reason: string, message: string): void => {
     drafts.push({ type, status, reason, message });
   };
   if (s.blocked) {
@@ -74,6 +71,15 @@ export function runConditions(
       }
     }
   }
+  return drafts;
+}
+
+/** AwaitingApproval and Degraded: for people rather than tools. */
+function personDrafts(s: RunSituation): ConditionDraft[] {
+  const drafts: ConditionDraft[] = [];
+  const set = (type: string, status: ConditionDraft['status'], reason: string, message: string): void => {
+    drafts.push({ type, status, reason, message });
+  };
   set(
     'AwaitingApproval',
     s.awaiting.length > 0 && !s.blocked ? 'True' : 'False',
@@ -88,14 +94,5 @@ export function runConditions(
     s.degraded ? 'FellBack' : 'AllStepsNominal',
     s.degraded ? 'A step was replaced by its fallback.' : 'No step fell back.',
   );
-  return drafts.map((d) => {
-    const old = previous.find((p) => p.type === d.type);
-    // lastTransitionTime changes only when the status does, as the Kubernetes API conventions ask.
-    const since = old && old.status === d.status ? old.lastTransitionTime : now.toISOString();
-    return {
-      ...d,
-      ...(generation !== undefined ? { observedGeneration: generation } : {}),
-      lastTransitionTime: since,
-    };
-  });
+  return drafts;
 }

@@ -123,94 +123,127 @@ export class RunObserver {
   }
 
   observe(input: ObserveInput): RunObservation {
-    const { run, plan, after, now } = input;
-    const namespace = run.metadata.namespace;
+    const { run, plan } = input;
     const previous = (run.status ?? {}) as ObservedStatus;
-    const uid = run.metadata.uid;
-
-    // Alerts: those already in status never fire again for this run.
-    const known = previous.alerts ?? [];
-    let fired: AlertStatus[] = [];
-    let wakeAt: number | undefined;
-    if (monitoringAlerts(plan.workflow).length > 0 && isRecent(input.before, after, now)) {
-      const evaluation = evaluateAlerts(plan, after, now, new Set(known.map((a) => a.name)));
-      fired = evaluation.fired.map((a) => ({ ...a, firedAt: new Date(a.firedAt).toISOString() }));
-      wakeAt = evaluation.nextCheckAt;
-      for (const problem of evaluation.problems) {
-        if (this.once(`${uid}/alert/${problem.name}`))
-          this.log.warn(
-            { run: run.metadata.name, namespace, alert: problem.name, reason: problem.message },
-            'An alert condition could not be evaluated; it does not fire.',
-          );
-      }
-    }
-    const alerts = [...known, ...fired];
-
-    // Notifications: results recorded in status are final; the rest are sent (again, after a crash).
-    const ref: RunRef = { id: uid, run: run.metadata.name, namespace, workflow: input.workflow };
-    let deliveries: readonly Delivery[] = [];
-    let results = previous.notifications;
-    let unknownChannels: readonly string[] = [];
-    if (this.notifications) {
-      const due = this.notifications.due(
-        ref,
-        plan,
-        after,
-        alerts.map(toAlertRecord),
-        previous.notifications ?? {},
-        now,
-      );
-      deliveries = due.deliveries;
-      unknownChannels = due.unknownChannels;
-      results = Object.keys(due.results).length > 0 ? { ...due.results } : previous.notifications;
-    }
-
+    const { fired, wakeAt } = this.alertsDue(input, previous.alerts ?? []);
+    const alerts = [...(previous.alerts ?? []), ...fired];
+    const ref: RunRef = {
+      id: run.metadata.uid,
+      run: run.metadata.name,
+      namespace: run.metadata.namespace,
+      workflow: input.workflow,
+    };
+    const notifications = this.notificationsDue(ref, input, alerts, previous.notifications);
     // Custom metrics: declared from the pinned workflow; steps are recorded when they finish.
-    const owner = `${namespace}/${input.workflow}`;
+    const owner = `${run.metadata.namespace}/${input.workflow}`;
     const conflicts = this.declare(owner, plan, run);
-    const samples = newStepMetricSamples(plan, input.before, after);
-
+    const samples = newStepMetricSamples(plan, input.before, input.after);
     const recorded: ObservedStatus = {
       ...(alerts.length > 0 ? { alerts } : {}),
-      ...(results !== undefined ? { notifications: results } : {}),
+      ...(notifications.results !== undefined ? { notifications: notifications.results } : {}),
     };
     return {
       results: recorded,
       ...(wakeAt !== undefined ? { wakeAt } : {}),
       commit: () => {
-        for (const alert of fired) {
-          input.api.recordEvent(
-            run,
-            'Warning',
-            'AlertFired',
-            `${alert.severity} alert ${alert.name}: ${alert.message}`,
-          );
-          this.alertsFired.inc({ workflow: input.workflow, alert: alert.name, severity: alert.severity });
-          this.log.warn(
-            {
-              run: run.metadata.name,
-              namespace,
-              workflow: input.workflow,
-              alert: alert.name,
-              severity: alert.severity,
-            },
-            `Alert fired: ${alert.message}`,
-          );
-        }
-        this.recordSamples(owner, plan, namespace, input.workflow, samples);
+        for (const alert of fired) this.reportAlert(input, alert);
+        this.recordSamples(owner, plan, run.metadata.namespace, input.workflow, samples);
         for (const conflict of conflicts) this.reportConflict(input, conflict);
-        for (const channel of unknownChannels) {
-          if (this.once(`${uid}/channel/${channel}`))
-            input.api.recordEvent(
-              run,
-              'Warning',
-              'NotificationChannelUnknown',
-              `The workflow sends notifications to channel ${channel}, which the operator's notifications config does not define; nothing is sent there.`,
-            );
-        }
-        if (deliveries.length > 0) this.notifications?.send(ref, deliveries);
+        for (const channel of notifications.unknownChannels) this.reportUnknownChannel(input, channel);
+        if (notifications.deliveries.length > 0) this.notifications?.send(ref, notifications.deliveries);
       },
     };
+  }
+
+  /** Alerts that fire now: those already in status never fire again for this run. */
+  private alertsDue(
+    input: ObserveInput,
+    known: readonly AlertStatus[],
+  ): { fired: AlertStatus[]; wakeAt?: number } {
+    const { run, plan, after, now } = input;
+    if (monitoringAlerts(plan.workflow).length === 0 || !isRecent(input.before, after, now))
+      return { fired: [] };
+    const evaluation = evaluateAlerts(plan, after, now, new Set(known.map((a) => a.name)));
+    for (const problem of evaluation.problems) {
+      if (this.once(`${run.metadata.uid}/alert/${problem.name}`))
+        this.log.warn(
+          {
+            run: run.metadata.name,
+            namespace: run.metadata.namespace,
+            alert: problem.name,
+            reason: problem.message,
+          },
+          'An alert condition could not be evaluated; it does not fire.',
+        );
+    }
+    return {
+      fired: evaluation.fired.map((a) => ({ ...a, firedAt: new Date(a.firedAt).toISOString() })),
+      ...(evaluation.nextCheckAt !== undefined ? { wakeAt: evaluation.nextCheckAt } : {}),
+    };
+  }
+
+  /** Notifications: results recorded in status are final; the rest are sent (again, after a crash). */
+  private notificationsDue(
+    ref: RunRef,
+    input: ObserveInput,
+    alerts: readonly AlertStatus[],
+    recorded: Record<string, string> | undefined,
+  ): {
+    deliveries: readonly Delivery[];
+    results?: Record<string, string>;
+    unknownChannels: readonly string[];
+  } {
+    if (!this.notifications)
+      return {
+        deliveries: [],
+        unknownChannels: [],
+        ...(recorded !== undefined ? { results: recorded } : {}),
+      };
+    const due = this.notifications.due(
+      ref,
+      input.plan,
+      input.after,
+      alerts.map(toAlertRecord),
+      recorded ?? {},
+      input.now,
+    );
+    const results = Object.keys(due.results).length > 0 ? { ...due.results } : recorded;
+    return {
+      deliveries: due.deliveries,
+      unknownChannels: due.unknownChannels,
+      ...(results !== undefined ? { results } : {}),
+    };
+  }
+
+  private reportAlert(input: ObserveInput, alert: AlertStatus): void {
+    const { run } = input;
+    input.api.recordEvent(
+      run,
+      'Warning',
+      'AlertFired',
+      `${alert.severity} alert ${alert.name}: ${alert.message}`,
+    );
+    this.alertsFired.inc({ workflow: input.workflow, alert: alert.name, severity: alert.severity });
+    this.log.warn(
+      {
+        run: run.metadata.name,
+        namespace: run.metadata.namespace,
+        workflow: input.workflow,
+        alert: alert.name,
+        severity: alert.severity,
+      },
+      `Alert fired: ${alert.message}`,
+    );
+  }
+
+  private reportUnknownChannel(input: ObserveInput, channel: string): void {
+    if (!this.once(`${input.run.metadata.uid}/channel/${channel}`)) return;
+    input.api.recordEvent(
+      input.run,
+      'Warning',
+      'NotificationChannelUnknown',
+      `The workflow sends notifications to channel ${channel}, which the operator's notifications config does not define; nothing is sent there.`,
+    );
   }
 
   /** The run is gone: forget what was tracked for it. */

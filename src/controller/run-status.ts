@@ -10,7 +10,8 @@ import type { EncodedEngineState } from './engine-state-codec.ts';
 import type { Acted, Loaded, Observed, RunProblem } from './reconcile-context.ts';
 import type { WorkflowRunObject } from './resources.ts';
 import { runConditions } from './run-conditions.ts';
-import type { Condition, RunSituation } from './run-conditions.ts';
+import type { Condition } from './conditions.ts';
+import type { RunSituation } from './run-conditions.ts';
 import type { ObservedStatus } from './run-observer.ts';
 
 export interface StepStatus {
@@ -180,6 +181,31 @@ function stateStatus(
   state: RunState,
   runName: string,
 ): Omit<RunStatus, 'conditions' | 'observedGeneration'> {
+  const { steps, omitted } = stepEntries(plan, state, runName);
+  const approvals = approvalEntries(plan, state);
+  const p = summarizeProgress(plan, state);
+  return compact({
+    phase: state.phase,
+    reason: state.reason,
+    message: state.message,
+    startedAt: iso(state.startedAt),
+    finishedAt: iso(state.finishedAt),
+    creator: state.creator || undefined,
+    progress: { done: p.done, total: p.total, percent: p.percent, summary: `${p.done}/${p.total}` },
+    steps,
+    stepsOmitted: omitted || undefined,
+    outputs: Object.keys(state.outputs).length ? { ...state.outputs } : undefined,
+    approvals: Object.keys(approvals).length ? approvals : undefined,
+    engine: encodeEngineState(state),
+  });
+}
+
+/** One compact entry per step that ran or is worth a look. */
+function stepEntries(
+  plan: Plan,
+  state: RunState,
+  runName: string,
+): { steps: Record<string, StepStatus>; omitted: number } {
   const steps: Record<string, StepStatus> = {};
   // A large run lists only the steps worth a look (not succeeded, or retried): a finished
   // 5,000-step run would otherwise fill most of the 1.5 MiB an object may have, managedFields included.
@@ -206,6 +232,11 @@ function stateStatus(
       message: s.message,
     });
   }
+  return { steps, omitted };
+}
+
+/** Who may approve each gated step, and who did. */
+function approvalEntries(plan: Plan, state: RunState): Record<string, ApprovalStatus> {
   const approvals: Record<string, ApprovalStatus> = {};
   for (const node of plan.nodes) {
     if (!node.step.manualApproval) continue;
@@ -237,19 +268,5 @@ function stateStatus(
       decided: decided && Object.keys(decided).length > 0 ? decided : undefined,
     });
   }
-  const p = summarizeProgress(plan, state);
-  return compact({
-    phase: state.phase,
-    reason: state.reason,
-    message: state.message,
-    startedAt: iso(state.startedAt),
-    finishedAt: iso(state.finishedAt),
-    creator: state.creator || undefined,
-    progress: { done: p.done, total: p.total, percent: p.percent, summary: `${p.done}/${p.total}` },
-    steps,
-    stepsOmitted: omitted || undefined,
-    outputs: Object.keys(state.outputs).length ? { ...state.outputs } : undefined,
-    approvals: Object.keys(approvals).length ? approvals : undefined,
-    engine: encodeEngineState(state),
-  });
+  return approvals;
 }

@@ -8,6 +8,7 @@ import { ANNOTATIONS, LABELS, labelValue, MANAGED_BY, runOwnerReference } from '
 import { formatDiagnostic } from '../spec/diagnostics.ts';
 import { parseDuration } from '../spec/duration.ts';
 import { loadWorkflowObject } from '../spec/load.ts';
+import type { Workflow } from '../spec/model.ts';
 import { resolveRunContext } from '../spec/run-context.ts';
 import { decodeEngineState } from './engine-state-codec.ts';
 import type { RunApi } from './run-api.ts';
@@ -76,32 +77,14 @@ export async function loadPinnedPlan(
 }
 
 export async function startRun(api: RunApi, run: WorkflowRunObject, now: number): Promise<StartResult> {
-  const { namespace, name } = run.metadata;
-  const spec = run.spec ?? {};
-  let document: Record<string, unknown>;
-  let workflowName: string;
-  let origin: string;
-  if (spec.workflowRef?.name) {
-    const wf = api.getWorkflow(namespace, spec.workflowRef.name);
-    if (!wf) {
-      return {
-        ok: false,
-        reason: 'WorkflowNotFound',
-        message: `Workflow ${spec.workflowRef.name} does not exist in namespace ${namespace}.`,
-        retry: true,
-      };
-    }
-    document = { ...(wf.spec ?? {}), name: wf.metadata.name };
-    workflowName = wf.metadata.name;
-    origin = `workflow/${wf.metadata.name}`;
-  } else if (spec.workflow) {
-    document = { name, ...spec.workflow };
-    workflowName = String(document.name);
-    origin = `workflowrun/${name}`;
-  } else {
-    return { ok: false, reason: 'InvalidSpec', message: 'spec needs workflowRef or workflow.' };
-  }
-  const loaded = loadWorkflowObject(document, origin, spec.workflowRef ? ['spec'] : ['spec', 'workflow']);
+  const source = workflowSource(api, run);
+  if (!source.ok) return source;
+  const { document, workflowName } = source;
+  const loaded = loadWorkflowObject(
+    document,
+    source.origin,
+    run.spec?.workflowRef ? ['spec'] : ['spec', 'workflow'],
+  );
   if (!loaded.workflow) {
     const errors = loaded.diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic);
     return {
@@ -113,12 +96,57 @@ export async function startRun(api: RunApi, run: WorkflowRunObject, now: number)
   }
   const options = runOptions(run);
   if (!options.ok) return { ok: false, reason: 'InvalidSpec', message: options.message };
-  const workflow = loaded.workflow;
-  const plan = buildPlan(workflow);
+  const plan = buildPlan(loaded.workflow);
+  const pin = await pinWorkflow(api, run, document);
+  if (!pin.ok) return pin;
+  const state = firstState(api, run, plan, loaded.workflow, workflowName, options.options, now);
+  if (!state.ok) return state;
+  return { ok: true, plan, state: state.state, pinned: pin.pinned, pinnedDigest: pin.digest, workflowName };
+}
 
+type Failed = Extract<StartResult, { ok: false }>;
+
+/** The workflow document a run starts from: its Workflow's spec, or its inline workflow. */
+function workflowSource(
+  api: RunApi,
+  run: WorkflowRunObject,
+): { ok: true; document: Record<string, unknown>; workflowName: string; origin: string } | Failed {
+  const { namespace, name } = run.metadata;
+  const spec = run.spec ?? {};
+  if (spec.workflowRef?.name) {
+    const wf = api.getWorkflow(namespace, spec.workflowRef.name);
+    if (!wf) {
+      return {
+        ok: false,
+        reason: 'WorkflowNotFound',
+        message: `Workflow ${spec.workflowRef.name} does not exist in namespace ${namespace}.`,
+        retry: true,
+      };
+    }
+    return {
+      ok: true,
+      document: { ...(wf.spec ?? {}), name: wf.metadata.name },
+      workflowName: wf.metadata.name,
+      origin: `workflow/${wf.metadata.name}`,
+    };
+  }
+  if (spec.workflow) {
+    const document = { name, ...spec.workflow };
+    return { ok: true, document, workflowName: String(document.name), origin: `workflowrun/${name}` };
+  }
+  return { ok: false, reason: 'InvalidSpec', message: 'spec needs workflowRef or workflow.' };
+}
+
+/** Pins the document in an immutable ConfigMap owned by the run (or finds the one a crash left). */
+async function pinWorkflow(
+  api: RunApi,
+  run: WorkflowRunObject,
+  document: Record<string, unknown>,
+): Promise<{ ok: true; pinned: string; digest: string } | Failed> {
+  const { namespace, name } = run.metadata;
   const pinned = pinnedWorkflowName(name);
   const text = JSON.stringify(document);
-  const pinnedDigest = pinDigest(text);
+  const digest = pinDigest(text);
   const created = await api.createConfigMap({
     apiVersion: 'v1',
     kind: 'ConfigMap',
@@ -139,7 +167,7 @@ export async function startRun(api: RunApi, run: WorkflowRunObject, now: number)
       run.metadata,
       pinned,
       PINNED_KEY,
-      pinnedDigest,
+      digest,
     );
     if (!checked.ok) return { ok: false, reason: 'PinTampered', message: checked.message };
   }
@@ -150,8 +178,21 @@ export async function startRun(api: RunApi, run: WorkflowRunObject, now: number)
       message: `cannot pin the workflow: ${created.message}`,
       retry: created.retryable,
     };
+  return { ok: true, pinned, digest };
+}
 
-  let state: RunState;
+/** The engine's first state: fresh from the parameters, or continued from `resumeFrom`. */
+function firstState(
+  api: RunApi,
+  run: WorkflowRunObject,
+  plan: Plan,
+  workflow: Workflow,
+  workflowName: string,
+  options: RunOptions,
+  now: number,
+): { ok: true; state: RunState } | Failed {
+  const { namespace, name } = run.metadata;
+  const spec = run.spec ?? {};
   if (spec.resumeFrom) {
     const previous = api.getRun(namespace, spec.resumeFrom);
     const decoded = previous ? decodeEngineState(previous.status?.engine) : undefined;
@@ -162,33 +203,26 @@ export async function startRun(api: RunApi, run: WorkflowRunObject, now: number)
         message: `spec.resumeFrom: run ${spec.resumeFrom} does not exist or has no state to resume.`,
       };
     }
-    state = { ...prepareResume(plan, decoded.state, now, options.options), runId: name };
-  } else {
-    const context = resolveRunContext(workflow, {
-      parameters: spec.parameters ?? {},
-      environment: spec.environment,
-      runId: name,
-    });
-    if (!context.ok) {
-      return {
-        ok: false,
-        reason: 'InvalidParameters',
-        message: context.problems.map((p) => `${p.subject}: ${p.message}`).join('; '),
-      };
-    }
-    state = createRunState(
-      plan,
-      {
-        runId: name,
-        context: context.context,
-        creator: run.metadata.annotations?.[ANNOTATIONS.createdBy] ?? '',
-        breakers: breakersOf(api, namespace, workflowName),
-        options: options.options,
-      },
-      now,
-    );
+    return { ok: true, state: { ...prepareResume(plan, decoded.state, now, options), runId: name } };
   }
-  return { ok: true, plan, state, pinned, pinnedDigest, workflowName };
+  const context = resolveRunContext(workflow, {
+    parameters: spec.parameters ?? {},
+    environment: spec.environment,
+    runId: name,
+  });
+  if (!context.ok) {
+    return {
+      ok: false,
+      reason: 'InvalidParameters',
+      message: context.problems.map((p) => `${p.subject}: ${p.message}`).join('; '),
+    };
+  }
+  const creator = run.metadata.annotations?.[ANNOTATIONS.createdBy] ?? '';
+  const breakers = breakersOf(api, namespace, workflowName);
+  return {
+    ok: true,
+    state: createRunState(plan, { runId: name, context: context.context, creator, breakers, options }, now),
+  };
 }
 
 /** Circuit breakers carry over from the Workflow's status (runs of inline workflows start closed). */

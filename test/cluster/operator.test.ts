@@ -302,6 +302,19 @@ describe('the operator', suite.options, () => {
       timeoutMs: 30_000,
     });
     assert.ok(await getObject('workflowrun', 'kept-2', target));
+    // The Workflow records its last finished run (written under the Workflow's own reconcile).
+    const lastRun = await pollUntil(
+      async () => {
+        const wf = await getObject<{ status?: { lastRun?: { name?: string; phase?: string } } }>(
+          'workflows.conveyor.dev',
+          'kept',
+          target,
+        );
+        return wf?.status?.lastRun?.name === 'kept-2' ? wf.status.lastRun : undefined;
+      },
+      { what: 'the Workflow kept to record kept-2 as its last run', timeoutMs: 30_000 },
+    );
+    assert.equal(lastRun.phase, 'Succeeded');
   });
 
   test('a hand-edited status never crashes the controller; the run says why it stopped', async () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { RepeatedErrors, stalledByError } from '../../../src/controller/repeated-errors.ts';
-import type { Condition } from '../../../src/controller/run-conditions.ts';
+import type { Condition } from '../../../src/controller/conditions.ts';
 import type { WorkflowRunObject } from '../../../src/controller/resources.ts';
 
 const run = (conditions: Condition[] = []): WorkflowRunObject =>

@@ -238,7 +238,7 @@ export class MemoryRunApi implements RunApi {
 }
 
 /** JSON merge patch (RFC 7386), as the API server applies it to the status subresource. */
-function mergePatch(target: unknown, patch: unknown): unknown {
+export function mergePatch(target: unknown, patch: unknown): unknown {
   if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) return patch;
   const out: Record<string, unknown> =
     target !== null && typeof target === 'object' && !Array.isArray(target)
