@@ -1,9 +1,8 @@
 // The final failure of a main step or group: the conditions it raises, the run's reason, its
 // `on_failure` hooks, and what it stops (its dependents, or the whole run under fail fast).
-import { startActivity } from './activities.ts';
 import { concludeGroups } from './groups.ts';
 import { endSubtree } from './lifecycle.ts';
-import { finishFailed, initiateStop, namesOf, skipDependents } from './stopping.ts';
+import { failNode, initiateStop, skipDependents } from './stopping.ts';
 import { isTerminal } from './work.ts';
 import type { Work } from './work.ts';
 
@@ -40,15 +39,7 @@ export function failStep(w: Work, i: number, reason: string, message: string, ti
   if (node.isGroup && st.phase !== 'Running') {
     for (const c of node.children) endSubtree(w, c, 'Skipped', 'GroupFailed');
   }
-  if (node.onFailure.length > 0 && w.d.stop?.reason !== 'Cancelled') {
-    startActivity(w, {
-      purpose: 'on_failure',
-      owner: node.name,
-      items: namesOf(w, node.onFailure),
-      stopOnFailure: false,
-    });
-  }
-  finishFailed(w, i, reason, message);
+  failNode(w, i, reason, message);
   // The groups this failure ended conclude first: a group failing inside an atomic group stops its
   // siblings as GroupFailed before the run's stop would end them as RunFailed.
   concludeGroups(w);

@@ -3,7 +3,7 @@
 import { ownerOf, startActivity } from './activities.ts';
 import { finishNode } from './lifecycle.ts';
 import { BEFORE_START_STEP } from './start-from.ts';
-import { finishFailed, namesOf } from './stopping.ts';
+import { failNode } from './stopping.ts';
 import { isTerminal } from './work.ts';
 import type { Work } from './work.ts';
 import type { Activity } from './types.ts';
@@ -89,13 +89,5 @@ function concludeGroupFailure(w: Work, g: number): void {
   }
   // The leaf that failed already raised step_failed and decided about the run; the group adds its own name.
   w.raise(node.step.raises);
-  if (node.onFailure.length > 0 && w.d.stop?.reason !== 'Cancelled') {
-    startActivity(w, {
-      purpose: 'on_failure',
-      owner: node.name,
-      items: namesOf(w, node.onFailure),
-      stopOnFailure: false,
-    });
-  }
-  finishFailed(w, g, 'ChildFailed', `step '${w.node(failedChild).name}' failed`);
+  failNode(w, g, 'ChildFailed', `step '${w.node(failedChild).name}' failed`);
 }

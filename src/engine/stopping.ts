@@ -2,7 +2,7 @@
 // rest of an atomic group after one of its steps failed, the dependents of a failed step under
 // continue_on_error, and the reasons they end with.
 import { requestCancel } from './attempts.ts';
-import { restartHook } from './activities.ts';
+import { restartHook, startActivity } from './activities.ts';
 import { endSubtree, finishNode } from './lifecycle.ts';
 import { isTerminal } from './work.ts';
 import type { Work } from './work.ts';
@@ -10,11 +10,23 @@ import type { AttemptPurpose, StepPhase, StopReason } from './types.ts';
 
 const FAILING = 'ChildFailed';
 
-/** Ends a node Failed; inside an atomic group the rest of the group stops at once. */
-export function finishFailed(w: Work, i: number, reason: string, message: string): void {
+/**
+ * Ends a node Failed: its on_failure hooks start (unless the user cancelled the run), and inside an
+ * atomic group the rest of the group stops at once.
+ */
+export function failNode(w: Work, i: number, reason: string, message: string): void {
+  const node = w.node(i);
   if (isTerminal(w.step(i).phase)) return;
+  if (node.onFailure.length > 0 && w.d.stop?.reason !== 'Cancelled') {
+    startActivity(w, {
+      purpose: 'on_failure',
+      owner: node.name,
+      items: namesOf(w, node.onFailure),
+      stopOnFailure: false,
+    });
+  }
   finishNode(w, i, 'Failed', reason, message);
-  const g = w.node(i).atomicGroup;
+  const g = node.atomicGroup;
   if (g >= 0 && w.isMain(i)) atomicChildFailed(w, g);
 }
 

@@ -38,12 +38,27 @@ export function sortDiagnostics(diagnostics: readonly Diagnostic[]): Diagnostic[
   );
 }
 
+/** Where a finding is: a position inside a template, or else that of the object it is about. */
+export type Position = { line?: number; column?: number };
+
+/** A finding about `field` of the object at `ref` (the object itself without one). */
+export function fieldDiagnostic(
+  finding: { severity: Severity; code: string; message: string },
+  ref: SourceRef,
+  field: string | undefined,
+  file: string | undefined,
+  at?: Position,
+): Diagnostic {
+  return {
+    ...finding,
+    path: field ? `${ref.path}.${field}` : ref.path,
+    file,
+    ...(at ?? { line: ref.line, column: ref.column }),
+  };
+}
+
 /**
  * Maps an offset inside a template to a position; the YAML source gives exact positions, other
  * callers fall back to the field's own position.
  */
-export type TemplateLocator = (
-  ref: SourceRef,
-  field: string,
-  offset: number,
-) => { line?: number; column?: number };
+export type TemplateLocator = (ref: SourceRef, field: string, offset: number) => Position;

@@ -3,6 +3,7 @@
 // the second one that parses the value again. Located at the value, with the safe alternative.
 import { parseTemplate } from '../template/index.ts';
 import { findNestedShellValues } from '../template/nested-shell.ts';
+import { fieldDiagnostic } from './diagnostics.ts';
 import type { Diagnostic, TemplateLocator } from './diagnostics.ts';
 import type { Workflow } from './model.ts';
 import { walkSteps } from './step-walk.ts';
@@ -36,18 +37,9 @@ export function checkNestedShells(
       const parsed = parseTemplate(source);
       if ('error' in parsed) continue; // reported by the template check
       for (const found of findNestedShellValues(parsed.template)) {
-        const where = locateTemplate?.(step.source, field, found.offset) ?? {
-          line: step.source.line,
-          column: step.source.column,
-        };
-        out.push({
-          severity: 'warning',
-          code: 'nested-shell-value',
-          message: found.message,
-          path: `${step.source.path}.${field}`,
-          file,
-          ...where,
-        });
+        const finding = { severity: 'warning', code: 'nested-shell-value', message: found.message } as const;
+        const at = locateTemplate?.(step.source, field, found.offset);
+        out.push(fieldDiagnostic(finding, step.source, field, file, at));
       }
     }
   }

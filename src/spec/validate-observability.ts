@@ -4,6 +4,7 @@
 import { parseBareExpression } from '../template/bare-expression.ts';
 import { parseTemplate, referencedNames, suggest } from '../template/index.ts';
 import type { Template } from '../template/index.ts';
+import { fieldDiagnostic } from './diagnostics.ts';
 import type { Diagnostic, Severity, TemplateLocator } from './diagnostics.ts';
 import type { SourceRef, Workflow } from './model.ts';
 import {
@@ -44,15 +45,9 @@ export function validateObservability(
     message: string,
     offset = 0,
   ): void => {
-    const where = locateTemplate?.(ref, field, offset) ?? { line: ref.line, column: ref.column };
-    out.push({
-      severity,
-      code,
-      message,
-      path: field ? `${ref.path}.${field}` : ref.path,
-      file,
-      ...where,
-    });
+    out.push(
+      fieldDiagnostic({ severity, code, message }, ref, field, file, locateTemplate?.(ref, field, offset)),
+    );
   };
   checkAlerts(workflow, report);
   checkCustomMetrics(workflow, report);

@@ -2,6 +2,7 @@
 // loop, budgets a step can fit in, references to breakers and actions, templates that parse and
 // name things that exist.
 import { parseTemplate, referencedNames, suggest } from '../template/index.ts';
+import { fieldDiagnostic } from './diagnostics.ts';
 import type { Diagnostic, Severity, TemplateLocator } from './diagnostics.ts';
 import { dnsLabelPart } from './kubernetes-name.ts';
 import type { Resources, SourceRef, Workflow } from './model.ts';
@@ -35,15 +36,7 @@ export function validateWorkflow(
     message: string,
     field?: string,
   ): void => {
-    out.push({
-      severity,
-      code,
-      message,
-      path: field ? `${ref.path}.${field}` : ref.path,
-      file,
-      line: ref.line,
-      column: ref.column,
-    });
+    out.push(fieldDiagnostic({ severity, code, message }, ref, field, file));
   };
   const entries = walkSteps(workflow);
   const byName = new Map<string, StepEntry>();
@@ -341,58 +334,41 @@ function checkTemplates(
   let environmentWarned = environmentParam?.default !== undefined && environmentParam.default !== '';
   for (const { source, ref, field } of templateSites(workflow)) {
     const parsed = parseTemplate(source);
-    const where = (offset: number) =>
-      locateTemplate?.(ref, field, offset) ?? { line: ref.line, column: ref.column };
-    const path = field ? `${ref.path}.${field}` : ref.path;
+    const at = (offset: number) => locateTemplate?.(ref, field, offset);
     if ('error' in parsed) {
-      out.push({
-        severity: 'error',
-        code: 'template-syntax',
-        message: parsed.error.message,
-        path,
-        file,
-        ...where(parsed.error.offset),
-      });
+      const finding = { severity: 'error', code: 'template-syntax', message: parsed.error.message } as const;
+      out.push(fieldDiagnostic(finding, ref, field, file, at(parsed.error.offset)));
       continue;
     }
     for (const name of referencedNames(parsed.template)) {
       if (name === 'environment' && !environmentWarned) {
         // Said once, where it is first read: a run refuses to start without an environment.
         environmentWarned = true;
-        out.push({
+        const finding = {
           severity: 'warning',
           code: ENVIRONMENT_WITHOUT_DEFAULT,
           message:
             "'.environment' has no default: a run needs -e ENV (declare a parameter 'environment' with a default to run without it)",
-          path,
-          file,
-          ...where(Math.max(0, source.indexOf('.environment'))),
-        });
+        } as const;
+        out.push(fieldDiagnostic(finding, ref, field, file, at(Math.max(0, source.indexOf('.environment')))));
       }
       if (known.has(name)) continue;
       const hint = suggest(name, [...known]);
       const offset = Math.max(0, source.indexOf(`.${name}`));
       // A near miss of a known name is a typo; any other name is an input the workflow did not
       // declare (the seed does this), which --set can still give.
-      out.push(
-        hint
-          ? {
-              severity: 'error',
-              code: 'unknown-template-name',
-              message: `unknown name '.${name}' (did you mean '.${hint}'?)`,
-              path,
-              file,
-              ...where(offset),
-            }
-          : {
-              severity: 'warning',
-              code: 'undeclared-name',
-              message: `'.${name}' is not a declared parameter, variable or condition; it is empty unless given with --set ${name}=…`,
-              path,
-              file,
-              ...where(offset),
-            },
-      );
+      const finding = hint
+        ? ({
+            severity: 'error',
+            code: 'unknown-template-name',
+            message: `unknown name '.${name}' (did you mean '.${hint}'?)`,
+          } as const)
+        : ({
+            severity: 'warning',
+            code: 'undeclared-name',
+            message: `'.${name}' is not a declared parameter, variable or condition; it is empty unless given with --set ${name}=…`,
+          } as const);
+      out.push(fieldDiagnostic(finding, ref, field, file, at(offset)));
     }
   }
 }
