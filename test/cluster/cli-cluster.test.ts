@@ -29,9 +29,10 @@ interface CliResult {
 }
 
 interface Run {
+  spec: { workflowRef?: { name: string }; resumeFrom?: string };
   status?: {
     phase?: string;
-    steps?: Record<string, { phase: string }>;
+    steps?: Record<string, { phase: string; reason?: string }>;
     approvals?: Record<string, { decided?: Record<string, { decision: string; comment?: string }> }>;
   };
 }
@@ -345,6 +346,36 @@ describe('the CLI in cluster mode', suite.options, () => {
     const list = await cli(['list', '--cluster', '-n', ns.name]).done;
     assert.equal(list.code, 0, explain(list));
     assert.match(list.stdout, /flaky-one\s+True\s+flaky-2 \(Succeeded/);
+  });
+
+  test('retry makes a new run of the same workflow and inputs where every step runs again; --from is refused', async () => {
+    // flaky-1 failed in the resume test above; its marker now exists, so every step succeeds.
+    const retried = await cli([
+      'retry',
+      'flaky-1',
+      '--cluster',
+      '-n',
+      ns.name,
+      '--run-id',
+      'flaky-3',
+      '-o',
+      'json',
+    ]).done;
+    assert.equal(retried.code, 0, explain(retried));
+    const result = JSON.parse(retried.stdout) as { phase: string; steps: Record<string, { phase: string }> };
+    assert.equal(result.phase, 'Succeeded');
+    assert.equal(result.steps.first?.phase, 'Succeeded');
+    const [original, retry] = await Promise.all([
+      waitForRun('flaky-1', () => true),
+      waitForRun('flaky-3', (x) => x.status?.phase === 'Succeeded'),
+    ]);
+    assert.deepEqual(retry.spec.workflowRef, original.spec.workflowRef);
+    assert.equal(retry.spec.resumeFrom, undefined, 'a retry carries nothing over');
+    assert.equal(retry.status?.steps?.first?.reason, undefined, 'the first step ran again');
+
+    const from = await cli(['retry', 'flaky-1', '--cluster', '-n', ns.name, '--from', 'flaky']).done;
+    assert.equal(from.code, 2, explain(from));
+    assert.match(from.stderr, /--from: starting at a step is for local runs/);
   });
 
   test('cancel without a cluster says that it applies to cluster runs', async () => {

@@ -14,6 +14,8 @@ import { learnHistory } from '../progress/eta.ts';
 import { ProgressReporter } from '../progress/reporter.ts';
 import { runResult } from '../run-result.ts';
 import type { ClusterApi } from './api.ts';
+import type { ClusterTarget } from './connection.ts';
+import { cliHint } from './names.ts';
 import { loadRunPlan } from './run-plan.ts';
 
 export interface FollowRequest {
@@ -35,6 +37,32 @@ type End =
   | { kind: 'awaiting'; run: WorkflowRunObject; state: RunState }
   | { kind: 'deleted' }
   | { kind: 'detached'; state?: RunState };
+
+/** The command-line flags that shape how a run is followed. */
+export interface FollowFlags {
+  'cancel-on-interrupt'?: unknown;
+  namespace?: unknown;
+}
+
+/** followRun as a command's flags ask: Ctrl-C cancels with --cancel-on-interrupt; hints repeat -n. */
+export function followAsAsked(req: {
+  api: ClusterApi;
+  io: CliIO;
+  target: ClusterTarget;
+  values: FollowFlags;
+  run: string;
+  output: 'text' | 'json';
+}): Promise<number> {
+  const { api, io, target, values, run, output } = req;
+  return followRun({
+    api,
+    io,
+    run,
+    output,
+    cancelOnInterrupt: values['cancel-on-interrupt'] === true,
+    hint: cliHint(values.namespace !== undefined ? ` -n ${target.namespace}` : ''),
+  });
+}
 
 const FINAL = new Set(['Succeeded', 'Failed', 'Cancelled']);
 

@@ -1,16 +1,12 @@
 // `conveyor retry RUN --cluster`: a new WorkflowRun with RUN's workflow (the same workflowRef, or
 // the same inline workflow) and the same parameters and run options, then follows it like `run`.
 // Unlike resume (spec.resumeFrom), nothing of RUN carries over: every step runs again.
-import { API_VERSION, KINDS } from '../../spec/crd/identity.ts';
-import { CREATED_BY_ANNOTATION } from '../../spec/crd/resources.ts';
 import { EXIT, UsageError } from '../exit-codes.ts';
 import type { CliIO } from '../io.ts';
 import { outputFormat, parseOptions } from '../parse-options.ts';
 import { ClusterApi, clusterFailure } from './api.ts';
 import { CLUSTER_OPTIONS, CLUSTER_USAGE, connect } from './connection.ts';
-import { followRun } from './follow.ts';
-import { workflowOf } from './history.ts';
-import { cliHint, newRunName, RUN_NAME } from './names.ts';
+import { createRunFrom, followOrDetach } from './run-from.ts';
 
 export const clusterRetryUsage = `Usage: conveyor retry RUN --cluster [--run-id NAME] [--detach] [--output text|json] [options]
 
@@ -45,44 +41,18 @@ export async function clusterRetryCommand(argv: readonly string[], io: CliIO): P
   try {
     const previous = await api.getRun(previousName);
     if (!previous) throw new UsageError(`no WorkflowRun ${previousName} in namespace ${api.namespace}`);
-    const runName =
-      (values['run-id'] as string | undefined) ??
-      newRunName(workflowOf(previous).replace(/[()]/g, ''), io.now());
-    if (!RUN_NAME.test(runName))
-      throw new UsageError(`--run-id ${JSON.stringify(runName)}: not a valid WorkflowRun name`);
-    const user = await api.whoami();
-    const { workflowRef, workflow, parameters, environment, parallel, continueOnError, timeout } =
-      previous.spec ?? {};
-    await api.createRun({
-      apiVersion: API_VERSION,
-      kind: KINDS.run,
-      metadata: { name: runName, namespace: api.namespace, annotations: { [CREATED_BY_ANNOTATION]: user } },
-      spec: Object.fromEntries(
-        Object.entries({
-          workflowRef,
-          workflow,
-          parameters,
-          environment,
-          parallel,
-          continueOnError,
-          timeout,
-        }).filter(([, v]) => v !== undefined),
-      ),
+    const runName = await createRunFrom(api, previous, {
+      runId: values['run-id'] as string | undefined,
+      now: io.now(),
     });
-    if (values.detach) {
-      io.stdout.write(`${runName}\n`);
-      return EXIT.succeeded;
-    }
-    (output === 'json' ? io.stderr : io.stdout).write(
-      `Retrying ${previousName} as ${runName} (${target.where}).\n`,
-    );
-    return await followRun({
+    return await followOrDetach({
       api,
       io,
+      target,
+      values,
       run: runName,
       output,
-      cancelOnInterrupt: values['cancel-on-interrupt'] === true,
-      hint: cliHint(values.namespace !== undefined ? ` -n ${target.namespace}` : ''),
+      announcement: `Retrying ${previousName} as ${runName} (${target.where}).`,
     });
   } catch (error) {
     return clusterFailure('retry', error, io);

@@ -7,8 +7,7 @@ import type { CliIO } from '../io.ts';
 import { outputFormat, parseOptions } from '../parse-options.ts';
 import { ClusterApi, clusterFailure } from './api.ts';
 import { CLUSTER_OPTIONS, CLUSTER_USAGE, connect } from './connection.ts';
-import { followRun } from './follow.ts';
-import { cliHint } from './names.ts';
+import { followAsAsked } from './follow.ts';
 
 export const clusterWatchUsage = `Usage: conveyor watch RUN --cluster [options]
 
@@ -48,14 +47,7 @@ export async function clusterWatchCommand(argv: readonly string[], io: CliIO): P
       );
     }
     (output === 'json' ? io.stderr : io.stdout).write(`Watching ${runName} (${target.where}).\n`);
-    return await followRun({
-      api,
-      io,
-      run: runName,
-      output,
-      cancelOnInterrupt: values['cancel-on-interrupt'] === true,
-      hint: cliHint(values.namespace !== undefined ? ` -n ${target.namespace}` : ''),
-    });
+    return await followAsAsked({ api, io, target, values, run: runName, output });
   } catch (error) {
     return clusterFailure('watch', error, io);
   }

@@ -1,0 +1,64 @@
+// A new WorkflowRun made from an earlier one (`resume`, `retry`): a run's spec is immutable, so
+// both create a run under a new name with the same workflow, parameters and run options, created
+// as the caller; resume adds spec.resumeFrom so the controller carries over what succeeded.
+import type { WorkflowRunObject } from '../../controller/resources.ts';
+import { API_VERSION, KINDS } from '../../spec/crd/identity.ts';
+import { CREATED_BY_ANNOTATION } from '../../spec/crd/resources.ts';
+import { EXIT, UsageError } from '../exit-codes.ts';
+import type { CliIO } from '../io.ts';
+import type { ClusterApi } from './api.ts';
+import type { ClusterTarget } from './connection.ts';
+import { followAsAsked, type FollowFlags } from './follow.ts';
+import { workflowOf } from './history.ts';
+import { newRunName, RUN_NAME } from './names.ts';
+
+/** Creates the new run and returns its name: `runId` when given, otherwise one made from the workflow's. */
+export async function createRunFrom(
+  api: ClusterApi,
+  previous: WorkflowRunObject,
+  options: { runId?: string; resumeFrom?: string; now: number },
+): Promise<string> {
+  const runName = options.runId ?? newRunName(workflowOf(previous).replace(/[()]/g, ''), options.now);
+  if (!RUN_NAME.test(runName))
+    throw new UsageError(`--run-id ${JSON.stringify(runName)}: not a valid WorkflowRun name`);
+  const user = await api.whoami();
+  const { workflowRef, workflow, parameters, environment, parallel, continueOnError, timeout } =
+    previous.spec ?? {};
+  await api.createRun({
+    apiVersion: API_VERSION,
+    kind: KINDS.run,
+    metadata: { name: runName, namespace: api.namespace, annotations: { [CREATED_BY_ANNOTATION]: user } },
+    spec: Object.fromEntries(
+      Object.entries({
+        workflowRef,
+        workflow,
+        parameters,
+        environment,
+        parallel,
+        continueOnError,
+        timeout,
+        resumeFrom: options.resumeFrom,
+      }).filter(([, v]) => v !== undefined),
+    ),
+  });
+  return runName;
+}
+
+/** With --detach prints the new run's name; otherwise announces it and follows it like `watch`. */
+export async function followOrDetach(req: {
+  api: ClusterApi;
+  io: CliIO;
+  target: ClusterTarget;
+  values: FollowFlags & { detach?: unknown };
+  run: string;
+  output: 'text' | 'json';
+  announcement: string;
+}): Promise<number> {
+  const { io, values, run, output } = req;
+  if (values.detach) {
+    io.stdout.write(`${run}\n`);
+    return EXIT.succeeded;
+  }
+  (output === 'json' ? io.stderr : io.stdout).write(`${req.announcement}\n`);
+  return await followAsAsked(req);
+}
