@@ -1,7 +1,8 @@
 // Runs a workflow on this machine, each step a child process, driven by the engine: progress on
 // the terminal, approvals from flags or a prompt, signals (run-signals.ts). The run is durable from
-// its first instant: its state is saved before anything starts and after every decision, ahead of
-// the actions that decision asks for, and its journal records each attempt before it starts.
+// its first instant: its state is saved before anything starts, its journal records every decision
+// (what the engine was given) and each attempt before it starts, and the full state is saved again
+// now and then (snapshot-schedule.ts), at its end, at an approval wait and on a signal.
 import { createInterface } from 'node:readline/promises';
 import { hostname, userInfo } from 'node:os';
 import { failureHandlingThatRan } from '../engine/index.ts';
@@ -23,6 +24,7 @@ import type { JournalEntry } from './run-journal.ts';
 import { reactToSignals } from './run-signals.ts';
 import { wantsColour } from './colour.ts';
 import { readControlRequest } from './run-control.ts';
+import { SNAPSHOT_INTERVAL_MS, SnapshotSchedule } from './snapshot-schedule.ts';
 import type { ControlAction } from './run-control.ts';
 import type { RunRound, SavedRun } from './state-store.ts';
 import type { StateStore } from './state-store.ts';
@@ -83,8 +85,17 @@ export async function runLocally(req: LocalRunRequest): Promise<number> {
   const roundStart = req.rounds?.length ? io.now() : req.state.createdAt;
   const rounds: RunRound[] = [...(req.rounds ?? []), { ...req.round, startedAt: roundStart }];
   let pending = req.pending;
-  const save = (state: RunState): void =>
-    store.save({ ...req.saved, rounds, state, savedAt: io.now(), ...(pending?.length ? { pending } : {}) });
+  const save = (state: RunState): void => {
+    const journalOffset = journal.size();
+    store.save({
+      ...req.saved,
+      rounds,
+      state,
+      savedAt: io.now(),
+      ...(pending?.length ? { pending } : {}),
+      ...(journalOffset !== undefined ? { journalOffset } : {}),
+    });
+  };
   // On disk before the first step starts: whatever ends this process, history shows the run.
   save(req.state);
 
@@ -100,6 +111,7 @@ export async function runLocally(req: LocalRunRequest): Promise<number> {
       loop.observe(observation);
     },
   );
+  const snapshots = new SnapshotSchedule(systemClock, snapshotInterval(io), () => save(loop.current));
   const loop: RunLoop = new RunLoop({
     plan,
     state: req.state,
@@ -112,17 +124,21 @@ export async function runLocally(req: LocalRunRequest): Promise<number> {
       reporter.onDecision(state, actions);
       signals?.onState(state);
     },
-    persist: (state, actions) => {
+    record: (observations, now) => journal.append([{ event: 'decision', now, observations }]),
+    persist: (_state, actions) => {
       pending = undefined;
-      save(state);
-      // Write-ahead: the attempts are on disk before their processes exist.
+      // Write-ahead: the decision and its attempts are on disk before their processes exist.
       journal.append(startsIn(actions), true);
+      // Someone may be asked, or the run may wait here for `conveyor approve`: show it now.
+      if (actions.some((a) => a.kind === 'requestApproval')) snapshots.flush();
+      else snapshots.changed();
     },
   });
 
   const stopReacting = reactToSignals({
     stop: (signal) => {
       journal.append([{ event: 'signal', signal, action: 'stop' }], true);
+      snapshots.flush();
       reporter.note(
         `Received ${signal}: stopping the run, running steps get SIGTERM (${signal} again kills them at once)…`,
       );
@@ -130,11 +146,13 @@ export async function runLocally(req: LocalRunRequest): Promise<number> {
     },
     terminate: (signal) => {
       journal.append([{ event: 'signal', signal, action: 'terminate' }], true);
+      snapshots.flush();
       reporter.note(`Received ${signal} again: killing the running steps now.`);
       void executor.close();
     },
     hangUp: () => {
       journal.append([{ event: 'signal', signal: 'SIGHUP', action: 'continue' }], true);
+      snapshots.flush();
       reporter.note('Received SIGHUP: the run goes on detached; see conveyor history and conveyor logs.');
     },
     control: () => {
@@ -143,6 +161,7 @@ export async function runLocally(req: LocalRunRequest): Promise<number> {
       if (!request || controlled === 'terminate' || controlled === request.action) return;
       controlled = request.action;
       journal.append([{ event: 'request', action: request.action, user: request.user }], true);
+      snapshots.flush();
       if (request.action === 'stop') {
         reporter.note(
           `${request.user} asked to stop the run: no new steps start, running ones finish, then its failure hooks run.`,
@@ -165,6 +184,7 @@ export async function runLocally(req: LocalRunRequest): Promise<number> {
     try {
       end = await loop.run();
     } finally {
+      snapshots.stop();
       reporter.stop();
       await executor.close();
     }
@@ -201,6 +221,14 @@ export async function runLocally(req: LocalRunRequest): Promise<number> {
   } finally {
     stopReacting();
   }
+}
+
+/** CONVEYOR_SNAPSHOT_INTERVAL_MS overrides the interval (tests lengthen it to rely on the journal alone). */
+function snapshotInterval(io: CliIO): number {
+  const ms = Number(io.env.CONVEYOR_SNAPSHOT_INTERVAL_MS);
+  return Number.isFinite(ms) && ms >= 0 && io.env.CONVEYOR_SNAPSHOT_INTERVAL_MS !== ''
+    ? ms
+    : SNAPSHOT_INTERVAL_MS;
 }
 
 function handled(steps: readonly string[]): Pick<RunRound, 'failureHandling'> {

@@ -4,8 +4,9 @@
 // any end of conveyor (a kill, a crash, a power cut) the journal still names every attempt that may
 // have run. It also names the process of each attempt, so that a resume can wait for a step left
 // running by a process that died instead of starting it again beside it.
-import { closeSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Observation } from '../engine/types.ts';
 
 export type JournalEntry =
   | { readonly event: 'round'; readonly command: string; readonly pid: number; readonly host: string }
@@ -23,6 +24,8 @@ export type JournalEntry =
       readonly attempt: number;
       readonly exit_code: number | null;
     }
+  /** One engine decision: what it was given, so that it can be made again (journal-replay.ts). */
+  | { readonly event: 'decision'; readonly now: number; readonly observations: readonly Observation[] }
   | { readonly event: 'signal'; readonly signal: string; readonly action: string }
   /** This round's process takes `conveyor stop|terminate` requests (run-control.ts). */
   | { readonly event: 'control'; readonly pid: number }
@@ -56,6 +59,16 @@ export class RunJournal {
       if (durable) fsyncSync(this.fd);
     } catch {
       // A full or vanished disk must not stop the steps in flight; the snapshot is saved apart.
+    }
+  }
+
+  /** The journal's length in bytes: a snapshot of the state records how much of it it includes. */
+  size(): number | undefined {
+    if (this.fd === undefined) return undefined;
+    try {
+      return fstatSync(this.fd).size;
+    } catch {
+      return undefined;
     }
   }
 

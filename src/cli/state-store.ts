@@ -4,6 +4,7 @@
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BreakerState, Observation, RunOptions, RunState } from '../engine/types.ts';
+import { replayJournal } from './journal-replay.ts';
 import { runLockHolder } from './run-lock.ts';
 
 export const STATE_FILE_VERSION = 1;
@@ -24,6 +25,11 @@ export interface SavedRun {
   readonly rounds?: readonly RunRound[];
   /** The run this one retries (`conveyor retry`), and the step it started at (`--from`). */
   readonly retryOf?: { readonly runId: string; readonly from?: string };
+  /**
+   * How many bytes of the run's journal this state includes: the decisions journaled after them
+   * are replayed on load (journal-replay.ts). Absent: the state is complete as saved.
+   */
+  readonly journalOffset?: number;
 }
 
 /** One process's work on a run. A round without `finishedAt` was cut short (killed, crashed). */
@@ -87,10 +93,26 @@ export class StateStore {
     if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(runId)) return undefined;
     try {
       const saved = JSON.parse(readFileSync(join(this.runDir(runId), 'state.json'), 'utf8')) as SavedRun;
-      return saved.version === STATE_FILE_VERSION ? saved : undefined;
+      return saved.version === STATE_FILE_VERSION ? this.upToDate(saved) : undefined;
     } catch {
       return undefined;
     }
+  }
+
+  /** The saved run with the decisions journaled after its snapshot applied. */
+  private upToDate(saved: SavedRun): SavedRun {
+    if (saved.journalOffset === undefined) return saved;
+    const replayed = replayJournal(
+      this.runDir(saved.runId),
+      saved.workflowText,
+      saved.file,
+      saved.state,
+      saved.journalOffset,
+    );
+    // Once a round has taken the pending decisions it journals them as its first decision.
+    if (!replayed) return saved;
+    const { pending: _taken, ...rest } = saved;
+    return { ...rest, state: replayed.state, journalOffset: replayed.journalOffset };
   }
 
   /** Every saved run, newest first. Unreadable folders are skipped, not fatal. */

@@ -46,6 +46,12 @@ export interface RunLoopOptions {
    * state that knows every attempt it may have started.
    */
   readonly persist?: (state: RunState, actions: readonly Action[]) => void;
+  /**
+   * Called before every decision with exactly what it is given (the engine is pure, so these
+   * inputs replayed on the state before them give the state after them): the journal keeps them,
+   * so the full state need not be saved after every decision.
+   */
+  readonly record?: (observations: readonly Observation[], now: number) => void;
 }
 
 export type RunLoopEnd = 'finished' | 'awaitingApproval';
@@ -103,7 +109,9 @@ export class RunLoop {
 
   private tick(): void {
     const observations = this.inbox.splice(0);
-    const { state, actions } = decide(this.options.plan, this.state, observations, this.options.clock.now());
+    const now = this.options.clock.now();
+    this.options.record?.(observations, now);
+    const { state, actions } = decide(this.options.plan, this.state, observations, now);
     const changed = state !== this.state;
     this.state = state;
     if (changed) this.options.persist?.(state, actions);

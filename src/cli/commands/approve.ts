@@ -7,7 +7,6 @@ import { parseOptions } from '../parse-options.ts';
 import { openStateStore, STATE_DIR_OPTION } from '../state-dir.ts';
 import { lockRunOrRefuse } from '../run-lock-refusal.ts';
 import { wantsCluster } from '../cluster/backend-choice.ts';
-import { loadSavedRun, resolveRunId } from '../saved-runs.ts';
 
 export const approveUsage = `Usage: conveyor approve RUN STEP [--reject] [--comment TEXT] [--state-dir DIR]
 
@@ -28,9 +27,9 @@ export async function approveCommand(argv: readonly string[], io: CliIO): Promis
   }
   if (positionals.length !== 2)
     throw new UsageError(`conveyor approve: expected RUN and STEP\n\n${approveUsage}`);
-  const [wanted, step] = positionals as [string, string];
+  const [runId, step] = positionals as [string, string];
   const store = openStateStore(io, values);
-  const runId = resolveRunId(store, wanted);
+  if (!store.load(runId)) throw new UsageError(`no run ${runId} in ${store.root} (see: conveyor history)`);
   // A process working on the run would overwrite the decision with its next save: refuse instead.
   const lock = lockRunOrRefuse(store, runId, 'approve', io.now());
   try {
@@ -47,7 +46,8 @@ function record(
   values: Record<string, unknown>,
   io: CliIO,
 ): number {
-  const { saved } = loadSavedRun(store, runId);
+  const saved = store.load(runId);
+  if (!saved) throw new UsageError(`no run ${runId} in ${store.root} (see: conveyor history)`);
   const waiting = saved.state.steps.filter((s) => s.phase === 'AwaitingApproval').map((s) => s.name);
   if (!waiting.includes(step)) {
     const which = waiting.length

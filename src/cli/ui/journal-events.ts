@@ -3,7 +3,7 @@
 import type { JournalLine } from '../run-journal.ts';
 import type { EventView } from './run-view.ts';
 
-function describe(line: JournalLine): Omit<EventView, 'at'> {
+function describe(line: JournalLine): Omit<EventView, 'at'> | undefined {
   switch (line.event) {
     case 'round':
       return {
@@ -47,12 +47,17 @@ function describe(line: JournalLine): Omit<EventView, 'at'> {
         reason: line.phase,
         message: line.reason ? `round ended ${line.phase} (${line.reason})` : `round ended ${line.phase}`,
       };
+    case 'decision':
+      // The engine's inputs, kept for replay (journal-replay.ts); the attempts show them already.
+      return undefined;
   }
 }
 
 export function journalEvents(lines: readonly JournalLine[]): EventView[] {
-  return lines.map((line) => {
+  return lines.flatMap((line) => {
+    const described = describe(line);
+    if (!described) return [];
     const at = Date.parse(line.at);
-    return { ...(Number.isNaN(at) ? {} : { at }), ...describe(line) };
+    return [{ ...(Number.isNaN(at) ? {} : { at }), ...described }];
   });
 }

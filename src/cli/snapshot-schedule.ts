@@ -1,0 +1,46 @@
+// When a local run saves its full state. Saving it after every decision made a run of many short
+// steps spend most of its time building, writing and renaming state.json; the journal already
+// records every decision (journal-replay.ts), so the snapshot is written at most once per interval,
+// and at once where a reader or the next round needs it (the end, an approval wait, a signal).
+import type { Clock } from '../executors/run-loop.ts';
+
+/** How often at most a running run's state.json is rewritten. */
+export const SNAPSHOT_INTERVAL_MS = 150;
+
+export class SnapshotSchedule {
+  private last = Number.NEGATIVE_INFINITY;
+  private cancel: (() => void) | undefined;
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly intervalMs: number,
+    private readonly write: () => void,
+  ) {}
+
+  /** The state changed: write it now if the last write is old enough, else when the interval is up. */
+  changed(): void {
+    if (this.cancel) return;
+    const wait = this.last + this.intervalMs - this.clock.now();
+    if (wait <= 0) {
+      this.flush();
+      return;
+    }
+    this.cancel = this.clock.setTimer(() => {
+      this.cancel = undefined;
+      this.flush();
+    }, wait);
+  }
+
+  /** Writes now, whatever the interval. */
+  flush(): void {
+    this.stop();
+    this.last = this.clock.now();
+    this.write();
+  }
+
+  /** Drops a write that is due later (the caller writes the last state itself). */
+  stop(): void {
+    this.cancel?.();
+    this.cancel = undefined;
+  }
+}
