@@ -172,6 +172,24 @@ describe('history filters and get', () => {
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /no run no-such-run/);
   });
+
+  test('every command that takes a local RUN accepts latest, and a mistyped id gets a did-you-mean', async () => {
+    const dir = project();
+    const state = join(dir, 'state');
+    const ran = await conveyor(['run', 'greet.yaml', '--state-dir', state, '-o', 'json'], { cwd: dir });
+    assert.equal(ran.code, 0, ran.stderr);
+    const id = (JSON.parse(ran.stdout) as { run_id: string }).run_id;
+    const logs = await conveyor(['logs', 'latest', 'say', '--state-dir', state], { cwd: dir });
+    assert.equal(logs.code, 0, logs.stderr);
+    assert.match(logs.stdout, /hi 1/);
+    const typo = `${id.slice(0, -1)}${id.endsWith('x') ? 'y' : 'x'}`;
+    for (const command of [['logs'], ['resume'], ['rollback'], ['retry'], ['stop'], ['approve']]) {
+      const args = [...command, typo, ...(command[0] === 'approve' ? ['say'] : [])];
+      const r = await conveyor([...args, '--state-dir', state], { cwd: dir });
+      assert.equal(r.code, 2, `${command[0]}: ${r.stderr}`);
+      assert.ok(r.stderr.includes(`(did you mean '${id}'?)`), `${command[0]}: ${r.stderr}`);
+    }
+  });
 });
 
 describe('shell completion', () => {

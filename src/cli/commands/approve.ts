@@ -7,6 +7,7 @@ import { parseOptions } from '../parse-options.ts';
 import { openStateStore, STATE_DIR_OPTION } from '../state-dir.ts';
 import { lockRunOrRefuse } from '../run-lock-refusal.ts';
 import { wantsCluster } from '../cluster/backend-choice.ts';
+import { loadSavedRun, resolveRunId } from '../saved-runs.ts';
 
 export const approveUsage = `Usage: conveyor approve RUN STEP [--reject] [--comment TEXT] [--state-dir DIR]
 
@@ -27,9 +28,9 @@ export async function approveCommand(argv: readonly string[], io: CliIO): Promis
   }
   if (positionals.length !== 2)
     throw new UsageError(`conveyor approve: expected RUN and STEP\n\n${approveUsage}`);
-  const [runId, step] = positionals as [string, string];
+  const [wanted, step] = positionals as [string, string];
   const store = openStateStore(io, values);
-  if (!store.load(runId)) throw new UsageError(`no run ${runId} in ${store.root} (see: conveyor history)`);
+  const runId = resolveRunId(store, wanted);
   // A process working on the run would overwrite the decision with its next save: refuse instead.
   const lock = lockRunOrRefuse(store, runId, 'approve', io.now());
   try {
@@ -46,8 +47,7 @@ function record(
   values: Record<string, unknown>,
   io: CliIO,
 ): number {
-  const saved = store.load(runId);
-  if (!saved) throw new UsageError(`no run ${runId} in ${store.root} (see: conveyor history)`);
+  const { saved } = loadSavedRun(store, runId);
   const waiting = saved.state.steps.filter((s) => s.phase === 'AwaitingApproval').map((s) => s.name);
   if (!waiting.includes(step)) {
     const which = waiting.length

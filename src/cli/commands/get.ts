@@ -2,10 +2,7 @@
 // outputs, from the state directory; `-o json|yaml` prints the document `run -o json` prints.
 import { stringify as toYaml } from 'yaml';
 import { buildPlan } from '../../engine/index.ts';
-import { formatDiagnostic } from '../../spec/diagnostics.ts';
 import { formatDuration } from '../../spec/duration.ts';
-import { loadWorkflow } from '../../spec/load.ts';
-import { suggest } from '../../template/did-you-mean.ts';
 import { EXIT, UsageError } from '../exit-codes.ts';
 import type { CliIO } from '../io.ts';
 import { parseOptions } from '../parse-options.ts';
@@ -15,6 +12,7 @@ import { openStateStore, STATE_DIR_OPTION } from '../state-dir.ts';
 import { table } from './history.ts';
 import { phasePainter, wantsColour } from '../colour.ts';
 import type { PhasePainter } from '../colour.ts';
+import { loadSavedRun, workflowOfRun } from '../saved-runs.ts';
 
 export const getUsage = `Usage: conveyor get RUN [--output text|json|yaml] [--state-dir DIR]
 
@@ -40,25 +38,11 @@ export async function getCommand(argv: readonly string[], io: CliIO): Promise<nu
     throw new UsageError(`--output must be text, json or yaml, got ${JSON.stringify(output)}`);
   if (positionals.length !== 1) throw new UsageError(`conveyor get: expected RUN\n\n${getUsage}`);
   const store = openStateStore(io, values);
-  const wanted = positionals[0] as string;
-  const runId = wanted === 'latest' ? store.summaries()[0]?.runId : wanted;
-  const saved = runId === undefined ? undefined : store.load(runId);
-  if (!saved) {
-    const hint = suggest(
-      wanted,
-      store.summaries().map((r) => r.runId),
-    );
-    throw new UsageError(
-      `no run ${wanted} in ${store.root}${hint ? ` (did you mean '${hint}'?)` : ''} (see: conveyor history)`,
-    );
-  }
+  const { saved } = loadSavedRun(store, positionals[0] as string);
   // The steps are named by the workflow the run started with, whatever the file says now.
-  const loaded = loadWorkflow(saved.workflowText, saved.file);
-  if (!loaded.workflow) {
-    for (const d of loaded.diagnostics) io.stderr.write(`${formatDiagnostic(d)}\n`);
-    return EXIT.invalid;
-  }
-  const result = runResult(buildPlan(loaded.workflow), saved.state);
+  const workflow = workflowOfRun(saved, io);
+  if (!workflow) return EXIT.invalid;
+  const result = runResult(buildPlan(workflow), saved.state);
   if (output === 'json') io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   else if (output === 'yaml') io.stdout.write(toYaml(result));
   else io.stdout.write(describeRun(result, phasePainter(wantsColour(io, io.stdout))));

@@ -14,6 +14,7 @@ import { openStateStore, STATE_DIR_OPTION } from '../state-dir.ts';
 import type { SavedRun, StateStore } from '../state-store.ts';
 import { INTERRUPTED } from '../state-store.ts';
 import { wantsCluster } from '../cluster/backend-choice.ts';
+import { loadSavedRun } from '../saved-runs.ts';
 
 export const logsUsage = `Usage: conveyor logs RUN [STEP] [-f] [--state-dir DIR]
 
@@ -37,11 +38,10 @@ export async function logsCommand(argv: readonly string[], io: CliIO): Promise<n
     io.stdout.write(`${logsUsage}\n`);
     return EXIT.succeeded;
   }
-  const [runId, step] = positionals;
-  if (!runId) throw new UsageError(`conveyor logs: expected RUN\n\n${logsUsage}`);
+  const [wanted, step] = positionals;
+  if (!wanted) throw new UsageError(`conveyor logs: expected RUN\n\n${logsUsage}`);
   const store = openStateStore(io, values);
-  const saved = store.load(runId);
-  if (!saved) throw new UsageError(`no run ${runId} in ${store.root} (see: conveyor history)`);
+  const { runId, saved } = loadSavedRun(store, wanted);
   if (step !== undefined && !saved.state.steps.some((s) => s.name === step))
     throw new UsageError(`run ${runId} has no step '${step}'`);
   if (values.follow !== true) {

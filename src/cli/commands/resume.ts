@@ -2,8 +2,6 @@
 // cancelled or interrupted one from its unfinished steps, keeping what succeeded and its outputs;
 // after failure handling (rollback, on_failure) that may have undone them, from the first step.
 import { buildPlan, failureHandlingThatRan, prepareResume } from '../../engine/index.ts';
-import { formatDiagnostic } from '../../spec/diagnostics.ts';
-import { loadWorkflow } from '../../spec/load.ts';
 import { readApproveOption } from '../approve-option.ts';
 import { EXIT, UsageError } from '../exit-codes.ts';
 import type { CliIO } from '../io.ts';
@@ -16,6 +14,7 @@ import { orphanedAttempts, waitForOrphans } from '../orphaned-attempts.ts';
 import { readJournal } from '../run-journal.ts';
 import { lockRunOrRefuse } from '../run-lock-refusal.ts';
 import { wantsCluster } from '../cluster/backend-choice.ts';
+import { loadSavedRun, resolveRunId, workflowOfRun } from '../saved-runs.ts';
 
 export const resumeUsage = `Usage: conveyor resume RUN [--approve STEP,...] [--auto-approve] [--parallel N] [--timeout D] [--from-failed] [--output text|json] [--state-dir DIR]
 
@@ -45,9 +44,8 @@ export async function resumeCommand(argv: readonly string[], io: CliIO): Promise
   }
   outputFormat(values.output); // a bad --output is refused before the run is touched
   if (positionals.length !== 1) throw new UsageError(`conveyor resume: expected RUN\n\n${resumeUsage}`);
-  const runId = positionals[0] as string;
   const store = openStateStore(io, values);
-  if (!store.load(runId)) throw new UsageError(`no run ${runId} in ${store.root} (see: conveyor history)`);
+  const runId = resolveRunId(store, positionals[0] as string);
   const lock = lockRunOrRefuse(store, runId, 'resume', io.now());
   try {
     return await resumeLocked(runId, store, values, io);
@@ -64,15 +62,11 @@ async function resumeLocked(
 ): Promise<number> {
   const output = outputFormat(values.output);
   // Read again under the lock: the process that held it may have changed it.
-  const saved = store.load(runId);
-  if (!saved) throw new UsageError(`no run ${runId} in ${store.root} (see: conveyor history)`);
+  const { saved } = loadSavedRun(store, runId);
   // The run goes on with the workflow it started with, whatever the file says now.
-  const loaded = loadWorkflow(saved.workflowText, saved.file);
-  if (!loaded.workflow) {
-    for (const d of loaded.diagnostics) io.stderr.write(`${formatDiagnostic(d)}\n`);
-    return EXIT.invalid;
-  }
-  const plan = buildPlan(loaded.workflow);
+  const workflow = workflowOfRun(saved, io);
+  if (!workflow) return EXIT.invalid;
+  const plan = buildPlan(workflow);
   const options = { ...saved.options, ...readRunOptions(values) };
   const previous = saved.state;
   let state = previous;

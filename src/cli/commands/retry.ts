@@ -3,8 +3,6 @@
 // the new run starts at STEP: what STEP waits for counts as done (engine/start-from.ts), with the
 // outputs RUN captured for it.
 import { buildPlan, createRunState, startFromStep } from '../../engine/index.ts';
-import { formatDiagnostic } from '../../spec/diagnostics.ts';
-import { loadWorkflow } from '../../spec/load.ts';
 import { resolveRunContext } from '../../spec/run-context.ts';
 import { suggest } from '../../template/did-you-mean.ts';
 import { readApproveOption } from '../approve-option.ts';
@@ -16,6 +14,7 @@ import { outputFormat, parseOptions } from '../parse-options.ts';
 import { lockRunOrRefuse } from '../run-lock-refusal.ts';
 import { ensureWritableStateDir, openStateStore, STATE_DIR_OPTION } from '../state-dir.ts';
 import { newRunId, readRunOptions } from './run.ts';
+import { loadSavedRun, workflowOfRun } from '../saved-runs.ts';
 
 export const retryUsage = `Usage: conveyor retry RUN [--from STEP] [--run-id ID] [--parallel N] [--timeout D]
                       [--approve STEP,...] [--auto-approve] [--output text|json] [--state-dir DIR]
@@ -55,24 +54,9 @@ export async function retryCommand(argv: readonly string[], io: CliIO): Promise<
   const output = outputFormat(values.output);
   if (positionals.length !== 1) throw new UsageError(`conveyor retry: expected RUN\n\n${retryUsage}`);
   const store = openStateStore(io, values);
-  const wanted = positionals[0] as string;
-  const previousId = wanted === 'latest' ? store.summaries()[0]?.runId : wanted;
-  const saved = previousId === undefined ? undefined : store.load(previousId);
-  if (!saved) {
-    const hint = suggest(
-      wanted,
-      store.summaries().map((r) => r.runId),
-    );
-    throw new UsageError(
-      `no run ${wanted} in ${store.root}${hint ? ` (did you mean '${hint}'?)` : ''} (see: conveyor history)`,
-    );
-  }
-  const loaded = loadWorkflow(saved.workflowText, saved.file);
-  if (!loaded.workflow) {
-    for (const d of loaded.diagnostics) io.stderr.write(`${formatDiagnostic(d)}\n`);
-    return EXIT.invalid;
-  }
-  const workflow = loaded.workflow;
+  const { saved } = loadSavedRun(store, positionals[0] as string);
+  const workflow = workflowOfRun(saved, io);
+  if (!workflow) return EXIT.invalid;
   const plan = buildPlan(workflow);
   const runId = (values['run-id'] as string | undefined) ?? newRunId(workflow.name, io.now());
   if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,120}$/.test(runId))

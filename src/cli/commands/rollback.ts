@@ -2,8 +2,6 @@
 // cancelled, once. Locally the rollback runs here, as a new round of the run; in a cluster it sets
 // spec.rollback (cluster/rollback.ts) and the controller runs them.
 import { buildPlan } from '../../engine/index.ts';
-import { formatDiagnostic } from '../../spec/diagnostics.ts';
-import { loadWorkflow } from '../../spec/load.ts';
 import { wantsCluster } from '../cluster/backend-choice.ts';
 import { EXIT, UsageError } from '../exit-codes.ts';
 import type { CliIO } from '../io.ts';
@@ -13,6 +11,7 @@ import { whyNoRollback } from '../rollback-check.ts';
 import { lockRunOrRefuse } from '../run-lock-refusal.ts';
 import { openStateStore, STATE_DIR_OPTION } from '../state-dir.ts';
 import type { StateStore } from '../state-store.ts';
+import { loadSavedRun, resolveRunId, workflowOfRun } from '../saved-runs.ts';
 
 export const rollbackUsage = `Usage: conveyor rollback RUN [--output text|json] [--state-dir DIR]
        conveyor rollback RUN --cluster [options]
@@ -38,9 +37,8 @@ export async function rollbackCommand(argv: readonly string[], io: CliIO): Promi
   }
   const output = outputFormat(values.output);
   if (positionals.length !== 1) throw new UsageError(`conveyor rollback: expected RUN\n\n${rollbackUsage}`);
-  const runId = positionals[0] as string;
   const store = openStateStore(io, values);
-  if (!store.load(runId)) throw new UsageError(`no run ${runId} in ${store.root} (see: conveyor history)`);
+  const runId = resolveRunId(store, positionals[0] as string);
   const lock = lockRunOrRefuse(store, runId, 'rollback', io.now());
   try {
     return await rollbackLocked(runId, store, output, io);
@@ -56,14 +54,10 @@ async function rollbackLocked(
   io: CliIO,
 ): Promise<number> {
   // Read again under the lock, with the workflow the run started with.
-  const saved = store.load(runId);
-  if (!saved) throw new UsageError(`no run ${runId} in ${store.root} (see: conveyor history)`);
-  const loaded = loadWorkflow(saved.workflowText, saved.file);
-  if (!loaded.workflow) {
-    for (const d of loaded.diagnostics) io.stderr.write(`${formatDiagnostic(d)}\n`);
-    return EXIT.invalid;
-  }
-  const plan = buildPlan(loaded.workflow);
+  const { saved } = loadSavedRun(store, runId);
+  const workflow = workflowOfRun(saved, io);
+  if (!workflow) return EXIT.invalid;
+  const plan = buildPlan(workflow);
   const refusal = whyNoRollback(plan, saved.state);
   if (refusal) {
     io.stderr.write(`conveyor rollback: ${refusal}\n`);

@@ -14,6 +14,7 @@ import { CONTROL_SIGNAL, listensForControl, writeControlRequest } from '../run-c
 import type { ControlAction } from '../run-control.ts';
 import { runLockHolder } from '../run-lock.ts';
 import { openStateStore, STATE_DIR_OPTION } from '../state-dir.ts';
+import { loadSavedRun } from '../saved-runs.ts';
 
 const RUNNING_COMMANDS = new Set(['run', 'resume', 'retry']);
 
@@ -65,10 +66,8 @@ async function controlCommand(action: ControlAction, argv: readonly string[], io
     return EXIT.succeeded;
   }
   if (positionals.length !== 1) throw new UsageError(`conveyor ${action}: expected RUN\n\n${usage(action)}`);
-  const runId = positionals[0] as string;
   const store = openStateStore(io, values);
-  const saved = store.load(runId);
-  if (!saved) throw new UsageError(`no run ${runId} in ${store.root} (see: conveyor history)`);
+  const { runId, saved } = loadSavedRun(store, positionals[0] as string);
   const runDir = store.runDir(runId);
   const holder = runLockHolder(runDir);
   if (!holder || !RUNNING_COMMANDS.has(holder.command)) {
