@@ -3,7 +3,7 @@
 // observations and clock reading the engine was given. The engine is pure, so deciding them again
 // on the saved state gives the state the process had when it wrote its last journal line: a
 // process killed between two snapshots loses neither a finished step nor its outputs.
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { readFrom } from './read-from.ts';
 import { buildPlan, decide } from '../engine/index.ts';
 import type { RunState } from '../engine/types.ts';
 import { loadWorkflow } from '../spec/load.ts';
@@ -44,27 +44,4 @@ export function replayJournal(
   let current = state;
   for (const d of decisions) current = decide(plan, current, d.observations, d.now).state;
   return { state: current, journalOffset: offset + end };
-}
-
-function readFrom(path: string, offset: number): Buffer {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch {
-    return Buffer.alloc(0);
-  }
-  try {
-    const size = fstatSync(fd).size;
-    if (size <= offset) return Buffer.alloc(0);
-    const buffer = Buffer.alloc(size - offset);
-    let read = 0;
-    while (read < buffer.length) {
-      const n = readSync(fd, buffer, read, buffer.length - read, offset + read);
-      if (n === 0) break;
-      read += n;
-    }
-    return buffer.subarray(0, read);
-  } finally {
-    closeSync(fd);
-  }
 }

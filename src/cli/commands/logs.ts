@@ -3,7 +3,8 @@
 // `<attempt>.out` instead (printed first). With -f it follows a run in progress as `tail -f` follows
 // files: new output as it is written, a `==> step attempt N <==` header whenever the attempt it
 // comes from changes, new attempts as they start, until the run ends (or no process works on it).
-import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { readFrom } from '../read-from.ts';
 import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { attemptFileBase } from '../../executors/local/attempt-files.ts';
@@ -120,22 +121,4 @@ async function follow(io: CliIO, store: StateStore, runId: string, step: string 
 /** Waiting for an approval, or under way with no process working on it: nothing more will be written. */
 function isParked(store: StateStore, saved: SavedRun): boolean {
   return saved.state.phase === 'AwaitingApproval' || store.livePhase(saved) === INTERRUPTED;
-}
-
-function readFrom(path: string, offset: number): Buffer {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch {
-    return Buffer.alloc(0);
-  }
-  try {
-    const size = statSync(path).size;
-    if (size <= offset) return Buffer.alloc(0);
-    const buffer = Buffer.alloc(size - offset);
-    const n = readSync(fd, buffer, 0, buffer.length, offset);
-    return buffer.subarray(0, n);
-  } finally {
-    closeSync(fd);
-  }
 }
