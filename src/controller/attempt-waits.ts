@@ -63,7 +63,9 @@ export function attemptWait(
       job: name,
       reason: 'NoPod',
       longWait: now - created >= NO_POD_GRACE_MS,
-      message: `step ${step}: Job ${name} has no pod yet after ${Math.round((now - created) / 1000)}s (kubectl describe job ${name})`,
+      // The same words at every look (a time, not an age): a message that changed with each reconcile
+      // made each one write the run's status, every few seconds while the Job controller lagged.
+      message: `step ${step}: Job ${name} has had no pod since ${new Date(created).toISOString()} (kubectl describe job ${name})`,
     };
   }
   for (const pod of pods) {

@@ -37,10 +37,16 @@ describe('attemptWait', () => {
     assert.equal(wait?.reason, 'NoPod');
     assert.equal(wait?.longWait, true);
     assert.ok(32_000 >= NO_POD_GRACE_MS);
-    assert.match(
-      wait?.message ?? '',
-      /Job r-work-1 has no pod yet after 32s \(kubectl describe job r-work-1\)/,
+    assert.equal(
+      wait?.message,
+      `step work: Job r-work-1 has had no pod since ${new Date(CREATED).toISOString()} (kubectl describe job r-work-1)`,
     );
+  });
+
+  it('says the same about a Job without a pod at every look, so that its run status is not rewritten', () => {
+    const first = attemptWait('work', job(), [], CREATED + 31_000);
+    const later = attemptWait('work', job(), [], CREATED + 47_000);
+    assert.equal(later?.message, first?.message);
   });
 
   it('reports the scheduler message of an unschedulable pod', () => {
