@@ -153,6 +153,26 @@ describe('the run page of conveyor ui', { skip: noBrowser }, () => {
     }
   });
 
+  test('Cancel ends a local run another process works on, as conveyor terminate does', async () => {
+    writeFileSync(join(dir, 'hang.yaml'), 'name: hang\nsteps:\n  - name: wait\n    command: sleep 120\n');
+    const child = spawn(
+      process.execPath,
+      [BIN, 'run', join(dir, 'hang.yaml'), '--state-dir', stateDir, '--run-id', 'hang-1'],
+      { cwd: REPO, env: { ...process.env, CI: 'true' }, stdio: 'ignore' },
+    );
+    const ended = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    try {
+      await page.goto(`${ui.url}#/run/hang-1`);
+      await page.locator('#steps tr[data-step="wait"][data-phase="Running"]').waitFor({ timeout: 30_000 });
+      await page.locator('#cancel').click({ timeout: 30_000 });
+      await page.locator('h1 .phase[data-phase="Cancelled"]').waitFor({ timeout: 30_000 });
+      assert.equal(await ended, 130, 'the run process ends as a cancelled run');
+    } finally {
+      child.kill('SIGKILL');
+    }
+    assert.deepEqual(problems, []);
+  });
+
   test("streams a running step's output while it runs", async () => {
     writeFileSync(join(dir, 'slow.yaml'), slowWorkflow(dir));
     const child = spawn(

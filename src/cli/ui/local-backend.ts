@@ -152,8 +152,9 @@ export class LocalBackend implements UiBackend {
     ]);
   }
 
-  async cancel(): Promise<ActionResult> {
-    return { ok: false, message: 'a local run is cancelled with Ctrl-C in the terminal that runs it' };
+  /** As Ctrl-C in the run's terminal does: running steps are killed now (conveyor terminate). */
+  cancel(id: string): Promise<ActionResult> {
+    return this.cli(['terminate', id, '--wait']);
   }
 
   resume(id: string): Promise<ActionResult> {

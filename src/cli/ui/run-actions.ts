@@ -15,8 +15,8 @@ export function runActions(
 ): RunActions {
   return {
     approve: undecidedApprovals,
-    // A local run is stopped in the terminal that runs it; a cluster run by spec.cancel.
-    cancel: where === 'cluster' && !FINAL.has(phase),
+    // A cluster run by spec.cancel; a local run by conveyor terminate, while a process works on it.
+    cancel: where === 'cluster' ? !FINAL.has(phase) : phase === 'Running',
     resume:
       where === 'cluster'
         ? phase === 'Failed'
