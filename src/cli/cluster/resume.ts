@@ -5,8 +5,8 @@ import { EXIT, UsageError } from '../exit-codes.ts';
 import type { CliIO } from '../io.ts';
 import { outputFormat, parseOptions } from '../parse-options.ts';
 import { ClusterApi, clusterFailure } from './api.ts';
-import { CLUSTER_OPTIONS, CLUSTER_USAGE, connect } from './connection.ts';
-import { createRunFrom, followOrDetach } from './run-from.ts';
+import { CLUSTER_USAGE, connect } from './connection.ts';
+import { createRunFrom, followOrDetach, RUN_FROM_OPTIONS } from './run-from.ts';
 
 export const clusterResumeUsage = `Usage: conveyor resume RUN --cluster [--run-id NAME] [--detach] [--output text|json] [options]
 
@@ -15,14 +15,7 @@ Starts a new WorkflowRun that continues RUN from its unfinished steps (resumeFro
 ${CLUSTER_USAGE}`;
 
 export async function clusterResumeCommand(argv: readonly string[], io: CliIO): Promise<number> {
-  const { values, positionals } = parseOptions('resume', argv, {
-    ...CLUSTER_OPTIONS,
-    'run-id': { type: 'string' },
-    detach: { type: 'boolean' },
-    'cancel-on-interrupt': { type: 'boolean' },
-    output: { type: 'string', short: 'o' },
-    help: { type: 'boolean', short: 'h' },
-  });
+  const { values, positionals } = parseOptions('resume', argv, RUN_FROM_OPTIONS);
   if (values.help) {
     io.stdout.write(`${clusterResumeUsage}\n`);
     return EXIT.succeeded;

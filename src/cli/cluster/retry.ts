@@ -5,8 +5,8 @@ import { EXIT, UsageError } from '../exit-codes.ts';
 import type { CliIO } from '../io.ts';
 import { outputFormat, parseOptions } from '../parse-options.ts';
 import { ClusterApi, clusterFailure } from './api.ts';
-import { CLUSTER_OPTIONS, CLUSTER_USAGE, connect } from './connection.ts';
-import { createRunFrom, followOrDetach } from './run-from.ts';
+import { CLUSTER_USAGE, connect } from './connection.ts';
+import { createRunFrom, followOrDetach, RUN_FROM_OPTIONS } from './run-from.ts';
 
 export const clusterRetryUsage = `Usage: conveyor retry RUN --cluster [--run-id NAME] [--detach] [--output text|json] [options]
 
@@ -17,13 +17,8 @@ ${CLUSTER_USAGE}`;
 
 export async function clusterRetryCommand(argv: readonly string[], io: CliIO): Promise<number> {
   const { values, positionals } = parseOptions('retry', argv, {
-    ...CLUSTER_OPTIONS,
-    'run-id': { type: 'string' },
+    ...RUN_FROM_OPTIONS,
     from: { type: 'string' },
-    detach: { type: 'boolean' },
-    'cancel-on-interrupt': { type: 'boolean' },
-    output: { type: 'string', short: 'o' },
-    help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
     io.stdout.write(`${clusterRetryUsage}\n`);

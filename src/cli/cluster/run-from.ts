@@ -7,10 +7,20 @@ import { CREATED_BY_ANNOTATION } from '../../spec/crd/resources.ts';
 import { EXIT, UsageError } from '../exit-codes.ts';
 import type { CliIO } from '../io.ts';
 import type { ClusterApi } from './api.ts';
-import type { ClusterTarget } from './connection.ts';
+import { CLUSTER_OPTIONS, type ClusterTarget } from './connection.ts';
 import { followAsAsked, type FollowFlags } from './follow.ts';
 import { workflowOf } from './history.ts';
 import { newRunName, RUN_NAME } from './names.ts';
+
+/** The options `resume --cluster` and `retry --cluster` share: naming, following and output. */
+export const RUN_FROM_OPTIONS = {
+  ...CLUSTER_OPTIONS,
+  'run-id': { type: 'string' },
+  detach: { type: 'boolean' },
+  'cancel-on-interrupt': { type: 'boolean' },
+  output: { type: 'string', short: 'o' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
 
 /** Creates the new run and returns its name: `runId` when given, otherwise one made from the workflow's. */
 export async function createRunFrom(
