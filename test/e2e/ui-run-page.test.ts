@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Page, Request } from 'playwright-core';
 import { BIN, conveyor, REPO, tempDir } from './cli-harness.ts';
 import { launchBrowser, noBrowser, startUi, type RunningUi } from './ui-browser.ts';
 
@@ -173,8 +173,14 @@ describe('the run page of conveyor ui', { skip: noBrowser }, () => {
     assert.deepEqual(problems, []);
   });
 
-  test("streams a running step's output while it runs", async () => {
+  test("streams a running step's output while it runs, through one server-sent event stream", async () => {
     writeFileSync(join(dir, 'slow.yaml'), slowWorkflow(dir));
+    // What the page asks for the step's output: one stream that stays open, not a request a second.
+    const asked: string[] = [];
+    const onRequest = (request: Request) => {
+      if (request.url().includes('/api/runs/slow-1/logs')) asked.push(request.resourceType());
+    };
+    page.on('request', onRequest);
     const child = spawn(
       process.execPath,
       [BIN, 'run', join(dir, 'slow.yaml'), '--state-dir', stateDir, '--run-id', 'slow-1'],
@@ -189,10 +195,13 @@ describe('the run page of conveyor ui', { skip: noBrowser }, () => {
       writeFileSync(join(dir, 'go'), '');
       await page.locator('#logs', { hasText: 'second line' }).waitFor({ timeout: 30_000 });
       await page.locator('h1 .phase[data-phase="Succeeded"]').waitFor({ timeout: 30_000 });
+      assert.match(await page.locator('#logs').innerText(), /first line\nsecond line/);
     } finally {
+      page.off('request', onRequest);
       if (!existsSync(join(dir, 'go'))) writeFileSync(join(dir, 'go'), '');
       await ended;
     }
+    assert.deepEqual(asked, ['eventsource']);
     assert.deepEqual(problems, []);
   });
 });

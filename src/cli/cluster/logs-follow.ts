@@ -21,6 +21,8 @@ export interface FollowLogsRequest {
   readonly pollMs?: number;
   /** Ends following early (Ctrl-C is handled by the process itself). */
   readonly signal?: AbortSignal;
+  /** Where each line goes; by default to stdout, prefixed with its label (`[step#2] line`). */
+  readonly onLine?: (label: string, line: string) => void;
 }
 
 /** Resolves when the run has ended and every log was printed; rejects on API errors. */
@@ -29,7 +31,7 @@ export async function followLogs(req: FollowLogsRequest): Promise<void> {
   const seen = new Set<string>();
   const streams: Promise<void>[] = [];
   let noted: string | undefined;
-  const write = (label: string, line: string) => io.stdout.write(`[${label}] ${line}\n`);
+  const write = req.onLine ?? ((label: string, line: string) => io.stdout.write(`[${label}] ${line}\n`));
 
   const pass = async (): Promise<void> => {
     const jobs = (await api.listJobs(req.selector)).sort(req.order);

@@ -102,7 +102,7 @@ function byCreation(a: V1Pod, b: V1Pod): number {
 }
 
 /** Creation time orders attempts across steps; within one second the attempt number decides. */
-function byAttemptOrder(a: V1Job, b: V1Job): number {
+export function byAttemptOrder(a: V1Job, b: V1Job): number {
   const attempt = (j: V1Job) => Number(j.metadata?.labels?.[LABELS.attempt] ?? 0);
   return (
     created(a) - created(b) ||

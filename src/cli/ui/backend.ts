@@ -21,7 +21,12 @@ export interface UiBackend {
   readonly where: string;
   listRuns(): Promise<RunSummaryView[]>;
   getRun(id: string): Promise<RunView | undefined>;
-  logs(id: string, step: string): Promise<ActionResult>;
+  /**
+   * Passes on the step's output as it is written (`conveyor logs RUN STEP -f`: every attempt, each
+   * after a header), from the start; resolves when nothing more will be written for now (the run
+   * ended, or a local run waits or has no process), or when `signal` aborts.
+   */
+  followLogs(id: string, step: string, write: (text: string) => void, signal: AbortSignal): Promise<void>;
   approve(
     id: string,
     step: string,

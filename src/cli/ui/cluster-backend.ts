@@ -3,7 +3,7 @@
 // patch keyed by that user, which the admission policy judges; cancel; resume as a new run).
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { WorkflowRunObject } from '../../controller/resources.ts';
-import { ANNOTATIONS, API_VERSION, LABELS, PLURALS } from '../../spec/crd/identity.ts';
+import { ANNOTATIONS, API_VERSION, LABELS, labelValue, PLURALS } from '../../spec/crd/identity.ts';
 import { createInformer } from '../../kube/informer.ts';
 import { PINNED_KEY } from '../../controller/start-run.ts';
 import { decodeEngineState } from '../../controller/engine-state-codec.ts';
@@ -12,6 +12,8 @@ import { formatDiagnostic } from '../../spec/diagnostics.ts';
 import { loadWorkflowObject } from '../../spec/load.ts';
 import { ClusterApi, serverMessage } from '../cluster/api.ts';
 import { connect } from '../cluster/connection.ts';
+import { byAttemptOrder } from '../cluster/logs.ts';
+import { followLogs } from '../cluster/logs-follow.ts';
 import { clusterRunSource } from '../graph/run-sources.ts';
 import { layoutGraph } from '../graph/layout.ts';
 import { renderSvg } from '../graph/svg.ts';
@@ -240,7 +242,26 @@ export function clusterBackend(values: Record<string, unknown>, io: CliIO): UiBa
       };
       return view;
     },
-    logs: (id, step) => cli(['logs', id, step]),
+    /** As `conveyor logs RUN STEP -f --cluster` follows it: a running pod's log streamed (client-node's
+     *  Log with follow), a finished one read whole, a header whenever the attempt changes. */
+    async followLogs(id, step, write, signal) {
+      if (!(await api.getRun(id))) throw new Error(`no WorkflowRun ${id} in namespace ${api.namespace}`);
+      let shown: string | undefined;
+      await followLogs({
+        api,
+        // Its notes (the run ended, waits for approval) are for a terminal, not for the page.
+        io: { ...io, stderr: { write: () => undefined, isTTY: false } },
+        run: id,
+        selector: `${LABELS.run}=${labelValue(id)},${LABELS.step}=${labelValue(step)}`,
+        order: byAttemptOrder,
+        signal,
+        onLine: (label, line) => {
+          if (label !== shown) write(`${shown === undefined ? '' : '\n'}==> ${label} <==\n`);
+          shown = label;
+          write(`${line}\n`);
+        },
+      });
+    },
     approve: (id, step, decision, comment) =>
       cli([
         'approve',

@@ -1,6 +1,7 @@
 // The UI over a local state directory: runs are its saved states, changes are noticed by polling
-// the state files' modification times (a run in another terminal writes them as it goes), and
-// actions are the local CLI commands (approve, resume) on that directory.
+// the state files' modification times (a run in another terminal writes them as it goes), a step's
+// output is followed as `conveyor logs -f` follows it, and actions are the local CLI commands
+// (approve, resume) on that directory.
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,6 +24,7 @@ import { isFinishedStep, sortRuns, type RunSummaryView, type RunView } from './r
 import { stepViews } from './step-views.ts';
 import { workflowView, type WorkflowView } from './workflow-view.ts';
 import { newRunId } from '../commands/run.ts';
+import { followRunLogs } from '../follow-run-logs.ts';
 
 const POLL_MS = 400;
 const POLL_LOCK_MS = 50;
@@ -133,8 +135,17 @@ export class LocalBackend implements UiBackend {
     return runCli([...args, '--state-dir', this.store.root], this.io);
   }
 
-  logs(id: string, step: string): Promise<ActionResult> {
-    return this.cli(['logs', id, step]);
+  /** As `conveyor logs RUN STEP -f` follows it: the attempts' files, read on from where they were. */
+  async followLogs(
+    id: string,
+    step: string,
+    write: (text: string) => void,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const saved = this.store.load(id);
+    if (!saved) throw new Error(`no run ${id} in ${this.store.root}`);
+    if (!saved.state.steps.some((s) => s.name === step)) throw new Error(`run ${id} has no step '${step}'`);
+    await followRunLogs(this.store, id, step, write, signal);
   }
 
   approve(

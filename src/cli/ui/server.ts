@@ -1,5 +1,6 @@
 // The UI's HTTP server, on loopback only: the page and its two files, a JSON API over a UiBackend,
-// and server-sent events that tell the page when runs changed. Every request must carry the token.
+// and server-sent events: one stream tells the page when runs changed, another brings a step's
+// output as it is written. Every request must carry the token.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { refusal, SECURITY_HEADERS } from './access.ts';
@@ -40,11 +41,47 @@ async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> 
   return value as Record<string, unknown>;
 }
 
+/** Starts a server-sent event stream on `res`, kept open by a comment every 15 s; `onClose` runs
+ *  when the page goes away. */
+function eventStream(req: IncomingMessage, res: ServerResponse, onClose: () => void): void {
+  res.writeHead(200, {
+    ...SECURITY_HEADERS,
+    'Content-Type': 'text/event-stream',
+    Connection: 'keep-alive',
+  });
+  res.write(': connected\n\n');
+  const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
+  req.on('close', () => {
+    clearInterval(ping);
+    onClose();
+  });
+}
+
+const event = (name: string, data: unknown) => `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`;
+
 export async function startUiServer(backend: UiBackend, token: string, port = 0): Promise<UiServer> {
   const listeners = new Set<ServerResponse>();
   const stopWatching = backend.watch(() => {
-    for (const res of listeners) res.write(`event: change\ndata: {}\n\n`);
+    for (const res of listeners) res.write(event('change', {}));
   });
+  /** The log streams being sent: ended when the server closes. */
+  const logStreams = new Set<AbortController>();
+
+  /** The step's output as server-sent events: `output` (a piece of text to append), then `end`
+   *  when nothing more will be written for now, or `failure` with the reason. */
+  async function streamLogs(req: IncomingMessage, res: ServerResponse, id: string, step: string) {
+    const abort = new AbortController();
+    logStreams.add(abort);
+    eventStream(req, res, () => abort.abort());
+    try {
+      await backend.followLogs(id, step, (text) => res.write(event('output', text)), abort.signal);
+      res.end(event('end', {}));
+    } catch (error) {
+      res.end(event('failure', (error as Error).message));
+    } finally {
+      logStreams.delete(abort);
+    }
+  }
 
   async function handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const path = url.pathname;
@@ -55,18 +92,8 @@ export async function startUiServer(backend: UiBackend, token: string, port = 0)
     if (req.method === 'GET' && path === '/app.css')
       return send(res, 200, 'text/css; charset=utf-8', CLIENT_STYLE);
     if (req.method === 'GET' && path === '/api/events') {
-      res.writeHead(200, {
-        ...SECURITY_HEADERS,
-        'Content-Type': 'text/event-stream',
-        Connection: 'keep-alive',
-      });
-      res.write(': connected\n\n');
+      eventStream(req, res, () => listeners.delete(res));
       listeners.add(res);
-      const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
-      req.on('close', () => {
-        clearInterval(ping);
-        listeners.delete(res);
-      });
       return;
     }
     if (req.method === 'GET' && path === '/api/runs')
@@ -87,9 +114,8 @@ export async function startUiServer(backend: UiBackend, token: string, port = 0)
       const view = await backend.getRun(id);
       return view ? json(res, 200, view) : json(res, 404, { message: `no run ${id}` });
     }
-    if (req.method === 'GET' && action === 'logs') {
-      return json(res, 200, await backend.logs(id, url.searchParams.get('step') ?? ''));
-    }
+    if (req.method === 'GET' && action === 'logs')
+      return streamLogs(req, res, id, url.searchParams.get('step') ?? '');
     if (req.method !== 'POST') return json(res, 405, { message: 'method not allowed' });
     const body = await readJson(req);
     if (action === 'approve') {
@@ -129,6 +155,7 @@ export async function startUiServer(backend: UiBackend, token: string, port = 0)
     close: () =>
       new Promise<void>((resolve) => {
         stopWatching();
+        for (const abort of logStreams) abort.abort();
         for (const res of listeners) res.end();
         server.close(() => resolve());
       }),

@@ -1,26 +1,69 @@
 // The run page, as client code: the run's phase and who started it, its approvals (who may decide,
 // the four-eyes rule, the decisions so far), the CLI's operations as buttons, the graph, the
-// timeline, the steps with every attempt's exit code, the selected step's output (refreshed while
-// the run goes on), the outputs, the conditions and the Events. Everything from the run is text.
+// timeline, the steps with every attempt's exit code, the selected step's output (streamed as the
+// step writes it), the outputs, the conditions and the Events. Everything from the run is text.
 export const RUN_PAGE_SCRIPT = String.raw`
 let logStep = '';
-let logTimer;
+// The selected step's output: its box (kept from one drawing of the page to the next, scroll
+// position and all) and the server-sent event stream that appends to it as the step writes.
+let log;
 
 const attemptText = (a) => '#' + a.attempt + (a.purpose === 'main' ? '' : ' ' + a.purpose) + ': ' + (a.outcome || (a.finishedAt ? 'ended' : a.startedAt ? 'running' : 'starting')) + (a.exitCode === undefined || a.exitCode === null ? '' : ' (exit ' + a.exitCode + ')') + (a.timedOut ? ' timed out' : '');
 
-async function showLogs(id, step) {
+function closeLog() {
+  if (log && log.source) log.source.close();
+  log = undefined;
+}
+
+/** How many attempts the step has had: a stream that ended is opened again when it changes (a
+ *  local run resumed after an approval, a rollback's undo attempt). */
+const attemptCount = (run, step) => { const s = run.steps.find((x) => x.name === step); return s ? s.attempts : 0; };
+
+/** Streams the selected step's output into its box: everything written so far, then each piece as
+ *  it is written, until the server says nothing more will come for now. */
+function openLog(run) {
+  const pre = log && log.run === run.id && log.step === logStep ? log.pre : el('pre', { class: 'logs', id: 'logs' }, '');
+  if (log && log.source) log.source.close();
+  log = { run: run.id, step: logStep, pre, attempts: attemptCount(run, logStep), ended: false };
+  const current = log;
+  const source = new EventSource(api('/api/runs/' + encodeURIComponent(run.id) + '/logs?step=' + encodeURIComponent(logStep)));
+  current.source = source;
+  let empty = true;
+  // Each connection (a reconnection too) starts from the beginning of the output.
+  source.addEventListener('open', () => { pre.textContent = '(no output yet)'; empty = true; });
+  source.addEventListener('output', (e) => {
+    const follow = pre.scrollTop + pre.clientHeight >= pre.scrollHeight - 4;
+    if (empty) pre.textContent = '';
+    empty = false;
+    pre.append(JSON.parse(e.data));
+    if (follow) pre.scrollTop = pre.scrollHeight;
+  });
+  const stop = (message) => {
+    source.close();
+    current.ended = true;
+    if (message !== undefined) pre.textContent = message;
+  };
+  source.addEventListener('end', () => stop());
+  source.addEventListener('failure', (e) => stop(JSON.parse(e.data)));
+  return pre;
+}
+
+/** The output box for this drawing of the run page: the stream goes on, or starts (again). */
+function logBox(run) {
+  if (!logStep) { closeLog(); return el('pre', { class: 'logs', id: 'logs' }, ''); }
+  const same = log && log.run === run.id && log.step === logStep;
+  if (same && (!log.ended || log.attempts === attemptCount(run, logStep))) return log.pre;
+  return openLog(run);
+}
+
+function pick(run, step) {
+  if (log && log.step !== step) closeLog();
   logStep = step;
   for (const r of document.querySelectorAll('#steps tr.selected')) r.classList.remove('selected');
   const row = [...document.querySelectorAll('#steps tr.step-row')].find((r) => r.getAttribute('data-step') === step);
   if (row) row.classList.add('selected');
-  const result = await getJson('/api/runs/' + encodeURIComponent(id) + '/logs?step=' + encodeURIComponent(step));
-  const pre = document.getElementById('logs');
-  if (pre && logStep === step) {
-    const follow = pre.scrollTop + pre.clientHeight >= pre.scrollHeight - 4;
-    pre.textContent = result.message || '(no output yet)';
-    if (follow) pre.scrollTop = pre.scrollHeight;
-    document.getElementById('logs-title').textContent = 'Output of ' + step;
-  }
+  document.getElementById('logs-title').textContent = 'Output of ' + step;
+  document.getElementById('logs').replaceWith(logBox(run));
 }
 
 function table(id, headers, rows) {
@@ -65,7 +108,6 @@ function stepRows(run) {
     el('td', {}, [s.reason, s.message].filter(Boolean).join(': '))));
 }
 
-const pick = (run, step) => { logStep = step; followLogs(run).catch((e) => say(String(e.message || e), false)); };
 const when = (ms) => (ms ? new Date(ms).toLocaleTimeString() : '');
 
 async function renderRun(id) {
@@ -82,7 +124,7 @@ async function renderRun(id) {
   parts.push(graph);
   parts.push(el('h2', {}, 'Timeline'), timeline(run, (step) => pick(run, step)));
   parts.push(el('h2', {}, 'Steps'), table('steps', ['Step', 'Phase', 'Attempts', 'Exit code', 'Duration', 'Reason'], stepRows(run)));
-  parts.push(el('h2', { id: 'logs-title' }, logStep ? 'Output of ' + logStep : 'Output (click a step)'), el('pre', { class: 'logs', id: 'logs' }, ''));
+  parts.push(el('h2', { id: 'logs-title' }, logStep ? 'Output of ' + logStep : 'Output (click a step)'), logBox(run));
   const outputs = Object.entries(run.outputs);
   parts.push(el('h2', {}, 'Outputs'), outputs.length
     ? table('outputs', ['Name', 'Value'], outputs.map(([k, v]) => el('tr', { 'data-output': k }, el('td', {}, k), el('td', {}, el('pre', {}, v)))))
@@ -94,16 +136,6 @@ async function renderRun(id) {
     ? table('events', ['Time', 'Type', 'Reason', 'Message'], run.events.map((e) => el('tr', { class: 'event-' + e.type, 'data-reason': e.reason }, el('td', {}, when(e.at)), el('td', {}, e.type), el('td', {}, e.reason), el('td', {}, e.message + (e.count > 1 ? ' (×' + e.count + ')' : '')))))
     : el('p', { class: 'muted', id: 'events' }, 'No events.'));
   view.replaceChildren(...parts);
-  await followLogs(run);
-}
-
-/** Shows the selected step's output and, while the run goes on, asks for it again each second: the
- *  output grows while a step runs, without any change of the run to announce it. */
-async function followLogs(run) {
-  clearInterval(logTimer);
-  if (!logStep) return;
-  await showLogs(run.id, logStep);
-  if (!['Succeeded', 'Failed', 'Cancelled'].includes(run.phase))
-    logTimer = setInterval(() => showLogs(run.id, logStep).catch(() => {}), 1000);
+  for (const r of document.querySelectorAll('#steps tr.step-row')) if (r.getAttribute('data-step') === logStep) r.classList.add('selected');
 }
 `;

@@ -93,7 +93,7 @@ function render() {
     try {
       const run = /^#\/run\/(.+)$/.exec(location.hash);
       const workflow = /^#\/workflow\/(.+)$/.exec(location.hash);
-      if (!run) clearInterval(logTimer);
+      if (!run) closeLog();
       if (run) await renderRun(decodeURIComponent(run[1]));
       else if (workflow) await renderWorkflow(decodeURIComponent(workflow[1]));
       else await renderList();
@@ -106,6 +106,7 @@ function render() {
 
 window.addEventListener('hashchange', () => {
   logStep = '';
+  closeLog();
   if (!keepNotice) notice.hidden = true;
   keepNotice = false;
   render();
