@@ -65,3 +65,30 @@ test('a run killed with SIGKILL after steps finished but before the next snapsho
   assert.equal(lines.filter((l) => l === 'ran c').length, 1, lines.join('\n'));
   assert.ok(lines.includes('used alpha beta gamma'), lines.join('\n'));
 });
+
+test('every step process finds the journal line announcing its start already written', async () => {
+  const dir = tempDir();
+  const steps = Array.from(
+    { length: 24 },
+    (_, i) => `      - name: s${i}
+        command: |
+          grep -qF '"event":"start","step":"'"$CONVEYOR_STEP"'","attempt":1}' "state/runs/$CONVEYOR_RUN_ID/journal.jsonl" || echo "$CONVEYOR_STEP" >> missing.log
+          echo "$CONVEYOR_STEP" >> ran.log`,
+  );
+  writeFileSync(
+    join(dir, 'wf.yaml'),
+    `name: write-ahead\nsteps:\n  - name: all\n    parallel: true\n    steps:\n${steps.join('\n')}\n`,
+  );
+  const r = await conveyor(['run', 'wf.yaml', '--run-id', 'w1', '--state-dir', 'state', '--parallel', '8'], {
+    cwd: dir,
+  });
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.equal(readFileSync(join(dir, 'ran.log'), 'utf8').trim().split('\n').length, 24);
+  let missing = '';
+  try {
+    missing = readFileSync(join(dir, 'missing.log'), 'utf8');
+  } catch {
+    // None missing.
+  }
+  assert.equal(missing, '', 'steps that ran before their start was in the journal');
+});
