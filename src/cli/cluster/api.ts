@@ -190,6 +190,14 @@ export class ClusterApi {
     return ((list as { items?: WorkflowRunObject[] }).items ?? []) as WorkflowRunObject[];
   }
 
+  /** Every namespace's runs (`kubectl get workflowruns.conveyor.dev -A`). */
+  async listRunsInAllNamespaces(): Promise<WorkflowRunObject[]> {
+    const list = await call('cannot list WorkflowRuns in all namespaces', () =>
+      this.custom.listClusterCustomObject({ ...runs }),
+    );
+    return ((list as { items?: WorkflowRunObject[] }).items ?? []) as WorkflowRunObject[];
+  }
+
   /** The Workflow, or undefined when it does not exist. */
   async getWorkflow(name: string): Promise<WorkflowObject | undefined> {
     try {
@@ -230,6 +238,14 @@ export class ClusterApi {
   async listWorkflows(): Promise<WorkflowObject[]> {
     const list = await call(`cannot list Workflows in namespace ${this.namespace}`, () =>
       this.custom.listNamespacedCustomObject({ ...workflows, namespace: this.namespace }),
+    );
+    return ((list as { items?: WorkflowObject[] }).items ?? []) as WorkflowObject[];
+  }
+
+  /** Every namespace's Workflows (`kubectl get workflows.conveyor.dev -A`). */
+  async listWorkflowsInAllNamespaces(): Promise<WorkflowObject[]> {
+    const list = await call('cannot list Workflows in all namespaces', () =>
+      this.custom.listClusterCustomObject({ ...workflows }),
     );
     return ((list as { items?: WorkflowObject[] }).items ?? []) as WorkflowObject[];
   }

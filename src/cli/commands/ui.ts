@@ -1,6 +1,7 @@
 // `conveyor ui`: a local web UI on loopback, acting on the local state directory, or with
-// --cluster as the user of the kubeconfig (every action still passes the API server's admission
-// policies as that user). Prints a URL with a random token, and serves until interrupted.
+// --cluster (one namespace, or all of them with -A) as the user of the kubeconfig (every action
+// still passes the API server's admission policies as that user). Prints a URL with a random token,
+// and serves until interrupted.
 import { EXIT, UsageError } from '../exit-codes.ts';
 import type { CliIO } from '../io.ts';
 import { parseOptions } from '../parse-options.ts';
@@ -12,7 +13,7 @@ import { LocalBackend } from '../ui/local-backend.ts';
 import { startUiServer } from '../ui/server.ts';
 
 export const uiUsage = `Usage: conveyor ui [--port N] [--state-dir DIR]
-       conveyor ui --cluster [-n NS] [--context C] [--kubeconfig F] [--port N]
+       conveyor ui --cluster [-n NS | -A] [--context C] [--kubeconfig F] [--port N]
 
 Serves a web UI on 127.0.0.1 (a random free port unless --port): the runs, live; a run's graph
 coloured by phase, its timeline, attempts and exit codes, output, outputs, conditions and Events; a
@@ -20,12 +21,16 @@ workflow's parameters, schedules (next fire times) and runs; approve, reject, re
 rollback and cancel, each the CLI command itself. Open the printed URL: requests without its token
 are refused.
 
+  -A, --all-namespaces    the runs and workflows of every namespace (implies --cluster), as
+                          kubectl get -A lists them: each with its namespace, filtered by it
+
 ${CLUSTER_USAGE}`;
 
 export async function uiCommand(argv: readonly string[], io: CliIO): Promise<number> {
   const { values, positionals } = parseOptions('ui', argv, {
     ...STATE_DIR_OPTION,
     ...CLUSTER_OPTIONS,
+    'all-namespaces': { type: 'boolean', short: 'A' },
     port: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
@@ -37,8 +42,10 @@ export async function uiCommand(argv: readonly string[], io: CliIO): Promise<num
   const port = values.port === undefined ? 0 : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new UsageError(`conveyor ui: --port must be a port number, got ${JSON.stringify(values.port)}`);
+  if (values['all-namespaces'] === true && values.namespace !== undefined)
+    throw new UsageError('conveyor ui: -A/--all-namespaces shows every namespace: leave out -n/--namespace');
   let backend: UiBackend;
-  if (wantsCluster(argv)) {
+  if (wantsCluster(argv) || values['all-namespaces'] === true) {
     const { clusterBackend } = await import('../ui/cluster-backend.ts');
     backend = clusterBackend(values, io);
   } else {

@@ -1,6 +1,7 @@
-// The UI over a namespace of a cluster, as the kubeconfig's user: runs from the API server, live
-// through a watch of WorkflowRuns, and every action the cluster CLI command itself (approve as a
-// patch keyed by that user, which the admission policy judges; cancel; resume as a new run).
+// The UI over a namespace of a cluster, or all of them (-A), as the kubeconfig's user: runs from the
+// API server, live through a watch of WorkflowRuns, and every action the cluster CLI command itself
+// in the run's namespace (approve as a patch keyed by that user, which the admission policy judges;
+// cancel; resume as a new run).
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { WorkflowRunObject } from '../../controller/resources.ts';
 import { ANNOTATIONS, API_VERSION, LABELS, labelValue, PLURALS } from '../../spec/crd/identity.ts';
@@ -10,7 +11,7 @@ import { decodeEngineState } from '../../controller/engine-state-codec.ts';
 import { buildPlan } from '../../engine/plan.ts';
 import { formatDiagnostic } from '../../spec/diagnostics.ts';
 import { loadWorkflowObject } from '../../spec/load.ts';
-import { ClusterApi, serverMessage } from '../cluster/api.ts';
+import { type ClusterApi, serverMessage } from '../cluster/api.ts';
 import { connect } from '../cluster/connection.ts';
 import { byAttemptOrder } from '../cluster/logs.ts';
 import { followLogs } from '../cluster/logs-follow.ts';
@@ -20,6 +21,7 @@ import { renderSvg } from '../graph/svg.ts';
 import { workflowGraph } from '../graph/workflow-graph.ts';
 import type { CliIO } from '../io.ts';
 import type { ActionResult, UiBackend } from './backend.ts';
+import { ClusterScope, type Located } from './cluster-scope.ts';
 import { runActions } from './run-actions.ts';
 import { runCli } from './run-cli.ts';
 import {
@@ -79,19 +81,34 @@ const time = (t: string | undefined) => (t ? Date.parse(t) : undefined);
 
 export function clusterBackend(values: Record<string, unknown>, io: CliIO): UiBackend {
   const target = connect(values, io);
-  const api = new ClusterApi(target);
+  const scope = new ClusterScope(target, values['all-namespaces'] === true);
   // The connection options as given, for the CLI commands the actions run.
-  const connection = ['--cluster', '-n', target.namespace];
+  const connection = ['--cluster'];
   for (const key of ['context', 'kubeconfig'] as const) {
     if (typeof values[key] === 'string') connection.push(`--${key}`, values[key]);
   }
-  const cli = (args: string[]): Promise<ActionResult> => runCli([...args, ...connection], io);
+  /** Where the run or workflow `id` lives; an id that cannot name one is refused as the CLI would. */
+  const locate = (id: string): Located => {
+    const found = scope.locate(id);
+    if (!found) throw new Error(`expected NAMESPACE/NAME across all namespaces, got ${JSON.stringify(id)}`);
+    return found;
+  };
+  /** The CLI command on the run `id`, in its namespace (`conveyor approve NAME … --cluster -n NS`). */
+  const cli = (command: string, id: string, args: readonly string[] = []): Promise<ActionResult> => {
+    const { namespace, name } = locate(id);
+    return runCli([command, name, ...args, ...connection, '-n', namespace], io);
+  };
   /** resume and retry --detach print the name of the run they created: the page opens it. */
-  const startsRun = async (doing: string, id: string, args: string[]): Promise<ActionResult> => {
-    const result = await cli(args);
+  const startsRun = async (doing: string, id: string, command: string): Promise<ActionResult> => {
+    const result = await cli(command, id, ['--detach']);
     if (!result.ok) return result;
+    const { namespace, name } = locate(id);
     const created = result.message.split('\n').pop()?.trim() ?? '';
-    return { ok: true, message: `${doing} ${id} as ${created} (conveyor ${args.join(' ')}).`, run: created };
+    return {
+      ok: true,
+      message: `${doing} ${id} as ${created} (conveyor ${command} ${name} --detach -n ${namespace}).`,
+      run: scope.idOf(namespace, created),
+    };
   };
 
   const summary = (run: WorkflowRunObject): RunSummaryView => {
@@ -103,8 +120,10 @@ export function clusterBackend(values: Record<string, unknown>, io: CliIO): UiBa
     const createdBy = run.metadata.annotations?.[ANNOTATIONS.createdBy];
     const startedAt = time(status.startedAt) ?? time(run.metadata.creationTimestamp as string | undefined);
     const finishedAt = time(status.finishedAt);
+    const namespace = run.metadata.namespace ?? target.namespace;
     return {
-      id: run.metadata.name,
+      id: scope.idOf(namespace, run.metadata.name),
+      ...(scope.allNamespaces ? { namespace } : {}),
       workflow:
         run.spec?.workflowRef?.name ??
         (run.metadata.labels?.[LABELS.workflow] as string | undefined) ??
@@ -123,7 +142,11 @@ export function clusterBackend(values: Record<string, unknown>, io: CliIO): UiBa
    * The run's workflow: the one the controller pinned or, for someone who may not read ConfigMaps
    * (an approver), the Workflow or the inline workflow the run names.
    */
-  const workflowTextOf = async (run: WorkflowRunObject, status: RunStatus): Promise<string | undefined> => {
+  const workflowTextOf = async (
+    api: ClusterApi,
+    run: WorkflowRunObject,
+    status: RunStatus,
+  ): Promise<string | undefined> => {
     if (status.pinnedWorkflow) {
       const pinned = await api
         .getConfigMapData(status.pinnedWorkflow)
@@ -139,7 +162,7 @@ export function clusterBackend(values: Record<string, unknown>, io: CliIO): UiBa
     return undefined;
   };
 
-  const eventsOf = async (name: string): Promise<EventView[]> => {
+  const eventsOf = async (api: ClusterApi, name: string): Promise<EventView[]> => {
     try {
       return (await api.listEvents('WorkflowRun', name))
         .map((e) => {
@@ -162,19 +185,21 @@ export function clusterBackend(values: Record<string, unknown>, io: CliIO): UiBa
   };
 
   return {
-    where: target.where,
+    where: scope.where,
     async listRuns() {
-      return sortRuns((await api.listRuns()).map(summary));
+      return sortRuns((await scope.listRuns()).map(summary));
     },
     async getRun(id) {
-      const run = await api.getRun(id);
-      if (!run) return undefined;
+      const found = scope.locate(id);
+      const run = found && (await found.api.getRun(found.name));
+      if (!found || !run) return undefined;
+      const { api, name } = found;
       const status = (run.status ?? {}) as RunStatus;
       const base = summary(run);
-      const text = await workflowTextOf(run, status).catch(() => undefined);
+      const text = await workflowTextOf(api, run, status).catch(() => undefined);
       let source: ReturnType<typeof clusterRunSource> | undefined;
       try {
-        source = text === undefined ? undefined : clusterRunSource(run, text, `workflowrun/${id}`);
+        source = text === undefined ? undefined : clusterRunSource(run, text, `workflowrun/${name}`);
       } catch {
         source = undefined;
       }
@@ -184,7 +209,7 @@ export function clusterBackend(values: Record<string, unknown>, io: CliIO): UiBa
       const svg = source
         ? renderSvg(
             await layoutGraph(workflowGraph(source.workflow, source.phases)),
-            `${source.workflow.name}: run ${id}`,
+            `${source.workflow.name}: run ${name}`,
           )
         : '';
       const steps: StepView[] =
@@ -218,7 +243,7 @@ export function clusterBackend(values: Record<string, unknown>, io: CliIO): UiBa
       });
       const view: RunView = {
         ...base,
-        where: target.where,
+        where: api.target.where,
         ...(status.reason ? { reason: status.reason } : {}),
         ...(status.message ? { message: status.message } : {}),
         steps,
@@ -232,7 +257,7 @@ export function clusterBackend(values: Record<string, unknown>, io: CliIO): UiBa
           ...(c.lastTransitionTime ? { lastTransitionTime: c.lastTransitionTime } : {}),
         })),
         raised: state?.raised ?? [],
-        events: await eventsOf(id),
+        events: await eventsOf(api, name),
         svg,
         actions: {
           ...runActions(plan, state, base.phase, 'cluster', approvals.length > 0),
@@ -245,14 +270,15 @@ export function clusterBackend(values: Record<string, unknown>, io: CliIO): UiBa
     /** As `conveyor logs RUN STEP -f --cluster` follows it: a running pod's log streamed (client-node's
      *  Log with follow), a finished one read whole, a header whenever the attempt changes. */
     async followLogs(id, step, write, signal) {
-      if (!(await api.getRun(id))) throw new Error(`no WorkflowRun ${id} in namespace ${api.namespace}`);
+      const { api, name } = locate(id);
+      if (!(await api.getRun(name))) throw new Error(`no WorkflowRun ${name} in namespace ${api.namespace}`);
       let shown: string | undefined;
       await followLogs({
         api,
         // Its notes (the run ended, waits for approval) are for a terminal, not for the page.
         io: { ...io, stderr: { write: () => undefined, isTTY: false } },
-        run: id,
-        selector: `${LABELS.run}=${labelValue(id)},${LABELS.step}=${labelValue(step)}`,
+        run: name,
+        selector: `${LABELS.run}=${labelValue(name)},${LABELS.step}=${labelValue(step)}`,
         order: byAttemptOrder,
         signal,
         onLine: (label, line) => {
@@ -263,34 +289,34 @@ export function clusterBackend(values: Record<string, unknown>, io: CliIO): UiBa
       });
     },
     approve: (id, step, decision, comment) =>
-      cli([
-        'approve',
-        id,
+      cli('approve', id, [
         step,
         ...(decision === 'rejected' ? ['--reject'] : []),
         ...(comment ? ['--comment', comment] : []),
       ]),
-    cancel: (id) => cli(['cancel', id]),
-    resume: (id) => startsRun('Resuming', id, ['resume', id, '--detach']),
-    rollback: (id) => cli(['rollback', id]),
-    retry: (id) => startsRun('Retrying', id, ['retry', id, '--detach']),
+    cancel: (id) => cli('cancel', id),
+    resume: (id) => startsRun('Resuming', id, 'resume'),
+    rollback: (id) => cli('rollback', id),
+    retry: (id) => startsRun('Retrying', id, 'retry'),
     async listWorkflows() {
-      return (await api.listWorkflows())
+      return (await scope.listWorkflows())
         .map((wf) => ({
-          name: wf.metadata.name,
+          name: scope.idOf(wf.metadata.namespace ?? target.namespace, wf.metadata.name),
           ...(typeof wf.spec?.description === 'string' ? { description: wf.spec.description } : {}),
         }))
         .sort((a, b) => a.name.localeCompare(b.name));
     },
-    async getWorkflow(name) {
-      const wf = await api.getWorkflow(name);
-      if (!wf) return undefined;
+    async getWorkflow(id) {
+      const found = scope.locate(id);
+      const wf = found && (await found.api.getWorkflow(found.name));
+      if (!found || !wf) return undefined;
+      const { api, name } = found;
       const loaded = loadWorkflowObject({ ...(wf.spec ?? {}), name }, `workflow/${name}`);
       if (!loaded.workflow) throw new Error(loaded.diagnostics.map(formatDiagnostic).join('\n'));
       const runs = (await api.listRuns()).map(summary).filter((r) => r.workflow === name);
       return workflowView({
         workflow: loaded.workflow,
-        where: target.where,
+        where: api.target.where,
         source: `Workflow ${name}`,
         schedulesRun: true,
         svg: renderSvg(await layoutGraph(workflowGraph(loaded.workflow, new Map())), name),
@@ -301,7 +327,7 @@ export function clusterBackend(values: Record<string, unknown>, io: CliIO): UiBa
     watch(onChange) {
       const informer = createInformer<KubernetesObject>(target.kc, {
         path: `/apis/${API_VERSION}/${PLURALS.run}`,
-        namespace: target.namespace,
+        namespace: scope.watchedNamespace,
       });
       let pending: NodeJS.Timeout | undefined;
       // Several events arrive together (a status write per step): tell the page once.

@@ -70,7 +70,10 @@ export interface RunActions {
 }
 
 export interface RunSummaryView {
+  /** The run's name; namespace/name when the UI shows all namespaces. */
   readonly id: string;
+  /** Set when the UI shows all namespaces (-A). */
+  readonly namespace?: string;
   readonly workflow: string;
   readonly phase: string;
   readonly done: number;

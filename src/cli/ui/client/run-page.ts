@@ -112,7 +112,7 @@ const when = (ms) => (ms ? new Date(ms).toLocaleTimeString() : '');
 
 async function renderRun(id) {
   const run = await getJson('/api/runs/' + encodeURIComponent(id));
-  const meta = el('p', { class: 'muted' }, el('a', { href: '#/workflow/' + encodeURIComponent(run.workflow), id: 'workflow-link' }, run.workflow),
+  const meta = el('p', { class: 'muted' }, el('a', { href: workflowHref(run), id: 'workflow-link' }, run.workflow),
     ' · ' + run.done + '/' + run.total + ' steps · ' + duration(run.startedAt, run.finishedAt) + (run.createdBy ? ' · started by ' + run.createdBy : '') + ' · ' + run.where);
   const parts = [el('h1', {}, run.id + ' ', phase(run.phase)), meta];
   if (run.message) parts.push(el('p', { id: 'run-message' }, [run.reason, run.message].filter(Boolean).join(': ')));

@@ -11,7 +11,7 @@ const token = new URLSearchParams(location.search).get('token') || '';
 const api = (path) => path + (path.includes('?') ? '&' : '?') + 'token=' + encodeURIComponent(token);
 const view = document.getElementById('view');
 const notice = document.getElementById('notice');
-const filters = { workflow: '', phase: '' };
+const filters = { namespace: '', workflow: '', phase: '' };
 // The notice of an operation that opened another page stays on it.
 let keepNotice = false;
 
@@ -59,11 +59,19 @@ function duration(from, to) {
   return s < 60 ? s + 's' : s < 3600 ? Math.floor(s / 60) + 'm' + String(s % 60).padStart(2, '0') + 's' : Math.floor(s / 3600) + 'h' + String(Math.floor(s / 60) % 60).padStart(2, '0') + 'm';
 }
 
+/** A run's workflow on the page: namespace/name when the runs of all namespaces are shown. */
+const workflowHref = (r) => '#/workflow/' + encodeURIComponent((r.namespace ? r.namespace + '/' : '') + r.workflow);
+
 function runsTable(runs) {
-  const table = el('table', { id: 'runs' }, el('tr', {}, ...['Run', 'Workflow', 'Phase', 'Progress', 'Duration', 'Started by', 'Waiting for approval'].map((h) => el('th', {}, h))));
+  // Across all namespaces (-A) each run says where it is, as kubectl get -A does.
+  const namespaced = runs.some((r) => r.namespace !== undefined);
+  const headers = [...(namespaced ? ['Namespace'] : []), 'Run', 'Workflow', 'Phase', 'Progress', 'Duration', 'Started by', 'Waiting for approval'];
+  const table = el('table', { id: 'runs' }, el('tr', {}, ...headers.map((h) => el('th', {}, h))));
   for (const r of runs) {
-    table.append(el('tr', { class: 'run-row', 'data-run': r.id, onclick: () => { location.hash = '#/run/' + encodeURIComponent(r.id); } },
-      el('td', {}, el('a', { href: '#/run/' + encodeURIComponent(r.id) }, r.id)), el('td', {}, el('a', { href: '#/workflow/' + encodeURIComponent(r.workflow), class: 'workflow-link' }, r.workflow)), el('td', {}, phase(r.phase)),
+    const name = r.namespace ? r.id.slice(r.namespace.length + 1) : r.id;
+    table.append(el('tr', { class: 'run-row', 'data-run': r.id, 'data-namespace': r.namespace, onclick: () => { location.hash = '#/run/' + encodeURIComponent(r.id); } },
+      ...(namespaced ? [el('td', { class: 'namespace' }, r.namespace || '')] : []),
+      el('td', {}, el('a', { href: '#/run/' + encodeURIComponent(r.id) }, name)), el('td', {}, el('a', { href: workflowHref(r), class: 'workflow-link' }, r.workflow)), el('td', {}, phase(r.phase)),
       el('td', {}, r.done + '/' + r.total), el('td', {}, duration(r.startedAt, r.finishedAt)), el('td', {}, r.createdBy || ''), el('td', {}, r.waiting.join(', '))));
   }
   return table;
@@ -71,6 +79,7 @@ function runsTable(runs) {
 
 async function renderList() {
   const [{ runs }, { workflows: named }] = await Promise.all([getJson('/api/runs'), getJson('/api/workflows')]);
+  const namespaces = [...new Set(runs.flatMap((r) => (r.namespace === undefined ? [] : [r.namespace])))].sort();
   const workflows = [...new Set(runs.map((r) => r.workflow))].sort();
   const phases = [...new Set(runs.map((r) => r.phase))].sort();
   const select = (name, values) => {
@@ -78,9 +87,9 @@ async function renderList() {
     for (const v of values) { const o = el('option', { value: v }, v); if (filters[name] === v) o.selected = true; s.append(o); }
     return s;
   };
-  const rows = runs.filter((r) => (!filters.workflow || r.workflow === filters.workflow) && (!filters.phase || r.phase === filters.phase));
+  const rows = runs.filter((r) => (!filters.namespace || r.namespace === filters.namespace) && (!filters.workflow || r.workflow === filters.workflow) && (!filters.phase || r.phase === filters.phase));
   const list = el('ul', { id: 'workflows', class: 'workflows' }, ...named.map((w) => el('li', {}, el('a', { href: '#/workflow/' + encodeURIComponent(w.name) }, w.name), w.description ? ' — ' + w.description : '')));
-  view.replaceChildren(el('h1', {}, 'Runs'), el('div', { class: 'filters' }, select('workflow', workflows), select('phase', phases)),
+  view.replaceChildren(el('h1', {}, 'Runs'), el('div', { class: 'filters' }, ...(namespaces.length ? [select('namespace', namespaces)] : []), select('workflow', workflows), select('phase', phases)),
     rows.length ? runsTable(rows) : el('p', { class: 'muted' }, 'No runs.'),
     el('h2', {}, 'Workflows'), named.length ? list : el('p', { class: 'muted' }, 'No workflows.'));
 }
