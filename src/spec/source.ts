@@ -1,8 +1,11 @@
 // YAML (and JSON) text parsed with source positions kept, so that every later finding can point at
-// the line and column of the key or value it is about.
+// the line and column of the key or value it is about. Plain block YAML goes through the fast parser
+// (fast-yaml.ts); everything else, and every document with an error, through the yaml library.
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { Document, Node as YamlNode } from 'yaml';
 import type { Diagnostic } from './diagnostics.ts';
+import { parseFastYaml } from './fast-yaml.ts';
+import type { FastDocument, FastNode } from './fast-yaml.ts';
 import type { PathSegment } from './field-path.ts';
 
 /** Documents larger than this are refused before parsing: a workflow is a page, not a data set. */
@@ -13,10 +16,27 @@ export const MAX_NESTING_DEPTH = 64;
 export interface SourceDocument {
   readonly file: string;
   readonly text: string;
-  readonly document: Document.Parsed;
-  readonly lines: LineCounter;
+  /** Where each node is written. */
+  readonly tree: SourceTree;
   /** The document as plain data (aliases expanded, bounded). */
   readonly value: unknown;
+}
+
+/** A scalar as written: its style and the offsets of its text (quotes and indicators included). */
+export interface WrittenScalar {
+  readonly style: string;
+  readonly start: number;
+  readonly end: number;
+  readonly value: unknown;
+}
+
+/** Positions in a parsed document, from the yaml library's nodes or the fast parser's. */
+export interface SourceTree {
+  /** Offset of the node at `path` (of its key with `atKey`), else of the nearest ancestor written. */
+  offsetOf(path: readonly PathSegment[], atKey: boolean): number;
+  /** The scalar at exactly `path`, if one is written there. */
+  scalarAt(path: readonly PathSegment[]): WrittenScalar | undefined;
+  linePos(offset: number): { line: number; col: number };
 }
 
 export interface Position {
@@ -44,6 +64,13 @@ export function parseSource(text: string, file: string): ParseResult {
     // YAML accepts what JSON forbids (trailing commas, comments); a .json file must be real JSON.
     const problem = jsonSyntaxError(text);
     if (problem) return fail(problem.message, 'json-syntax', problem.position);
+  }
+  const fast = parseFastYaml(text);
+  if (fast) {
+    if (nestingDepth(fast.value, 0) > MAX_NESTING_DEPTH) {
+      return fail(`document is nested more than ${MAX_NESTING_DEPTH} levels deep`, 'document-too-deep');
+    }
+    return { ok: true, source: { file, text, tree: fastTree(fast), value: fast.value } };
   }
   const lines = new LineCounter();
   let document: Document.Parsed;
@@ -90,7 +117,7 @@ export function parseSource(text: string, file: string): ParseResult {
   }
   if (value === null || value === undefined)
     return fail('document is empty: expected a workflow', 'empty-document');
-  return { ok: true, source: { file, text, document, lines, value } };
+  return { ok: true, source: { file, text, tree: yamlTree(document, lines), value } };
 }
 
 function jsonSyntaxError(text: string): { message: string; position?: Position } | undefined {
@@ -146,31 +173,73 @@ function nestingDepth(value: unknown, depth: number): number {
  * nearest existing ancestor so that a finding always has a place.
  */
 export function locate(source: SourceDocument, path: readonly PathSegment[], atKey = false): Position {
-  let node: unknown = source.document.contents;
-  let best: YamlNode | undefined = node as YamlNode | undefined;
-  let keyNode: YamlNode | undefined;
-  for (const segment of path) {
-    keyNode = undefined;
-    if (isMap(node)) {
-      const pair = node.items.find(
-        (p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(segment),
-      );
-      if (!pair) break;
-      keyNode = pair.key as YamlNode;
-      node = pair.value;
-      best = (pair.value as YamlNode | null) ?? keyNode;
-    } else if (isSeq(node) && typeof segment === 'number') {
-      node = node.items[segment];
-      if (!node) break;
-      best = node as YamlNode;
-    } else {
-      break;
-    }
-  }
-  const target = atKey && keyNode ? keyNode : best;
-  const offset = target?.range?.[0] ?? 0;
-  const pos = source.lines.linePos(offset);
+  const pos = source.tree.linePos(source.tree.offsetOf(path, atKey));
   return { line: pos.line, column: pos.col };
+}
+
+function yamlTree(document: Document.Parsed, lines: LineCounter): SourceTree {
+  return {
+    offsetOf(path, atKey) {
+      let node: unknown = document.contents;
+      let best: YamlNode | undefined = node as YamlNode | undefined;
+      let keyNode: YamlNode | undefined;
+      for (const segment of path) {
+        keyNode = undefined;
+        if (isMap(node)) {
+          const pair = node.items.find(
+            (p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(segment),
+          );
+          if (!pair) break;
+          keyNode = pair.key as YamlNode;
+          node = pair.value;
+          best = (pair.value as YamlNode | null) ?? keyNode;
+        } else if (isSeq(node) && typeof segment === 'number') {
+          node = node.items[segment];
+          if (!node) break;
+          best = node as YamlNode;
+        } else {
+          break;
+        }
+      }
+      const target = atKey && keyNode ? keyNode : best;
+      return target?.range?.[0] ?? 0;
+    },
+    scalarAt(path) {
+      const node: unknown = document.getIn(path as PathSegment[], true);
+      if (!isScalar(node) || !node.range) return undefined;
+      return { style: node.type ?? 'PLAIN', start: node.range[0], end: node.range[1], value: node.value };
+    },
+    linePos: (offset) => lines.linePos(offset),
+  };
+}
+
+function fastTree(doc: FastDocument): SourceTree {
+  const lines = new LineCounter();
+  for (const start of doc.lineStarts) lines.addNewLine(start);
+  const child = (node: FastNode, segment: PathSegment): FastNode | undefined => {
+    if (node.kind === 'map') return node.pairs.get(String(segment))?.value;
+    if (node.kind === 'seq' && typeof segment === 'number') return node.items[segment];
+    return undefined;
+  };
+  return {
+    offsetOf(path, atKey) {
+      let node: FastNode = doc.root;
+      let keyStart: number | undefined;
+      for (const segment of path) {
+        keyStart = node.kind === 'map' ? node.pairs.get(String(segment))?.key.start : undefined;
+        const next = child(node, segment);
+        if (!next) break;
+        node = next;
+      }
+      return atKey && keyStart !== undefined ? keyStart : node.start;
+    },
+    scalarAt(path) {
+      let node: FastNode | undefined = doc.root;
+      for (const segment of path) node = node && child(node, segment);
+      return node?.kind === 'scalar' ? node : undefined;
+    },
+    linePos: (offset) => lines.linePos(offset),
+  };
 }
 
 /**
@@ -183,25 +252,23 @@ export function locateInValue(
   offset: number,
 ): Position {
   const start = locate(source, path);
-  let node: unknown = source.document.getIn(path as PathSegment[], true);
-  if (!isScalar(node) || !node.range) return start;
-  node = node as YamlNode;
-  const scalar = node as { type?: string; range: [number, number, number]; value: unknown };
-  const raw = source.text.slice(scalar.range[0], scalar.range[1]);
+  const scalar = source.tree.scalarAt(path);
+  if (!scalar) return start;
+  const raw = source.text.slice(scalar.start, scalar.end);
   const value = String(scalar.value);
   const before = value.slice(0, offset);
   const lineIndex = before.split('\n').length - 1;
   const columnInLine = before.length - (before.lastIndexOf('\n') + 1);
-  if (scalar.type === 'BLOCK_LITERAL') {
+  if (scalar.style === 'BLOCK_LITERAL') {
     // Content starts on the line after the indicator, at the block's indentation.
     const firstContent = raw.indexOf('\n') + 1;
     const indent = /^( *)/.exec(raw.slice(firstContent))?.[1]?.length ?? 0;
     return { line: start.line + 1 + lineIndex, column: indent + 1 + columnInLine };
   }
-  if (scalar.type === 'QUOTE_DOUBLE' || scalar.type === 'QUOTE_SINGLE') {
+  if (scalar.style === 'QUOTE_DOUBLE' || scalar.style === 'QUOTE_SINGLE') {
     return lineIndex === 0 ? { line: start.line, column: start.column + 1 + columnInLine } : start;
   }
-  if (scalar.type === 'PLAIN') {
+  if (scalar.style === 'PLAIN') {
     return lineIndex === 0 ? { line: start.line, column: start.column + columnInLine } : start;
   }
   return start;

@@ -115,25 +115,26 @@ function checkDependencies(
       continue;
     }
     for (const [k, target] of step.dependsOn.entries()) {
-      // Findings about one entry point at that entry, not at its step.
-      const entry: SourceRef = { ...step.source, ...locate?.(step.source, `depends_on[${k}]`, 0) };
+      // Findings about one entry point at that entry, not at its step (looked up only for a finding:
+      // a large workflow has thousands of entries).
+      const entry = (): SourceRef => ({ ...step.source, ...locate?.(step.source, `depends_on[${k}]`, 0) });
       const found = byName.get(target);
       if (!found || found.list !== 'steps') {
         const hint = suggest(target, mainNames);
         report(
           'error',
           'unknown-dependency',
-          entry,
+          entry(),
           `unknown step '${target}'${hint ? ` (did you mean '${hint}'?)` : ''}`,
           'depends_on',
         );
       } else if (target === step.name) {
-        report('error', 'self-dependency', entry, `step '${step.name}' depends on itself`, 'depends_on');
+        report('error', 'self-dependency', entry(), `step '${step.name}' depends on itself`, 'depends_on');
       } else if (ancestors.includes(target)) {
         report(
           'error',
           'dependency-on-ancestor',
-          entry,
+          entry(),
           `'${target}' contains this step; a step cannot depend on its own group`,
           'depends_on',
         );
@@ -141,7 +142,7 @@ function checkDependencies(
         report(
           'error',
           'dependency-on-descendant',
-          entry,
+          entry(),
           `'${target}' is inside this group; a group cannot depend on its own step`,
           'depends_on',
         );
