@@ -12,6 +12,7 @@ import { cpSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeStamp } from './dist-stamp.mjs';
+import { KUBECONFIG_ONLY_NAMESPACE, kubeConfigOnly } from './kubeconfig-only.mjs';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const outdir = join(root, 'dist/cli');
@@ -38,10 +39,19 @@ const result = await build({
   sourcesContent: false,
   metafile: true,
   logLevel: 'warning',
+  plugins: [kubeConfigOnly(root)],
 });
 cpSync(join(root, builtinSource), join(outdir, 'builtin'), { recursive: true });
 
 const templates = readdirSync(join(root, builtinSource)).map((f) => join(builtinSource, f));
-const bundled = Object.keys(result.metafile.inputs).filter((f) => !f.includes('node_modules/'));
+const bundled = Object.keys(result.metafile.inputs).filter(
+  (f) => !f.includes('node_modules/') && !f.startsWith(`${KUBECONFIG_ONLY_NAMESPACE}:`),
+);
 // package-lock.json stands for the bundled libraries' versions (one stat instead of one per file).
-writeStamp(root, [...bundled, ...templates, 'scripts/build.mjs', 'package-lock.json']);
+writeStamp(root, [
+  ...bundled,
+  ...templates,
+  'scripts/build.mjs',
+  'scripts/kubeconfig-only.mjs',
+  'package-lock.json',
+]);

@@ -1,21 +1,15 @@
-// RunApi over a real API server: reads from the informers' caches, writes with client-node. Every
+// RunApi over a real API server: reads from the informers' caches, writes over HTTPS. Every
 // error is classified (conflict, already exists, quota, invalid) so that the reconciler decides
 // what a failure means instead of guessing from strings.
-import {
-  AuthenticationV1Api,
-  BatchV1Api,
-  CoreV1Api,
-  CustomObjectsApi,
-  PatchStrategy,
-  setHeaderOptions,
-} from '@kubernetes/client-node';
-import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+import type { KubeConfig, KubernetesObject, V1ConfigMap } from '@kubernetes/client-node';
 import type { ControllerMetrics } from '../observability/metrics.ts';
 import type { EventRecorder } from '../observability/events.ts';
 import { GROUP, involvedRun, LABELS, labelValue, PLURALS, VERSION } from '../spec/crd/identity.ts';
 import type { CacheSource } from '../kube/informer-set.ts';
 import { isConflict, isNotFound, statusCodeOf } from '../kube/api-error.ts';
 import { CacheIndex } from '../kube/cache-index.ts';
+import { kubeRequest, type KubeCall } from '../kube/kube-request.ts';
+import { resourcePath } from '../kube/resource-path.ts';
 import type { CreateOutcome, RunApi } from './run-api.ts';
 import { ConflictError } from './run-api.ts';
 import type { JobObject, PodObject, WorkflowObject, WorkflowRunObject } from './resources.ts';
@@ -33,12 +27,10 @@ export interface KubeRunApiOptions {
   readonly metrics?: ControllerMetrics;
 }
 
-const MERGE_PATCH = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+const BATCH = 'batch/v1';
+const OURS = `${GROUP}/${VERSION}`;
 
 export class KubeRunApi implements RunApi {
-  private readonly core: CoreV1Api;
-  private readonly batch: BatchV1Api;
-  private readonly custom: CustomObjectsApi;
   /** Pinned workflows never change (immutable ConfigMaps), so one read per run is enough. */
   private readonly pinned = new Map<string, ConfigMapObject>();
   /** Jobs by the uid of the run that owns them. */
@@ -55,9 +47,11 @@ export class KubeRunApi implements RunApi {
       const job = p.metadata?.labels?.['batch.kubernetes.io/job-name'] ?? p.metadata?.labels?.['job-name'];
       return job === undefined ? undefined : `${p.metadata?.namespace}/${job}`;
     });
-    this.core = options.kc.makeApiClient(CoreV1Api);
-    this.batch = options.kc.makeApiClient(BatchV1Api);
-    this.custom = options.kc.makeApiClient(CustomObjectsApi);
+  }
+
+  /** One request with the controller's credentials (a PATCH body is a JSON merge patch). */
+  private call<T = unknown>(call: KubeCall): Promise<T> {
+    return kubeRequest<T>(this.options.kc, call);
   }
 
   /** Drops what is cached for a ConfigMap that went away with its run. */
@@ -96,7 +90,10 @@ export class KubeRunApi implements RunApi {
 
   async readJob(namespace: string, name: string): Promise<JobObject | undefined> {
     try {
-      return (await this.batch.readNamespacedJob({ namespace, name })) as unknown as JobObject;
+      return await this.call<JobObject>({
+        method: 'GET',
+        path: resourcePath(BATCH, namespace, 'jobs', name),
+      });
     } catch (error) {
       if (isNotFound(error)) return undefined;
       this.countError('get', 'jobs', error);
@@ -106,7 +103,7 @@ export class KubeRunApi implements RunApi {
 
   async deletePod(namespace: string, name: string): Promise<void> {
     try {
-      await this.core.deleteNamespacedPod({ namespace, name });
+      await this.call({ method: 'DELETE', path: resourcePath('v1', namespace, 'pods', name) });
     } catch (error) {
       if (isNotFound(error)) return;
       this.countError('delete', 'pods', error);
@@ -117,13 +114,22 @@ export class KubeRunApi implements RunApi {
   async createJob(job: Record<string, unknown>): Promise<CreateOutcome> {
     const namespace = (job.metadata as { namespace: string }).namespace;
     return this.create('create', 'jobs', () =>
-      this.batch.createNamespacedJob({ namespace, body: job as never, fieldValidation: 'Strict' }),
+      this.call({
+        method: 'POST',
+        path: resourcePath(BATCH, namespace, 'jobs'),
+        query: { fieldValidation: 'Strict' },
+        body: job,
+      }),
     );
   }
 
   async deleteJob(namespace: string, name: string): Promise<void> {
     try {
-      await this.batch.deleteNamespacedJob({ namespace, name, propagationPolicy: 'Background' });
+      await this.call({
+        method: 'DELETE',
+        path: resourcePath(BATCH, namespace, 'jobs', name),
+        query: { propagationPolicy: 'Background' },
+      });
     } catch (error) {
       if (isNotFound(error)) return;
       this.countError('delete', 'jobs', error);
@@ -133,7 +139,11 @@ export class KubeRunApi implements RunApi {
 
   async readLog(namespace: string, pod: string, limitBytes: number): Promise<string | undefined> {
     try {
-      return await this.core.readNamespacedPodLog({ namespace, name: pod, container: 'step', limitBytes });
+      return await this.call<string>({
+        method: 'GET',
+        path: resourcePath('v1', namespace, 'pods', pod, 'log'),
+        query: { container: 'step', limitBytes },
+      });
     } catch (error) {
       this.countError('get', 'pods/log', error);
       return undefined;
@@ -145,7 +155,10 @@ export class KubeRunApi implements RunApi {
     const cached = this.pinned.get(key);
     if (cached) return cached;
     try {
-      const cm = await this.core.readNamespacedConfigMap({ namespace, name });
+      const cm = await this.call<V1ConfigMap>({
+        method: 'GET',
+        path: resourcePath('v1', namespace, 'configmaps', name),
+      });
       const object: ConfigMapObject = {
         metadata: { name: cm.metadata?.name, ownerReferences: cm.metadata?.ownerReferences ?? [] },
         data: cm.data ?? {},
@@ -162,7 +175,7 @@ export class KubeRunApi implements RunApi {
   async createConfigMap(object: Record<string, unknown>): Promise<CreateOutcome> {
     const namespace = (object.metadata as { namespace: string }).namespace;
     return this.create('create', 'configmaps', () =>
-      this.core.createNamespacedConfigMap({ namespace, body: object as never }),
+      this.call({ method: 'POST', path: resourcePath('v1', namespace, 'configmaps'), body: object }),
     );
   }
 
@@ -173,17 +186,11 @@ export class KubeRunApi implements RunApi {
     // The resourceVersion in the patch makes the write conditional: a stale copy gets a conflict.
     const body = { metadata: { resourceVersion: run.metadata.resourceVersion }, status };
     try {
-      const result = (await this.custom.patchNamespacedCustomObjectStatus(
-        {
-          group: GROUP,
-          version: VERSION,
-          namespace: run.metadata.namespace,
-          plural: PLURALS.run,
-          name: run.metadata.name,
-          body,
-        },
-        MERGE_PATCH,
-      )) as KubernetesObject;
+      const result = await this.call<KubernetesObject>({
+        method: 'PATCH',
+        path: resourcePath(OURS, run.metadata.namespace, PLURALS.run, run.metadata.name, 'status'),
+        body,
+      });
       this.options.runs.observeWrite(result, run.metadata.resourceVersion);
       return { resourceVersion: result.metadata?.resourceVersion };
     } catch (error) {
@@ -196,10 +203,11 @@ export class KubeRunApi implements RunApi {
 
   async patchWorkflowStatus(namespace: string, name: string, status: Record<string, unknown>): Promise<void> {
     try {
-      await this.custom.patchNamespacedCustomObjectStatus(
-        { group: GROUP, version: VERSION, namespace, plural: PLURALS.workflow, name, body: { status } },
-        MERGE_PATCH,
-      );
+      await this.call({
+        method: 'PATCH',
+        path: resourcePath(OURS, namespace, PLURALS.workflow, name, 'status'),
+        body: { status },
+      });
     } catch (error) {
       if (isNotFound(error)) return;
       this.countError('patch', 'workflows/status', error);
@@ -211,13 +219,11 @@ export class KubeRunApi implements RunApi {
   async createRun(run: Record<string, unknown>): Promise<CreateOutcome> {
     const namespace = (run.metadata as { namespace: string }).namespace;
     return this.create('create', 'workflowruns', () =>
-      this.custom.createNamespacedCustomObject({
-        group: GROUP,
-        version: VERSION,
-        namespace,
-        plural: PLURALS.run,
+      this.call({
+        method: 'POST',
+        path: resourcePath(OURS, namespace, PLURALS.run),
+        query: { fieldValidation: 'Strict' },
         body: run,
-        fieldValidation: 'Strict',
       }),
     );
   }
@@ -227,7 +233,9 @@ export class KubeRunApi implements RunApi {
    * created-by annotation, which the approval admission policy checks.
    */
   async whoami(): Promise<string> {
-    const review = await this.options.kc.makeApiClient(AuthenticationV1Api).createSelfSubjectReview({
+    const review = await this.call<{ status?: { userInfo?: { username?: string } } }>({
+      method: 'POST',
+      path: '/apis/authentication.k8s.io/v1/selfsubjectreviews',
       body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' },
     });
     const user = review.status?.userInfo?.username;
@@ -237,13 +245,10 @@ export class KubeRunApi implements RunApi {
 
   async deleteRun(namespace: string, name: string): Promise<void> {
     try {
-      await this.custom.deleteNamespacedCustomObject({
-        group: GROUP,
-        version: VERSION,
-        namespace,
-        plural: PLURALS.run,
-        name,
-        propagationPolicy: 'Background',
+      await this.call({
+        method: 'DELETE',
+        path: resourcePath(OURS, namespace, PLURALS.run, name),
+        query: { propagationPolicy: 'Background' },
       });
     } catch (error) {
       if (isNotFound(error)) return;

@@ -18,6 +18,8 @@ export class KubeApiError extends Error {
     readonly statusCode: number,
     message: string,
     readonly reason?: string,
+    /** The server's Status, as client-node's ApiException carries it: its message is the detail alone. */
+    readonly body?: KubeStatus,
   ) {
     super(message);
   }
@@ -25,7 +27,7 @@ export class KubeApiError extends Error {
   static fromStatus(status: KubeStatus, fallbackCode: number, what: string): KubeApiError {
     const code = typeof status.code === 'number' ? status.code : fallbackCode;
     const detail = status.message ?? status.reason ?? `HTTP ${code}`;
-    return new KubeApiError(code, `${what}: ${detail}`, status.reason);
+    return new KubeApiError(code, `${what}: ${detail}`, status.reason, status);
   }
 }
 

@@ -1,5 +1,7 @@
-// Raw GET requests to the API server for any path, with a KubeConfig's credentials (client certs,
+// Raw requests to the API server for any path, with a KubeConfig's credentials (client certs,
 // tokens, exec plugins, proxies: whatever applyToHTTPSOptions sets up) and the caller's AbortSignal.
+// The controller makes all its calls through here rather than client-node's generated API classes:
+// loading those (every model and API group of Kubernetes) costs the process about 55 MiB.
 import http from 'node:http';
 import https from 'node:https';
 import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
@@ -13,6 +15,15 @@ export interface KubeGet {
   query?: QueryParams;
   signal?: AbortSignal;
 }
+
+export interface KubeCall extends KubeGet {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** Sent as JSON; a PATCH body is a JSON merge patch. */
+  body?: unknown;
+}
+
+/** The content type of each kind of body: PATCH means a JSON merge patch here. */
+const CONTENT_TYPES = { PATCH: 'application/merge-patch+json', other: 'application/json' } as const;
 
 /** Most error bodies are a small Status; anything longer is cut (the message is what matters). */
 const ERROR_BODY_LIMIT = 64 * 1024;
@@ -39,31 +50,55 @@ export function requestUrl(kc: KubeConfig, path: string, query: QueryParams = {}
  * Any other status rejects with a KubeApiError carrying the server's Status message and code.
  */
 export async function openKubeGet(kc: KubeConfig, request: KubeGet): Promise<IncomingMessage> {
+  return openKubeRequest(kc, { ...request, method: 'GET' });
+}
+
+/** Sends any request; resolves with the response of a 2xx status, rejects with a KubeApiError otherwise. */
+async function openKubeRequest(kc: KubeConfig, request: KubeCall): Promise<IncomingMessage> {
   const url = requestUrl(kc, request.path, request.query);
   const options: https.RequestOptions = {};
   await kc.applyToHTTPSOptions(options);
   const transport = url.protocol === 'http:' ? http : https;
+  const payload = request.body === undefined ? undefined : Buffer.from(JSON.stringify(request.body));
   const headers: OutgoingHttpHeaders = {
     ...(options.headers as OutgoingHttpHeaders),
     Accept: 'application/json',
+    ...(payload
+      ? {
+          'Content-Type': request.method === 'PATCH' ? CONTENT_TYPES.PATCH : CONTENT_TYPES.other,
+          'Content-Length': payload.length,
+        }
+      : {}),
   };
   return new Promise<IncomingMessage>((resolve, reject) => {
     const req = transport.request(
       url,
-      { ...options, method: 'GET', headers, signal: request.signal },
+      { ...options, method: request.method, headers, signal: request.signal },
       (res) => {
         const status = res.statusCode ?? 0;
         if (status >= 200 && status < 300) return resolve(res);
         readText(res, ERROR_BODY_LIMIT).then(
-          (text) => reject(KubeApiError.fromStatus(parseStatus(text), status, `GET ${request.path}`)),
+          (text) =>
+            reject(KubeApiError.fromStatus(parseStatus(text), status, `${request.method} ${request.path}`)),
           (error: unknown) => reject(error as Error),
         );
       },
     );
     req.on('error', reject);
     req.on('socket', (socket) => socket.setKeepAlive(true, KEEPALIVE_MS));
-    req.end();
+    req.end(payload);
   });
+}
+
+/**
+ * Sends a request and resolves with its response body: parsed JSON, or the text itself when the
+ * server answered something else (a pod's log). Failures reject as openKubeGet's do.
+ */
+export async function kubeRequest<T = unknown>(kc: KubeConfig, request: KubeCall): Promise<T> {
+  const res = await openKubeRequest(kc, request);
+  const text = await readText(res);
+  if (!/\bjson\b/.test(String(res.headers['content-type'] ?? ''))) return text as T;
+  return JSON.parse(text) as T;
 }
 
 /** Reads a whole response as text; with a limit, stops reading past it (the rest is dropped). */

@@ -1,7 +1,8 @@
 // Where the leader-election record lives: a coordination.k8s.io/v1 Lease replaced with optimistic
 // concurrency (a 409 means someone else wrote first); an interface, so tests use an in-memory store.
-import { CoordinationV1Api, V1MicroTime, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
+import type { KubeConfig, V1Lease } from '@kubernetes/client-node';
 import { isNotFound } from './api-error.ts';
+import { kubeRequest } from './kube-request.ts';
 
 export interface LeaseRecord {
   /** Who holds the lease; empty when released. */
@@ -29,8 +30,9 @@ export interface LeaseStore {
 }
 
 export function createLeaseStore(kc: KubeConfig, lease: { namespace: string; name: string }): LeaseStore {
-  const api = kc.makeApiClient(CoordinationV1Api);
   const { namespace, name } = lease;
+  const collection = `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(namespace)}/leases`;
+  const path = `${collection}/${encodeURIComponent(name)}`;
   // The last Lease read: a replace starts from it so labels and annotations others set survive.
   let last: V1Lease | undefined;
   const remember = (object: V1Lease): StoredLease => {
@@ -41,46 +43,51 @@ export function createLeaseStore(kc: KubeConfig, lease: { namespace: string; nam
     description: `${namespace}/${name}`,
     async get() {
       try {
-        return remember(await api.readNamespacedLease({ name, namespace }));
+        return remember(await kubeRequest<V1Lease>(kc, { method: 'GET', path }));
       } catch (error) {
         if (isNotFound(error)) return undefined;
         throw error;
       }
     },
     async create(record) {
-      const body: V1Lease = {
+      const body = {
         apiVersion: 'coordination.k8s.io/v1',
         kind: 'Lease',
         metadata: { name, namespace },
         spec: specOf(record),
       };
-      return remember(await api.createNamespacedLease({ namespace, body }));
+      return remember(await kubeRequest<V1Lease>(kc, { method: 'POST', path: collection, body }));
     },
     async update(record, resourceVersion) {
       const base = last?.metadata?.name === name ? last : undefined;
-      const body: V1Lease = {
+      const body = {
         apiVersion: 'coordination.k8s.io/v1',
         kind: 'Lease',
         metadata: { ...base?.metadata, name, namespace, resourceVersion },
         spec: { ...base?.spec, ...specOf(record) },
       };
-      return remember(await api.replaceNamespacedLease({ name, namespace, body }));
+      return remember(await kubeRequest<V1Lease>(kc, { method: 'PUT', path, body }));
     },
   };
 }
 
 /**
- * Lease times are MicroTime: the API server wants six fractional digits, which V1MicroTime writes
- * (a plain Date's three digits are refused). Reading, client-node leaves them as strings.
+ * Lease times are MicroTime: the API server wants six fractional digits (a plain Date's three are
+ * refused), written as client-node's V1MicroTime writes them. Read back, they are strings.
  */
-function specOf(record: LeaseRecord): NonNullable<V1Lease['spec']> {
+function specOf(record: LeaseRecord): Record<string, string | number> {
   return {
     holderIdentity: record.holderIdentity,
     leaseDurationSeconds: record.leaseDurationSeconds,
     leaseTransitions: record.leaseTransitions,
-    ...(record.acquireTime ? { acquireTime: new V1MicroTime(record.acquireTime.getTime()) } : {}),
-    ...(record.renewTime ? { renewTime: new V1MicroTime(record.renewTime.getTime()) } : {}),
+    ...(record.acquireTime ? { acquireTime: microTime(record.acquireTime) } : {}),
+    ...(record.renewTime ? { renewTime: microTime(record.renewTime) } : {}),
   };
+}
+
+/** `2026-01-02T03:04:05.678000Z`. */
+function microTime(date: Date): string {
+  return `${date.toISOString().slice(0, -1)}000Z`;
 }
 
 function recordOf(lease: V1Lease): LeaseRecord {

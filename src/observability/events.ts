@@ -1,14 +1,8 @@
 // Kubernetes Events on the objects the controller acts on; repeats within a window bump count and
 // lastTimestamp of the Event already written (as client-go's recorder does), and recording never throws.
 import { hostname } from 'node:os';
-import {
-  CoreV1Api,
-  PatchStrategy,
-  setHeaderOptions,
-  type CoreV1Event,
-  type KubeConfig,
-  type KubernetesObject,
-} from '@kubernetes/client-node';
+import type { CoreV1Event, KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+import { kubeRequest } from '../kube/kube-request.ts';
 import { silentLogger, type Logger } from './logger.ts';
 
 export type EventType = 'Normal' | 'Warning';
@@ -32,11 +26,11 @@ export interface EventSink {
 }
 
 export function createEventSink(kc: KubeConfig): EventSink {
-  const api = kc.makeApiClient(CoreV1Api);
-  const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+  const events = (namespace: string) => `/api/v1/namespaces/${encodeURIComponent(namespace)}/events`;
   return {
-    create: (namespace, body) => api.createNamespacedEvent({ namespace, body }),
-    patch: (namespace, name, body) => api.patchNamespacedEvent({ namespace, name, body }, mergePatch),
+    create: (namespace, body) => kubeRequest(kc, { method: 'POST', path: events(namespace), body }),
+    patch: (namespace, name, body) =>
+      kubeRequest(kc, { method: 'PATCH', path: `${events(namespace)}/${encodeURIComponent(name)}`, body }),
   };
 }
 

@@ -1,5 +1,5 @@
 // `conveyor controller`: runs the operator (what the Helm chart's Deployment starts).
-import { KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig } from '../../kube/kube-config.ts';
 import { hostname } from 'node:os';
 import { Controller } from '../../controller/controller.ts';
 import { EVENT_VOLUMES } from '../../controller/event-volume.ts';
