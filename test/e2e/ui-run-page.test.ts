@@ -7,9 +7,10 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { Browser, Page, Request } from 'playwright-core';
+import type { Browser, Locator, Page, Request } from 'playwright-core';
 import { BIN, conveyor, REPO, tempDir } from './cli-harness.ts';
 import { launchBrowser, noBrowser, startUi, type RunningUi } from './ui-browser.ts';
 
@@ -171,6 +172,40 @@ describe('the run page of conveyor ui', { skip: noBrowser }, () => {
       child.kill('SIGKILL');
     }
     assert.deepEqual(problems, []);
+  });
+
+  test('shows who started a run without $USER, and counts its duration on while nothing changes', async () => {
+    writeFileSync(join(dir, 'quiet.yaml'), 'name: quiet\nsteps:\n  - name: hold\n    command: sleep 120\n');
+    // As under cron, systemd or in a container: no USER in the environment.
+    const { USER: _user, ...env } = process.env;
+    const child = spawn(
+      process.execPath,
+      [BIN, 'run', join(dir, 'quiet.yaml'), '--state-dir', stateDir, '--run-id', 'quiet-1'],
+      { cwd: REPO, env: { ...env, CI: 'true' }, stdio: 'ignore' },
+    );
+    const ended = new Promise((resolve) => child.once('exit', resolve));
+    try {
+      await page.goto(`${ui.url}#/`);
+      const row = page.locator('#runs tr[data-run="quiet-1"]');
+      await row.locator('.phase[data-phase="Running"]').waitFor({ timeout: 30_000 });
+      assert.match(await row.innerText(), new RegExp(`\\t${userInfo().username}\\t`));
+      // The step sleeps and the run's state stays as it is: no change is announced, and yet the
+      // durations go on, in the list and on the run's page.
+      const counts = async (cell: Locator) => {
+        const first = await cell.innerText();
+        await cell
+          .filter({ hasNotText: new RegExp(`^${first}$`) })
+          .waitFor({ timeout: 10_000 })
+          .catch(() => assert.fail(`the duration stayed ${first}`));
+      };
+      // The Duration column of either table.
+      await counts(row.locator('td:nth-child(5)'));
+      await row.click();
+      await counts(page.locator('#steps tr[data-step="hold"] td:nth-child(5)'));
+    } finally {
+      child.kill('SIGKILL');
+      await ended;
+    }
   });
 
   test("streams a running step's output while it runs, through one server-sent event stream", async () => {

@@ -2,6 +2,7 @@
 // --dry-run). Exit codes: 0 succeeded, 1 failed, 2 invalid input, 3 waiting for approval,
 // 4 succeeded but Degraded (a step replaced by its fallback), 130 cancelled.
 import { randomBytes } from 'node:crypto';
+import { userInfo } from 'node:os';
 import { buildPlan, createRunState } from '../../engine/index.ts';
 import type { RunOptions } from '../../engine/types.ts';
 import { formatDiagnostic } from '../../spec/diagnostics.ts';
@@ -114,7 +115,8 @@ export async function runCommand(argv: readonly string[], io: CliIO): Promise<nu
     {
       runId,
       context: context.context,
-      creator: io.env.USER ?? '',
+      // As approve and stop name the user: $USER, else the account (cron and containers set no USER).
+      creator: io.env.USER ?? userInfo().username,
       breakers: store.loadBreakers(workflow.name),
       options,
     },

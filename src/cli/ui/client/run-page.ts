@@ -4,6 +4,8 @@
 // step writes it), the outputs, the conditions and the Events. Everything from the run is text.
 export const RUN_PAGE_SCRIPT = String.raw`
 let logStep = '';
+// The run the page shows, for the timeline's redrawing while attempts run.
+let shownRun;
 // The selected step's output: its box (kept from one drawing of the page to the next, scroll
 // position and all) and the server-sent event stream that appends to it as the step writes.
 let log;
@@ -66,6 +68,15 @@ function pick(run, step) {
   document.getElementById('logs').replaceWith(logBox(run));
 }
 
+/** Draws the timeline again while an attempt runs: its bar grows up to now. */
+function redrawTimeline() {
+  const box = document.getElementById('timeline');
+  const run = shownRun;
+  if (!box || !run || !location.hash.startsWith('#/run/')) return;
+  if (!run.steps.some((s) => (s.attemptList || []).some((a) => !a.finishedAt))) return;
+  box.replaceWith(timeline(run, (step) => pick(run, step)));
+}
+
 function table(id, headers, rows) {
   const t = el('table', { id }, el('tr', {}, ...headers.map((h) => el('th', {}, h))));
   for (const r of rows) t.append(r);
@@ -104,7 +115,7 @@ function stepRows(run) {
   return run.steps.map((s) => el('tr', { class: 'step-row' + (s.isGroup ? ' group-row' : ''), 'data-step': s.name, 'data-phase': s.phase, onclick: () => pick(run, s.name) },
     el('td', {}, (s.group ? '\u2003' : '') + s.name + (s.role && s.role !== 'main' ? ' (' + s.role + ')' : '')), el('td', {}, phase(s.phase)),
     el('td', { class: 'attempts' }, ...(s.attemptList && s.attemptList.length ? s.attemptList.map((a) => el('div', { 'data-attempt': a.attempt }, attemptText(a))) : [s.isGroup ? '' : String(s.attempts)])),
-    el('td', {}, s.exitCode === undefined || s.exitCode === null ? '' : s.exitCode), el('td', {}, duration(s.startedAt, s.finishedAt)),
+    el('td', {}, s.exitCode === undefined || s.exitCode === null ? '' : s.exitCode), el('td', {}, since(s.startedAt, s.finishedAt)),
     el('td', {}, [s.reason, s.message].filter(Boolean).join(': '))));
 }
 
@@ -113,7 +124,7 @@ const when = (ms) => (ms ? new Date(ms).toLocaleTimeString() : '');
 async function renderRun(id) {
   const run = await getJson('/api/runs/' + encodeURIComponent(id));
   const meta = el('p', { class: 'muted' }, el('a', { href: workflowHref(run), id: 'workflow-link' }, run.workflow),
-    ' · ' + run.done + '/' + run.total + ' steps · ' + duration(run.startedAt, run.finishedAt) + (run.createdBy ? ' · started by ' + run.createdBy : '') + ' · ' + run.where);
+    ' · ' + run.done + '/' + run.total + ' steps · ', since(run.startedAt, run.finishedAt), (run.createdBy ? ' · started by ' + run.createdBy : '') + ' · ' + run.where);
   const parts = [el('h1', {}, run.id + ' ', phase(run.phase)), meta];
   if (run.message) parts.push(el('p', { id: 'run-message' }, [run.reason, run.message].filter(Boolean).join(': ')));
   for (const a of run.approvals) parts.push(approvalBox(run, a));
@@ -122,6 +133,7 @@ async function renderRun(id) {
   graph.innerHTML = run.svg;
   for (const g of graph.querySelectorAll('g.step')) g.addEventListener('click', () => pick(run, g.getAttribute('data-step')));
   parts.push(graph);
+  shownRun = run;
   parts.push(el('h2', {}, 'Timeline'), timeline(run, (step) => pick(run, step)));
   parts.push(el('h2', {}, 'Steps'), table('steps', ['Step', 'Phase', 'Attempts', 'Exit code', 'Duration', 'Reason'], stepRows(run)));
   parts.push(el('h2', { id: 'logs-title' }, logStep ? 'Output of ' + logStep : 'Output (click a step)'), logBox(run));

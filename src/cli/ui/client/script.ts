@@ -62,6 +62,11 @@ function duration(from, to) {
 /** A run's workflow on the page: namespace/name when the runs of all namespaces are shown. */
 const workflowHref = (r) => '#/workflow/' + encodeURIComponent((r.namespace ? r.namespace + '/' : '') + r.workflow);
 
+/** A duration on the page; one that has not ended is counted on each second (see the ticker). */
+function since(from, to) {
+  return el('span', { class: 'duration', 'data-from': from && !to ? from : undefined }, duration(from, to));
+}
+
 function runsTable(runs) {
   // Across all namespaces (-A) each run says where it is, as kubectl get -A does.
   const namespaced = runs.some((r) => r.namespace !== undefined);
@@ -72,7 +77,7 @@ function runsTable(runs) {
     table.append(el('tr', { class: 'run-row', 'data-run': r.id, 'data-namespace': r.namespace, onclick: () => { location.hash = '#/run/' + encodeURIComponent(r.id); } },
       ...(namespaced ? [el('td', { class: 'namespace' }, r.namespace || '')] : []),
       el('td', {}, el('a', { href: '#/run/' + encodeURIComponent(r.id) }, name)), el('td', {}, el('a', { href: workflowHref(r), class: 'workflow-link' }, r.workflow)), el('td', {}, phase(r.phase)),
-      el('td', {}, r.done + '/' + r.total), el('td', {}, duration(r.startedAt, r.finishedAt)), el('td', {}, r.createdBy || ''), el('td', {}, r.waiting.join(', '))));
+      el('td', {}, r.done + '/' + r.total), el('td', {}, since(r.startedAt, r.finishedAt)), el('td', {}, r.createdBy || ''), el('td', {}, r.waiting.join(', '))));
   }
   return table;
 }
@@ -125,6 +130,12 @@ const live = document.getElementById('live');
 events.addEventListener('open', () => { live.textContent = 'live'; live.className = 'live on'; });
 events.addEventListener('error', () => { live.textContent = 'reconnecting…'; live.className = 'live'; });
 events.addEventListener('change', () => render());
+// What goes on with nothing to announce it (a step that runs and writes no state): the durations
+// that have not ended, and the running attempts' bars of the timeline.
+setInterval(() => {
+  for (const span of document.querySelectorAll('span.duration[data-from]')) span.textContent = duration(Number(span.getAttribute('data-from')));
+  redrawTimeline();
+}, 1000);
 render();
 `;
 
