@@ -7,6 +7,7 @@ import https from 'node:https';
 import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { KubeApiError, type KubeStatus } from './api-error.ts';
+import { reusedAgent } from './reused-connections.ts';
 
 export type QueryParams = Record<string, string | number | boolean | undefined>;
 
@@ -58,6 +59,7 @@ async function openKubeRequest(kc: KubeConfig, request: KubeCall): Promise<Incom
   const url = requestUrl(kc, request.path, request.query);
   const options: https.RequestOptions = {};
   await kc.applyToHTTPSOptions(options);
+  options.agent = reusedAgent(options.agent) as https.Agent | undefined;
   const transport = url.protocol === 'http:' ? http : https;
   const payload = request.body === undefined ? undefined : Buffer.from(JSON.stringify(request.body));
   const headers: OutgoingHttpHeaders = {

@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { KubeConfig } from '@kubernetes/client-node';
 import { KubeApiError, isGone, statusCodeOf } from '../../../src/kube/api-error.ts';
 import { collectionPath, createKubeListWatch } from '../../../src/kube/kube-list-watch.ts';
+import { kubeRequest } from '../../../src/kube/kube-request.ts';
 import type { WatchEvent } from '../../../src/kube/list-watch.ts';
 import { configMap, type ConfigMapLike } from './support/fake-list-watch.ts';
 
@@ -191,5 +192,50 @@ describe('list and watch over HTTP', () => {
     while (!hang) await new Promise((resolve) => setImmediate(resolve));
     controller.abort(new Error('watchdog'));
     await assert.rejects(watching);
+  });
+});
+
+describe('requests over HTTP', () => {
+  let connections = 0;
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    req.on('end', () => {
+      res.setHeader('Content-Type', 'application/json');
+      res.end(JSON.stringify({ method: req.method, type: req.headers['content-type'], body }));
+    });
+  });
+  server.on('connection', () => connections++);
+  const kc = new KubeConfig();
+
+  before(async () => {
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    kc.loadFromOptions({
+      clusters: [{ name: 'local', server: `http://127.0.0.1:${port}`, skipTLSVerify: true }],
+      users: [{ name: 'tester', token: 'test-token' }],
+      contexts: [{ name: 'local', cluster: 'local', user: 'tester' }],
+      currentContext: 'local',
+    });
+  });
+  after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it('sends a PATCH as a JSON merge patch and reads the JSON answer', async () => {
+    const answer = await kubeRequest<{ method: string; type: string; body: string }>(kc, {
+      method: 'PATCH',
+      path: '/api/v1/namespaces/ns/configmaps/a',
+      body: { data: { k: 'v' } },
+    });
+    assert.deepEqual(answer, {
+      method: 'PATCH',
+      type: 'application/merge-patch+json',
+      body: '{"data":{"k":"v"}}',
+    });
+  });
+
+  it('reuses one connection for requests one after another with the same credentials', async () => {
+    for (let i = 0; i < 3; i++) await kubeRequest(kc, { method: 'GET', path: '/api/v1/namespaces' });
+    // These three and the PATCH before them.
+    assert.equal(connections, 1);
   });
 });
