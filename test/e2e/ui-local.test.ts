@@ -102,10 +102,23 @@ describe('conveyor ui on a local state directory', { skip: noBrowser }, () => {
     await page.locator('#logs', { hasText: 'built artefact 1.2.3' }).waitFor();
   });
 
+  test('a comment being typed survives the page being drawn again when another run changes', async () => {
+    await page.locator('#comment-ship').fill('half a thought');
+    // Mark this drawing of the page, then change another run of the state directory.
+    await page.evaluate("document.getElementById('graph').setAttribute('data-old', '')");
+    writeFileSync(join(dir, 'other.yaml'), 'name: other\nsteps:\n  - name: one\n    command: echo one\n');
+    const other = await conveyor(['run', join(dir, 'other.yaml'), '--state-dir', stateDir]);
+    assert.equal(other.code, 0, other.stderr);
+    await page.locator('#graph:not([data-old])').waitFor({ timeout: 30_000 });
+    assert.equal(await page.locator('#comment-ship').inputValue(), 'half a thought');
+  });
+
   test('Approve records the decision as conveyor approve does, and Resume runs on live to Succeeded', async () => {
     await page.locator('#comment-ship').fill('LGTM <b>not markup</b>');
     await page.locator('#approve-ship').click();
     await page.locator('#notice', { hasText: `Approved ship of ${runId} as release-manager` }).waitFor();
+    // A comment sent is not kept for the next decision (empty, the box shows its placeholder).
+    await page.locator('#comment-ship:placeholder-shown').waitFor();
     await page.locator('#resume').click();
     // No reload: the page hears of the state file's changes through server-sent events.
     await page

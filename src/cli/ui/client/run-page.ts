@@ -94,7 +94,13 @@ function approvalBox(run, a) {
   const decided = a.decided.length
     ? el('ul', { class: 'decisions' }, ...a.decided.map((d) => el('li', { 'data-user': d.user }, d.user + ' ' + d.decision + (d.comment ? ': ' + d.comment : '') + (d.counted === false ? ' (not counted)' : ''))))
     : el('p', { class: 'muted' }, 'No decision yet.');
-  const decide = (decision) => post('/api/runs/' + encodeURIComponent(run.id) + '/approve', { step: a.step, decision, comment: comment.value });
+  const decide = async (decision) => {
+    // Cleared once sent (the page is drawn again by then), kept when refused.
+    if (await post('/api/runs/' + encodeURIComponent(run.id) + '/approve', { step: a.step, decision, comment: comment.value })) {
+      const sent = document.getElementById('comment-' + a.step);
+      if (sent) sent.value = '';
+    }
+  };
   return el('div', { class: 'approval', 'data-approval': a.step },
     el('strong', {}, a.step + ' waits for approval.'), el('p', { class: 'rules' }, rules.join(' ')), decided, comment,
     el('button', { id: 'approve-' + a.step, disabled: run.actions.approve ? undefined : 'disabled', onclick: () => decide('approved') }, 'Approve'),
@@ -147,7 +153,16 @@ async function renderRun(id) {
   parts.push(el('h2', {}, 'Events'), run.events.length
     ? table('events', ['Time', 'Type', 'Reason', 'Message'], run.events.map((e) => el('tr', { class: 'event-' + e.type, 'data-reason': e.reason }, el('td', {}, when(e.at)), el('td', {}, e.type), el('td', {}, e.reason), el('td', {}, e.message + (e.count > 1 ? ' (×' + e.count + ')' : '')))))
     : el('p', { class: 'muted', id: 'events' }, 'No events.'));
+  // What is being typed (an approval's comment) survives the drawing: a change to any run draws the
+  // page again.
+  const typed = [...view.querySelectorAll('textarea')].map((t) => ({ id: t.id, value: t.value, focused: t === document.activeElement, start: t.selectionStart, end: t.selectionEnd }));
   view.replaceChildren(...parts);
+  for (const t of typed) {
+    const area = document.getElementById(t.id);
+    if (!area || area.tagName !== 'TEXTAREA') continue;
+    area.value = t.value;
+    if (t.focused) { area.focus(); area.setSelectionRange(t.start, t.end); }
+  }
   for (const r of document.querySelectorAll('#steps tr.step-row')) if (r.getAttribute('data-step') === logStep) r.classList.add('selected');
 }
 `;

@@ -44,6 +44,7 @@ async function post(path, body) {
     location.hash = '#/run/' + encodeURIComponent(result.run);
   }
   else await render();
+  return result.ok;
 }
 
 function say(text, ok) {
