@@ -6,6 +6,9 @@
 // TAB as `\t` and newline as `\n` (numbers and single letters are never escaped):
 //
 //   in   E  KEY VALUE ...                         replace the base environment
+//        J  PATH                                  a file to fsync before starting processes (the
+//                                                  run's journal: a step never starts before the
+//                                                  line announcing it is on disk); once per batch
 //        R  N CWD MODE STDOUT STDERR NENV KEY VALUE ... ARGV...
 //                                                  start request N; MODE `a` appends to STDOUT, `w`
 //                                                  truncates it; an empty STDERR shares STDOUT's file
@@ -30,11 +33,13 @@ use strict;
 use warnings;
 use POSIX ();
 use Fcntl ();
+use IO::Handle ();
 
 my $BACKSTOP = 0.02;
 my %request_of;
 my $inbox = '';
 my $eof = 0;
+my $durable;
 
 pipe(my $wake_r, my $wake_w) or die "conveyor launcher: pipe: $!\n";
 for my $fh ($wake_r, $wake_w) {
@@ -127,11 +132,20 @@ sub start {
   report("S $n $pid\n");
 }
 
+# One fsync for every start request read in one pass, before the first of them forks. A failure
+# does not stop the steps (the run goes on as with a full disk; Node's own writes say so).
+sub start_all {
+  return unless @_;
+  $durable->sync if $durable;
+  start($_) for @_;
+}
+
 sub handle {
   my ($line) = @_;
   my $op = substr($line, 0, 1);
-  if ($op eq 'R') {
-    start($line);
+  if ($op eq 'J') {
+    my $path = unescape(substr($line, 2));
+    $durable = undef unless open($durable, '>>', $path);
   } elsif ($op eq 'E') {
     my @f = split /\t/, $line, -1;
     shift @f;
@@ -158,10 +172,18 @@ while (1) {
     next;
   }
   if ($got == 0) { $eof = 1; next }
+  my @starts;
   while ((my $nl = index($inbox, "\n")) >= 0) {
     my $line = substr($inbox, 0, $nl + 1, '');
     chop $line;
+    if (substr($line, 0, 1) eq 'R') {
+      push @starts, $line;
+      next;
+    }
+    # Other messages apply to the requests after them only.
+    start_all(splice(@starts));
     handle($line);
   }
+  start_all(@starts);
 }
 `;

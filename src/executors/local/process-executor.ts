@@ -34,6 +34,12 @@ export interface ProcessExecutorOptions {
   readonly maxCaptureBytes?: number;
   /** Which launcher starts processes (default: env CONVEYOR_LAUNCHER, else `auto`: perl if it starts). */
   readonly launcher?: LauncherChoice;
+  /**
+   * A file that must be on disk before any process starts: the run's journal, whose line announcing
+   * an attempt is written before the attempt is started here. The launcher fsyncs it once per batch
+   * of starts (Perl off Node's thread, without another wake-up of Node).
+   */
+  readonly durableFile?: string;
 }
 
 interface Running {
@@ -157,15 +163,19 @@ export class ProcessExecutor implements StepExecutor {
     if (this.current?.usable) return this.current;
     let launcher: Launcher | undefined;
     if (this.choice === 'perl' || (this.choice === 'auto' && !perlUnavailable)) {
-      launcher = PerlLauncher.start(this.baseEnv, () => {
-        perlUnavailable = true;
-      });
+      launcher = PerlLauncher.start(
+        this.baseEnv,
+        () => {
+          perlUnavailable = true;
+        },
+        this.options.durableFile,
+      );
       if (!launcher) {
         perlUnavailable = true;
         if (this.choice === 'perl') throw new Error('CONVEYOR_LAUNCHER=perl, but perl cannot be started');
       }
     }
-    this.current = launcher ?? new NodeLauncher(this.baseEnv);
+    this.current = launcher ?? new NodeLauncher(this.baseEnv, this.options.durableFile);
     return this.current;
   }
 

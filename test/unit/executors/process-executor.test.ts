@@ -2,7 +2,7 @@
 // codes, output files and bounded capture, env, cwd, scripts and shells, timeouts and cancellation
 // of whole process groups, SIGKILL after the grace period, idempotent starts, many short steps.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { alive, HAS_PERL, Harness, LAUNCHERS, readPid, waitFor } from './harness.ts';
@@ -24,6 +24,26 @@ for (const launcher of LAUNCHERS) {
 
       it(`starts processes with the ${launcher} launcher`, () => {
         assert.equal(harness().executor.launcherKind, launcher);
+      });
+
+      it('starts processes after syncing the durable file, which it never writes to', async () => {
+        const base = harness();
+        const journal = join(base.dir, 'journal.jsonl');
+        writeFileSync(journal, '{"event":"start","step":"a","attempt":1}\n');
+        const h = harness({ durableFile: journal });
+        const results = await Promise.all(['a', 'b', 'c'].map((step) => h.run(step, { command: 'true' })));
+        assert.deepEqual(
+          results.map((r) => r.exitCode),
+          [0, 0, 0],
+        );
+        assert.equal(readFileSync(journal, 'utf8'), '{"event":"start","step":"a","attempt":1}\n');
+      });
+
+      it('a durable file that cannot be opened does not keep processes from starting', async () => {
+        const h = harness({ durableFile: '/nonexistent/conveyor/journal.jsonl' });
+        const r = await h.run('a', { command: 'true' });
+        assert.equal(r.exitCode, 0);
+        assert.equal(r.error, undefined);
       });
 
       it('reports exit codes, with and without a shell', async () => {
