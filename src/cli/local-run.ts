@@ -109,7 +109,9 @@ export async function runLocally(req: LocalRunRequest): Promise<number> {
     },
     // The loop exists before any attempt starts, so the callback never sees it uninitialised.
     (observation) => {
-      journal.append(journalEntryOf(observation));
+      journal.append(
+        journalEntryOf(observation, (pid) => executor.processStartOf(pid) ?? processStartTime(pid)),
+      );
       loop.observe(observation);
     },
   );
@@ -243,11 +245,14 @@ function startsIn(actions: readonly Action[]): JournalEntry[] {
     .map((a) => ({ event: 'start', step: a.step, attempt: a.attempt }));
 }
 
-function journalEntryOf(observation: Observation): JournalEntry[] {
+function journalEntryOf(
+  observation: Observation,
+  processStart: (pid: number) => string | undefined,
+): JournalEntry[] {
   if (observation.kind === 'attemptStarted') {
     const pid = Number(/^pid (\d+)$/.exec(observation.handle ?? '')?.[1]);
     if (!Number.isInteger(pid)) return [];
-    const start = processStartTime(pid);
+    const start = processStart(pid);
     return [
       {
         event: 'started',

@@ -34,8 +34,11 @@ export interface LaunchResult {
 }
 
 export interface LaunchEvents {
-  /** The process exists (its process group too); `pid` is also the group id. */
-  onStart(pid: number): void;
+  /**
+   * The process exists (its process group too); `pid` is also the group id. `processStart` is its
+   * start time as process-identity.ts reads it, when the launcher read it already.
+   */
+  onStart(pid: number, processStart?: string): void;
   /** Called exactly once per request, after `onStart` when that was called. */
   onExit(result: LaunchResult): void;
 }

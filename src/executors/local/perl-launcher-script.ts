@@ -12,7 +12,8 @@
 //        R  N CWD MODE STDOUT STDERR NENV KEY VALUE ... ARGV...
 //                                                  start request N; MODE `a` appends to STDOUT, `w`
 //                                                  truncates it; an empty STDERR shares STDOUT's file
-//   out  S  N PID                                  started; PID is also its process group
+//   out  S  N PID [START]                          started; PID is also its process group; START
+//                                                  is field 22 of /proc/PID/stat where there is one
 //        F  N MESSAGE                              could not be set up (a D follows)
 //        D  N x CODE  |  D N s SIGNAL             ended (exit code or signal number); one per R
 //
@@ -129,7 +130,20 @@ sub start {
   # the pid, so an early kill(-pid) cannot miss it.
   POSIX::setpgid($pid, $pid);
   $request_of{$pid} = $n;
-  report("S $n $pid\n");
+  my $since = start_time($pid);
+  report(defined $since ? "S $n $pid $since\n" : "S $n $pid\n");
+}
+
+# When the process started (clock ticks since boot), so that a later look can tell it from another
+# process given the same pid. Read here, next to the fork, rather than by Node for every step.
+sub start_time {
+  open(my $fh, '<', "/proc/$_[0]/stat") or return undef;
+  my $stat = <$fh>;
+  close $fh;
+  return undef unless defined $stat;
+  # The command name (field 2) may hold spaces and parentheses: count fields after the last ')'.
+  my @f = split / /, substr($stat, rindex($stat, ')') + 2);
+  return defined $f[19] && $f[19] =~ /^\d+$/ ? $f[19] : undef;
 }
 
 # One fsync for every start request read in one pass, before the first of them forks. A failure

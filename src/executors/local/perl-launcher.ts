@@ -152,10 +152,10 @@ export class PerlLauncher implements Launcher {
     if (!entry) return;
     switch (line[0]) {
       case 'S': {
-        const pid = Number(line.slice(b + 1));
-        entry.pid = pid;
-        entry.handle.started(pid);
-        entry.events.onStart(pid);
+        const [pid, processStart] = line.slice(b + 1).split(' ');
+        entry.pid = Number(pid);
+        entry.handle.started(entry.pid);
+        entry.events.onStart(entry.pid, processStart);
         break;
       }
       case 'F':

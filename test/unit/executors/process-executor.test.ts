@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { processStartTime } from '../../../src/cli/process-identity.ts';
 import { alive, HAS_PERL, Harness, LAUNCHERS, readPid, waitFor } from './harness.ts';
 
 for (const launcher of LAUNCHERS) {
@@ -37,6 +38,24 @@ for (const launcher of LAUNCHERS) {
           [0, 0, 0],
         );
         assert.equal(readFileSync(journal, 'utf8'), '{"event":"start","step":"a","attempt":1}\n');
+      });
+
+      it('gives the start time of a running process as /proc has it, where the launcher read it', async () => {
+        const h = harness();
+        h.start('sleeper', { command: 'sleep 30' });
+        const pid = await waitFor('the pid', () => h.startedPid('sleeper'));
+        const known = h.executor.processStartOf(pid);
+        if (launcher === 'perl' && process.platform === 'linux') assert.equal(known, processStartTime(pid));
+        else assert.equal(known, undefined, 'spawn leaves it to the caller');
+        h.executor.cancel({
+          kind: 'cancelAttempt',
+          step: 'sleeper',
+          attempt: 1,
+          attemptId: 'sleeper-1',
+          reason: 'test',
+        });
+        await h.finished('sleeper');
+        assert.equal(h.executor.processStartOf(pid), undefined, 'forgotten once it ended');
       });
 
       it('a durable file that cannot be opened does not keep processes from starting', async () => {
