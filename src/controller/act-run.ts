@@ -4,13 +4,16 @@
 import { restartAction } from '../engine/index.ts';
 import type { Decision, Observation, StartAttemptAction } from '../engine/types.ts';
 import { buildJob } from '../executors/kubernetes/job-manifest.ts';
+import { buildJobPod, ownsPodsOf } from '../executors/kubernetes/job-pod.ts';
+import type { CreatedJob } from '../executors/kubernetes/job-pod.ts';
+import { isJobFinished } from './attempt-waits.ts';
 import { jobName } from '../executors/kubernetes/names.ts';
 import { recordsEvent } from './event-volume.ts';
 import { exitedAttempt, inFlightAttempts, podExit } from './job-observations.ts';
 import type { InFlightAttempt } from './job-observations.ts';
 import { withOutput } from './observe-run.ts';
 import type { Acted, Loaded, ReconcileContext } from './reconcile-context.ts';
-import type { WorkflowRunObject } from './resources.ts';
+import type { JobObject, WorkflowRunObject } from './resources.ts';
 import type { CreateOutcome } from './run-api.ts';
 
 /** At most this many Job creations of one reconcile are in flight at once. */
@@ -52,13 +55,21 @@ async function startJobs(
   const outcomes = await mapLimited(starts, JOB_CREATE_CONCURRENCY, (action) =>
     ctx.api.createJob(buildJob(owner, action, loaded.plan.workflow.runner, ctx.jobDefaults)),
   );
-  const taken = await jobsOfOthers(ctx, run, starts, outcomes);
+  const existing = await existingJobs(ctx, run, starts, outcomes);
+  // Then the pods of the Jobs the controller manages: before the status records the attempts, so
+  // that a recorded attempt without a pod means its pod is gone (missing-pods.ts).
+  const podOutcomes = await mapLimited(
+    starts.map((_, i) => i),
+    JOB_CREATE_CONCURRENCY,
+    (i) => startPod(ctx, outcomes[i], existing[i]),
+  );
   const late: Observation[] = [];
   const jobsOwed: string[] = [];
-  let quotaWait: string | undefined;
+  let wait: Acted['wait'];
   starts.forEach((action, i) => {
     const outcome = outcomes[i];
-    const other = taken[i];
+    const other = existing[i]?.takenBy;
+    const job = jobName(run.metadata.name, action.step, action.attempt);
     const failed = (error: string, errorReason?: string): void => {
       late.push({
         kind: 'attemptFinished',
@@ -70,15 +81,70 @@ async function startJobs(
       });
     };
     if (other !== undefined) failed(other, 'JobNameTaken');
-    if (outcome?.kind !== 'refused') return;
-    if (outcome.retryable) {
-      quotaWait = `Job for ${action.step} is waiting: ${outcome.message}`;
-      jobsOwed.push(jobName(run.metadata.name, action.step, action.attempt));
-    } else failed(`the API server refused the Job: ${outcome.message}`);
+    if (outcome?.kind === 'refused') {
+      if (!outcome.retryable) return failed(`the API server refused the Job: ${outcome.message}`);
+      wait = { reason: 'QuotaExceeded', message: `Job for ${action.step} is waiting: ${outcome.message}` };
+      jobsOwed.push(job);
+    }
+    const pod = podOutcomes[i];
+    if (pod?.kind !== 'refused') return;
+    const refusal = podRefusal(action.step, job, pod);
+    if (refusal.failed !== undefined) return failed(refusal.failed);
+    wait = refusal.wait;
+    jobsOwed.push(job);
   });
-  return { late, jobsOwed, ...(quotaWait !== undefined ? { quotaWait } : {}) };
+  const deadline = firstDeadline(ctx, starts, podOutcomes);
+  return {
+    late,
+    jobsOwed,
+    ...(wait !== undefined ? { wait } : {}),
+    ...(deadline !== undefined ? { recheckAt: deadline } : {}),
+  };
 }
 
+/** The controller enforces the deadline of the Jobs whose pods it made: it looks again then. */
+function firstDeadline(
+  ctx: ReconcileContext,
+  starts: readonly StartAttemptAction[],
+  pods: readonly (CreateOutcome | undefined)[],
+): number | undefined {
+  const at = starts
+    .filter((a, i) => a.timeoutMs !== undefined && pods[i]?.kind === 'created')
+    .map((a) => ctx.now() + Math.max(1, Math.ceil((a.timeoutMs ?? 0) / 1000)) * 1000);
+  return at.length > 0 ? Math.min(...at) : undefined;
+}
+
+/**
+ * What a refused pod means. Invalid: it never will be. Anything else (a quota, a policy, a missing
+ * ServiceAccount) may be lifted: the pod is owed, as the Job controller keeps trying to create pods.
+ */
+function podRefusal(
+  step: string,
+  job: string,
+  pod: Extract<CreateOutcome, { kind: 'refused' }>,
+): { failed?: string; wait?: Acted['wait'] } {
+  if (pod.code === 422 || pod.code === 400)
+    return { failed: `the API server refused the pod: ${pod.message}` };
+  return {
+    wait: {
+      reason: /exceeded quota/i.test(pod.message) ? 'QuotaExceeded' : 'PodCreateRefused',
+      message: `step ${step}: Job ${job} cannot create its pod: ${pod.message}`,
+    },
+  };
+}
+
+/** Creates the pod of a Job the controller manages, unless the Job has ended or is going. */
+async function startPod(
+  ctx: ReconcileContext,
+  outcome: CreateOutcome | undefined,
+  existing: ExistingJob | undefined,
+): Promise<CreateOutcome | undefined> {
+  const job = (outcome?.kind === 'created' ? outcome.object : existing?.job) as
+    (CreatedJob & { metadata?: { deletionTimestamp?: string }; status?: JobObject['status'] }) | undefined;
+  if (!job || !ownsPodsOf(job) || job.metadata?.deletionTimestamp !== undefined) return undefined;
+  if (isJobFinished(job)) return undefined;
+  return ctx.api.createPod(buildJobPod(job));
+}
 /** Cancels (a process that already exited ends its attempt by that exit) and Events. */
 async function carryOut(
   ctx: ReconcileContext,
@@ -110,23 +176,27 @@ async function carryOut(
   return late;
 }
 
-/**
- * For each start whose Job already existed: why it is not ours, when another object owns it (a Job
- * is never adopted from another run, whatever its name).
- */
-async function jobsOfOthers(
+/** A Job that existed when the start asked for it: ours (its pod may be owed), or another's. */
+interface ExistingJob {
+  readonly job?: JobObject;
+  /** Why it is not ours, when another object owns it (a Job is never adopted from another run). */
+  readonly takenBy?: string;
+}
+
+async function existingJobs(
   ctx: ReconcileContext,
   run: WorkflowRunObject,
   starts: readonly StartAttemptAction[],
   outcomes: readonly CreateOutcome[],
-): Promise<(string | undefined)[]> {
+): Promise<(ExistingJob | undefined)[]> {
   return Promise.all(
     starts.map(async (action, i) => {
       if (outcomes[i]?.kind !== 'exists') return undefined;
       const name = jobName(run.metadata.name, action.step, action.attempt);
       const job = await ctx.api.readJob(run.metadata.namespace, name);
-      if (!job || job.metadata.ownerReferences?.some((o) => o.uid === run.metadata.uid)) return undefined;
-      return `a Job named ${name} exists and belongs to something else; it is not adopted`;
+      if (!job) return undefined;
+      if (job.metadata.ownerReferences?.some((o) => o.uid === run.metadata.uid)) return { job };
+      return { takenBy: `a Job named ${name} exists and belongs to something else; it is not adopted` };
     }),
   );
 }

@@ -36,12 +36,13 @@ export function isWaitProblem(reason: string | undefined): boolean {
  * has pods or is finished: nothing else would wake its run, as the refusal is only an Event.
  */
 export function noPodRecheckAt(job: JobObject, pods: readonly PodObject[]): number | undefined {
-  if (pods.length > 0 || isFinished(job)) return undefined;
+  if (pods.length > 0 || isJobFinished(job)) return undefined;
   const created = Date.parse(job.metadata.creationTimestamp ?? '');
   return Number.isFinite(created) ? created + NO_POD_CHECK_MS : undefined;
 }
 
-function isFinished(job: JobObject): boolean {
+/** Whether the Job has its final condition (Complete or Failed). */
+export function isJobFinished(job: Pick<JobObject, 'status'>): boolean {
   return (job.status?.conditions ?? []).some(
     (c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True',
   );
@@ -54,7 +55,7 @@ export function attemptWait(
   now: number,
 ): AttemptWait | undefined {
   const name = job.metadata.name;
-  if (isFinished(job)) return undefined;
+  if (isJobFinished(job)) return undefined;
   if (pods.length === 0) {
     const created = Date.parse(job.metadata.creationTimestamp ?? '');
     if (!Number.isFinite(created) || now - created < NO_POD_CHECK_MS) return undefined;

@@ -141,11 +141,13 @@ export class Controller {
       // The controller reads a Job's or pod's metadata and status, never its spec (the pod template
       // alone is most of a Job): not keeping specs makes the cache of thousands of them much smaller.
       transform:
-        name === 'jobs' || name === 'pods'
-          ? withoutSpec
-          : name === 'workflowruns'
-            ? (o: KubernetesObject) => this.cachedRun(o)
-            : withoutManagedFields,
+        name === 'jobs'
+          ? jobCacheForm
+          : name === 'pods'
+            ? withoutSpec
+            : name === 'workflowruns'
+              ? (o: KubernetesObject) => this.cachedRun(o)
+              : withoutManagedFields,
       onWatchRestart: (reason: string) => this.metrics.watchRestarts.inc({ resource: name, reason }),
       onRelist: () => this.metrics.relists.inc({ resource: name }),
       onRecover: () => this.afterRecovery(),
@@ -520,6 +522,18 @@ function isFinished(run: KubernetesObject): boolean {
 function withoutSpec(object: KubernetesObject): KubernetesObject {
   const { spec: _spec, ...rest } = withoutManagedFields(object) as KubernetesObject & { spec?: unknown };
   return rest;
+}
+
+/** A Job without its pod template: who manages it and its deadline are all the controller reads. */
+function jobCacheForm(object: KubernetesObject): KubernetesObject {
+  const spec = (object as { spec?: { managedBy?: string; activeDeadlineSeconds?: number } }).spec;
+  const kept = {
+    ...(spec?.managedBy !== undefined ? { managedBy: spec.managedBy } : {}),
+    ...(spec?.activeDeadlineSeconds !== undefined
+      ? { activeDeadlineSeconds: spec.activeDeadlineSeconds }
+      : {}),
+  };
+  return { ...withoutSpec(object), spec: kept } as KubernetesObject;
 }
 
 /** Nothing here reads managedFields, and they are often the largest part of an object's metadata. */

@@ -129,3 +129,56 @@ function newestPod(pods: readonly PodObject[]): PodObject | undefined {
     (b.metadata.creationTimestamp ?? '').localeCompare(a.metadata.creationTimestamp ?? ''),
   )[0];
 }
+
+/** When a Job's deadline (activeDeadlineSeconds from its creation, as the Job controller counts) passes. */
+export function jobDeadline(job: JobObject): number | undefined {
+  const seconds = job.spec?.activeDeadlineSeconds;
+  const created = Date.parse(job.metadata.creationTimestamp ?? '');
+  return seconds === undefined || !Number.isFinite(created) ? undefined : created + seconds * 1000;
+}
+
+/**
+ * The outcome of an attempt whose Job the controller manages (spec.managedBy), or undefined while it
+ * runs: its pod's end (the kubelet's own deadline counts as a timeout, a pod failed without an exit
+ * code, evicted or lost with its node, as an error), or the Job's deadline passed, which the
+ * controller enforces in the Job controller's place.
+ */
+export function finishedOwnJob(
+  attempt: InFlightAttempt,
+  job: JobObject,
+  pods: readonly PodObject[],
+  now: number,
+): FinishedJob | undefined {
+  const pod = newestPod(pods);
+  const exitCode = pod?.status?.containerStatuses?.find((c) => c.name === 'step')?.state?.terminated
+    ?.exitCode;
+  const ended = (observation: Omit<AttemptFinishedObservation, 'kind' | 'step' | 'attempt' | 'output'>) => ({
+    attempt,
+    ...(pod ? { pod: pod.metadata.name } : {}),
+    observation: {
+      kind: 'attemptFinished' as const,
+      step: attempt.step,
+      attempt: attempt.attempt,
+      ...observation,
+    },
+  });
+  if (pod?.status?.phase === 'Failed' && pod.status.reason === 'DeadlineExceeded')
+    return ended({ exitCode: exitCode ?? null, timedOut: true });
+  const deadline = jobDeadline(job);
+  const podEnded = pod?.status?.phase === 'Succeeded' || pod?.status?.phase === 'Failed';
+  if (!podEnded && deadline !== undefined && now >= deadline)
+    return ended({ exitCode: null, timedOut: true });
+  const byConditions = finishedJob(attempt, job, pods);
+  if (byConditions) return byConditions;
+  if (
+    pod?.status?.phase === 'Failed' &&
+    exitCode === undefined &&
+    pod.metadata.deletionTimestamp === undefined
+  )
+    return ended({
+      exitCode: null,
+      error: `pod ${pod.metadata.name} failed${pod.status.reason ? `: ${pod.status.reason}` : ''}${pod.status.message ? `: ${pod.status.message}` : ''}`,
+      errorReason: 'PodFailed',
+    });
+  return undefined;
+}

@@ -101,6 +101,16 @@ export class KubeRunApi implements RunApi {
     }
   }
 
+  async readPod(namespace: string, name: string): Promise<PodObject | undefined> {
+    try {
+      return await this.call<PodObject>({ method: 'GET', path: resourcePath('v1', namespace, 'pods', name) });
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      this.countError('get', 'pods', error);
+      throw error;
+    }
+  }
+
   async deletePod(namespace: string, name: string): Promise<void> {
     try {
       await this.call({ method: 'DELETE', path: resourcePath('v1', namespace, 'pods', name) });
@@ -121,6 +131,38 @@ export class KubeRunApi implements RunApi {
         body: job,
       }),
     );
+  }
+
+  async createPod(pod: Record<string, unknown>): Promise<CreateOutcome> {
+    const namespace = (pod.metadata as { namespace: string }).namespace;
+    return this.create('create', 'pods', () =>
+      this.call({
+        method: 'POST',
+        path: resourcePath('v1', namespace, 'pods'),
+        query: { fieldValidation: 'Strict' },
+        body: pod,
+      }),
+    );
+  }
+
+  async patchJobStatus(job: JobObject, status: Record<string, unknown>): Promise<{ refused?: string }> {
+    const { namespace, name, resourceVersion } = job.metadata;
+    try {
+      const result = await this.call<KubernetesObject>({
+        method: 'PATCH',
+        path: resourcePath(BATCH, namespace, 'jobs', name, 'status'),
+        body: { status },
+      });
+      // The cache shows the Job finished at once, so the next reconcile does not write it again.
+      this.options.jobs.observeWrite(result, resourceVersion);
+      return {};
+    } catch (error) {
+      if (isNotFound(error)) return {};
+      this.countError('patch', 'jobs/status', error);
+      const code = statusCodeOf(error);
+      if (code === 400 || code === 403 || code === 422) return { refused: messageOf(error) };
+      throw error;
+    }
   }
 
   async deleteJob(namespace: string, name: string): Promise<void> {
@@ -272,8 +314,7 @@ export class KubeRunApi implements RunApi {
 
   private async create(verb: string, resource: string, call: () => Promise<unknown>): Promise<CreateOutcome> {
     try {
-      await call();
-      return { kind: 'created' };
+      return { kind: 'created', object: await call() };
     } catch (error) {
       const code = statusCodeOf(error);
       if (code === 409) return { kind: 'exists' };

@@ -4,12 +4,14 @@
 import type { Observation, Plan, RunState } from '../engine/types.ts';
 import { attemptWait, noPodRecheckAt } from './attempt-waits.ts';
 import type { AttemptWait } from './attempt-waits.ts';
-import { finishedJob, inFlightAttempts } from './job-observations.ts';
+import { finishedJob, finishedOwnJob, inFlightAttempts, jobDeadline } from './job-observations.ts';
 import type { FinishedJob, InFlightAttempt } from './job-observations.ts';
 import type { Loaded, Observed, ReconcileContext } from './reconcile-context.ts';
-import type { WorkflowRunObject } from './resources.ts';
+import type { JobObject, WorkflowRunObject } from './resources.ts';
 import { recordedStatus } from './run-status.ts';
+import { resolveMissingPod } from './missing-pods.ts';
 import { resolveVanishedJob } from './vanished-jobs.ts';
+import { ownsPodsOf } from '../executors/kubernetes/job-pod.ts';
 
 /** The most of a step's log read back as its captured output (the engine enforces its own bound). */
 const MAX_OUTPUT_READ = 300 * 1024;
@@ -32,6 +34,16 @@ export async function observe(
   return { ...attempts, observations, ...(stuck ? { stuck } : {}) };
 }
 
+/** What one look at an attempt in flight found. */
+interface AttemptLook {
+  readonly done?: FinishedJob;
+  /** Its Job or pod is owed: create it again. */
+  readonly create?: boolean;
+  readonly wait?: AttemptWait;
+  /** Look again then (a deadline, a cache catching up). */
+  readonly recheckAt?: number;
+}
+
 /** The run's attempts in flight, by their Jobs and pods. */
 async function observeAttempts(
   ctx: ReconcileContext,
@@ -43,34 +55,71 @@ async function observeAttempts(
   const missing: InFlightAttempt[] = [];
   const waits: AttemptWait[] = [];
   let recheckAt: number | undefined;
-  const recheck = (at: number): void => {
-    recheckAt = Math.min(recheckAt ?? Infinity, at);
-  };
   const jobs = new Map(ctx.api.jobsOf(run).map((j) => [j.metadata.name, j]));
   for (const attempt of inFlightAttempts(plan, state, run.metadata.name)) {
     const job = jobs.get(attempt.job);
-    let done: FinishedJob | undefined;
-    if (!job) {
-      const vanished = await resolveVanishedJob(ctx.api, run, attempt, owed.has(attempt.job));
-      if (vanished.kind === 'create') missing.push(attempt);
-      if (vanished.kind === 'wait') recheck(ctx.now() + VANISHED_RECHECK_MS);
-      if (vanished.kind !== 'finished') continue;
-      done = vanished.finished;
-    } else {
-      const pods = ctx.api.podsOf(run.metadata.namespace, attempt.job);
-      done = finishedJob(attempt, job, pods);
-      if (!done) {
-        const wait = attemptWait(attempt.step, job, pods, ctx.now());
-        if (wait) waits.push(wait);
-        const at = noPodRecheckAt(job, pods);
-        // Before its Events are asked: look again then (after that, waiting runs requeue).
-        if (at !== undefined && at > ctx.now()) recheck(at);
-        continue;
-      }
-    }
-    observations.push(await withOutput(ctx, run, done));
+    const isOwed = owed.has(attempt.job);
+    const look = !job
+      ? await lookWithoutJob(ctx, run, attempt, isOwed)
+      : ownsPodsOf(job)
+        ? await lookAtOwnJob(ctx, run, attempt, job, isOwed)
+        : lookAtJob(ctx, run, attempt, job);
+    if (look.create) missing.push(attempt);
+    if (look.wait) waits.push(look.wait);
+    if (look.recheckAt !== undefined) recheckAt = Math.min(recheckAt ?? Infinity, look.recheckAt);
+    if (look.done) observations.push(await withOutput(ctx, run, look.done));
   }
   return { observations, missing, waits, ...(recheckAt !== undefined ? { recheckAt } : {}) };
+}
+
+async function lookWithoutJob(
+  ctx: ReconcileContext,
+  run: WorkflowRunObject,
+  attempt: InFlightAttempt,
+  owed: boolean,
+): Promise<AttemptLook> {
+  const vanished = await resolveVanishedJob(ctx.api, run, attempt, owed);
+  if (vanished.kind === 'create') return { create: true };
+  if (vanished.kind === 'wait') return { recheckAt: ctx.now() + VANISHED_RECHECK_MS };
+  return { done: vanished.finished };
+}
+
+/** A Job whose pod the controller creates: its pod, or its absence, and its deadline tell. */
+async function lookAtOwnJob(
+  ctx: ReconcileContext,
+  run: WorkflowRunObject,
+  attempt: InFlightAttempt,
+  job: JobObject,
+  owed: boolean,
+): Promise<AttemptLook> {
+  const pods = ctx.api.podsOf(run.metadata.namespace, attempt.job);
+  const done = finishedOwnJob(attempt, job, pods, ctx.now());
+  if (done) return { done };
+  if (pods.length === 0) {
+    const gone = await resolveMissingPod(ctx.api, run.metadata.namespace, attempt, owed);
+    if (gone.kind === 'create') return { create: true };
+    if (gone.kind === 'lost') return { done: gone.finished };
+    return { recheckAt: ctx.now() + VANISHED_RECHECK_MS };
+  }
+  const wait = attemptWait(attempt.step, job, pods, ctx.now());
+  const deadline = jobDeadline(job);
+  return { ...(wait ? { wait } : {}), ...(deadline !== undefined ? { recheckAt: deadline } : {}) };
+}
+
+/** A Job whose pod Kubernetes' Job controller creates. */
+function lookAtJob(
+  ctx: ReconcileContext,
+  run: WorkflowRunObject,
+  attempt: InFlightAttempt,
+  job: JobObject,
+): AttemptLook {
+  const pods = ctx.api.podsOf(run.metadata.namespace, attempt.job);
+  const done = finishedJob(attempt, job, pods);
+  if (done) return { done };
+  const wait = attemptWait(attempt.step, job, pods, ctx.now());
+  const at = noPodRecheckAt(job, pods);
+  // Before its Events are asked: look again then (after that, waiting runs requeue).
+  return { ...(wait ? { wait } : {}), ...(at !== undefined && at > ctx.now() ? { recheckAt: at } : {}) };
 }
 
 /** Decisions in spec.approvals the engine has not counted, and counted ones no longer there. */

@@ -71,8 +71,10 @@ export interface Observed {
 export interface Acted {
   /** Jobs refused for good or owned by another run, processes that already exited. */
   readonly late: readonly Observation[];
-  /** A Job the API server refused for now (a quota), in words. */
-  readonly quotaWait?: string;
-  /** The Jobs refused for now, created again at the next reconcile. */
+  /** Why a Job or its pod is refused for now (a quota, a policy), in words. */
+  readonly wait?: { readonly reason: string; readonly message: string };
+  /** The Jobs (or their pods) refused for now, created again at the next reconcile. */
   readonly jobsOwed: readonly string[];
+  /** When the first deadline of a Job whose pod was just made passes. */
+  readonly recheckAt?: number;
 }

@@ -6,6 +6,7 @@
 import { decide } from '../engine/index.ts';
 import type { Decision, Plan, RunState } from '../engine/types.ts';
 import { act } from './act-run.ts';
+import { concludeOwnJobs } from './conclude-jobs.ts';
 import { isSettledRun } from './finished-run.ts';
 import { loadOrStart } from './load-run.ts';
 import { observe } from './observe-run.ts';
@@ -58,6 +59,7 @@ export async function reconcileRun(ctx: ReconcileContext, run: WorkflowRunObject
     ...(observation ? { reported: observation.results } : {}),
     now,
   });
+  await concludeOwnJobs(ctx, run, loaded.plan, final.state);
   await writeStatus(ctx, run, status);
   observation?.commit();
   keepPlanWhileRunning(ctx, run, loaded.plan, final.state);
@@ -113,9 +115,9 @@ function requeueAfter(r: {
     .map((a) => (a as { at: number }).at);
   let after = wake.length ? Math.max(0, Math.min(...wake) - now) : undefined;
   // Nothing wakes a run when a quota frees up or a Job still has no pod: look again after a while.
-  if (r.acted.quotaWait || observed.waits.length > 0) after = Math.min(after ?? WAIT_RETRY_MS, WAIT_RETRY_MS);
-  if (observed.recheckAt !== undefined)
-    after = Math.min(after ?? Infinity, Math.max(1000, observed.recheckAt - now + 100));
+  if (r.acted.wait || observed.waits.length > 0) after = Math.min(after ?? WAIT_RETRY_MS, WAIT_RETRY_MS);
+  for (const at of [observed.recheckAt, r.acted.recheckAt])
+    if (at !== undefined) after = Math.min(after ?? Infinity, Math.max(1000, at - now + 100));
   const alertAt = r.observation?.wakeAt;
   if (alertAt !== undefined) after = Math.min(after ?? Infinity, Math.max(0, alertAt - now));
   return after;

@@ -57,6 +57,8 @@ export interface JobCondition {
 
 export interface JobObject {
   readonly metadata: ObjectMeta;
+  /** The cache keeps only these of a Job's spec (not its pod template). */
+  readonly spec?: { readonly managedBy?: string; readonly activeDeadlineSeconds?: number };
   readonly status?: {
     readonly conditions?: readonly JobCondition[];
     readonly startTime?: string;

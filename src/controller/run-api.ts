@@ -4,7 +4,8 @@ import type { JobObject, PodObject, WorkflowObject, WorkflowRunObject } from './
 import type { ConfigMapObject } from './verify-pin.ts';
 
 export type CreateOutcome =
-  | { kind: 'created' }
+  /** `object`: what the API server returned (with its uid and defaults), when the caller needs it. */
+  | { kind: 'created'; object?: unknown }
   | { kind: 'exists' }
   | { kind: 'refused'; code: number; message: string; retryable: boolean };
 
@@ -19,8 +20,17 @@ export interface RunApi {
   podsOfAttempt(run: WorkflowRunObject, step: string, attempt: number): readonly PodObject[];
   /** The Job as the API server has it now (not a cache), whoever owns it; undefined when absent. */
   readJob(namespace: string, name: string): Promise<JobObject | undefined>;
+  /** The pod as the API server has it now (not a cache); undefined when absent. */
+  readPod(namespace: string, name: string): Promise<PodObject | undefined>;
   deletePod(namespace: string, name: string): Promise<void>;
   createJob(job: Record<string, unknown>): Promise<CreateOutcome>;
+  /** The pod of a Job the controller manages (job-pod.ts). */
+  createPod(pod: Record<string, unknown>): Promise<CreateOutcome>;
+  /**
+   * Merge-patches the status of a Job the controller manages (job-status.ts); says why when the API
+   * server refuses it (an admission policy), and throws on errors worth retrying.
+   */
+  patchJobStatus(job: JobObject, status: Record<string, unknown>): Promise<{ refused?: string }>;
   deleteJob(namespace: string, name: string): Promise<void>;
   /** The container's log, at most `limitBytes`; undefined when it cannot be read (pod gone). */
   readLog(namespace: string, pod: string, limitBytes: number): Promise<string | undefined>;

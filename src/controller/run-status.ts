@@ -121,7 +121,7 @@ export function summariseRun(r: RunResults): RunStatus {
 }
 
 function situation({ state, acted, observed }: RunResults): RunSituation {
-  const waitingOn = acted.quotaWait ? { reason: 'QuotaExceeded', message: acted.quotaWait } : observed.stuck;
+  const waitingOn = acted.wait ?? observed.stuck;
   return {
     phase: state.phase,
     reason: state.reason,

@@ -162,49 +162,59 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     log(`${kind}${detail ? ` (${detail})` : ''}: ${endedAt - startedAt} ms`);
   };
 
-  const topUp = Math.max(4, Math.ceil(options.runs / 4));
-  for (const step of options.steps) {
-    // Every fault must meet work in flight: more runs when most have finished.
-    if (watcher.unfinished(plans) < topUp) await createRuns(topUp);
-    switch (step) {
-      case 'leader-election':
-        await fleet.start(2);
-        log('now two replicas with leader election');
-        continue;
-      case 'kill-controller':
-      case 'kill-leader':
-        await inject(step, () => fleet.killLeader());
-        break;
-      case 'freeze-leader':
-        await inject(step, () => fleet.freezeLeader(options.freezeMs ?? 20_000));
-        break;
-      case 'restart-apiserver':
-        await inject(step, async () => {
-          await cluster.stopComponent('kube-apiserver');
-          await delay(options.apiDownMs ?? 10_000);
-          cluster.restartComponent('kube-apiserver');
-          await pollUntil(healthy(`${cluster.server}/readyz`, { ca: cluster.state.ca.cert }), {
-            what: 'kube-apiserver to be ready again',
-            timeoutMs: 120_000,
+  try {
+    const topUp = Math.max(4, Math.ceil(options.runs / 4));
+    for (const step of options.steps) {
+      // Every fault must meet work in flight: more runs when most have finished.
+      if (watcher.unfinished(plans) < topUp) await createRuns(topUp);
+      switch (step) {
+        case 'leader-election':
+          await fleet.start(2);
+          log('now two replicas with leader election');
+          continue;
+        case 'kill-controller':
+        case 'kill-leader':
+          await inject(step, () => fleet.killLeader());
+          break;
+        case 'freeze-leader':
+          await inject(step, () => fleet.freezeLeader(options.freezeMs ?? 20_000));
+          break;
+        case 'restart-apiserver':
+          await inject(step, async () => {
+            await cluster.stopComponent('kube-apiserver');
+            await delay(options.apiDownMs ?? 10_000);
+            cluster.restartComponent('kube-apiserver');
+            await pollUntil(healthy(`${cluster.server}/readyz`, { ca: cluster.state.ca.cert }), {
+              what: 'kube-apiserver to be ready again',
+              timeoutMs: 120_000,
+            });
           });
-        });
-        break;
-      case 'delete-job':
-      case 'orphan-job': {
-        // A run of its own, so that there is a running attempt to delete whatever else is going on.
-        const [victim] = await createRuns(1, 'sturdy');
-        const job = await runningJob(target, victim!.name);
-        await inject(step, async () => {
-          await kubectl(
-            ['delete', 'job', job, '--wait=false', ...(step === 'orphan-job' ? ['--cascade=orphan'] : [])],
-            target,
-          );
-          return job;
-        });
-        break;
+          break;
+        case 'delete-job':
+        case 'orphan-job': {
+          // A run of its own, so that there is a running attempt to delete whatever else is going on.
+          const [victim] = await createRuns(1, 'sturdy');
+          const job = await runningJob(target, victim!.name);
+          await inject(step, async () => {
+            await kubectl(
+              ['delete', 'job', job, '--wait=false', ...(step === 'orphan-job' ? ['--cascade=orphan'] : [])],
+              target,
+            );
+            return job;
+          });
+          break;
+        }
       }
+      await delay(options.gapMs ?? 4_000);
     }
-    await delay(options.gapMs ?? 4_000);
+  } catch (error) {
+    // A fault that could not be injected ends the chaos run: nothing it started may keep the test
+    // process alive (the approver's loop, the run watcher, the controllers).
+    approving = false;
+    await approvals;
+    await watcher.snapshot().catch(() => undefined);
+    await fleet.stopAll();
+    throw error;
   }
 
   const settleBy = Date.now() + (options.settleMs ?? 180_000);
@@ -238,14 +248,20 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
 async function runningJob(target: KubectlOptions, run: string): Promise<string> {
   return pollUntil(
     async () => {
+      // The pod, not the Job's status: the controller manages its Jobs and writes their status only
+      // once the step has ended.
       const listed = await kubectl(
-        ['get', 'jobs', '-l', `conveyor.dev/run=${run},conveyor.dev/step=${DELETABLE_STEP}`, '-o', 'json'],
+        ['get', 'pods', '-l', `conveyor.dev/run=${run},conveyor.dev/step=${DELETABLE_STEP}`, '-o', 'json'],
         target,
       );
-      const jobs = (
-        JSON.parse(listed.stdout) as { items: { metadata: { name: string }; status?: { active?: number } }[] }
+      const pods = (
+        JSON.parse(listed.stdout) as {
+          items: { metadata: { labels?: Record<string, string> }; status?: { phase?: string } }[];
+        }
       ).items;
-      return jobs.find((j) => (j.status?.active ?? 0) > 0)?.metadata.name;
+      return pods.find((p) => p.status?.phase === 'Running')?.metadata.labels?.[
+        'batch.kubernetes.io/job-name'
+      ];
     },
     { what: `the ${DELETABLE_STEP} Job of ${run} to run`, timeoutMs: 90_000, intervalMs: 300 },
   );

@@ -263,6 +263,12 @@ describe('the CLI in cluster mode', suite.options, () => {
       'Succeeded',
       'the line arrived while the step still ran',
     );
+    const shown = await cli(['logs', 'chatty-1', 'count', '--cluster', '-n', ns.name]).done;
+    assert.match(
+      shown.stdout,
+      /==> count attempt 1 \(job chatty-1-count-1-\w+, running\) <==/,
+      explain(shown),
+    );
     writeFileSync(release, '');
     const r = await follow.done;
     assert.equal(r.code, 0, explain(r));

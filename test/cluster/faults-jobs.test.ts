@@ -377,7 +377,8 @@ describe('faults around Jobs', suite.options, () => {
   test('a step whose process exited 0 before its sibling failed is recorded Succeeded, not Cancelled', async () => {
     const name = 'lag-1';
     const held = jobName(name, 'quick', 1);
-    // The Job controller cannot record the end of `quick` in its Job: its conditions lag forever,
+    // Nothing may record the end of `quick` in its Job (neither the Job controller nor, for a Job it
+    // manages, the controller): its conditions lag forever,
     // while its pod (written by the node) says that it exited 0.
     const policy = `hold-job-status-${ns.name}`;
     await apply(

@@ -108,7 +108,7 @@ describe('a step that cannot start', suite.options, () => {
     const condition = await waitForReconciling('huge-1', 'Unschedulable');
     assert.match(
       condition.message,
-      /step work: pod huge-1-work-1-[0-9a-f]{6}-\w+ cannot be scheduled: 0\/\d+ nodes are available/,
+      /step work: pod huge-1-work-1-[0-9a-f]{6}(-\w+)? cannot be scheduled: 0\/\d+ nodes are available/,
     );
     await kubectl(
       ['patch', 'workflowrun', 'huge-1', '--type', 'merge', '-p', '{"spec":{"cancel":true}}'],

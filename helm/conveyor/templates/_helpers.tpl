@@ -79,15 +79,19 @@ envFrom in their own pods, which the kubelet resolves with no right of the contr
 - apiGroups: ["conveyor.dev"]
   resources: ["workflowruns"]
   verbs: ["create", "delete"]
-# One Job per step attempt: watched (label-selected informer), created, deleted on cancel/cleanup.
+# One Job per step attempt: watched (label-selected informer), read when a name is taken, created,
+# deleted on cancel/cleanup. The controller manages its Jobs (spec.managedBy): it writes their final
+# status, and creates, reads and (past their deadline, or orphaned) deletes their pods; pods are
+# watched to observe how steps end (exit codes, image pulls, OOM).
 - apiGroups: ["batch"]
   resources: ["jobs"]
-  verbs: ["list", "watch", "create", "delete"]
-# Pods of step Jobs are watched to observe failures (image pulls, OOM) and their logs read for
-# step outputs.
+  verbs: ["get", "list", "watch", "create", "delete"]
+- apiGroups: ["batch"]
+  resources: ["jobs/status"]
+  verbs: ["patch"]
 - apiGroups: [""]
   resources: ["pods"]
-  verbs: ["list", "watch"]
+  verbs: ["get", "list", "watch", "create", "delete"]
 - apiGroups: [""]
   resources: ["pods/log"]
   verbs: ["get"]

@@ -66,10 +66,10 @@ export async function clusterLogsCommand(argv: readonly string[], io: CliIO): Pr
       const stepName = meta.annotations?.[ANNOTATIONS.step] ?? meta.labels?.[LABELS.step] ?? '?';
       const attempt = meta.labels?.[LABELS.attempt] ?? '?';
       const purpose = meta.annotations?.[ANNOTATIONS.purpose];
-      io.stdout.write(
-        `==> ${stepName} attempt ${attempt}${purpose && purpose !== 'main' ? ` (${purpose})` : ''} (job ${name}, ${jobOutcome(job)}) <==\n`,
-      );
       const pods = (await api.listPods(`batch.kubernetes.io/job-name=${name}`)).sort(byCreation);
+      io.stdout.write(
+        `==> ${stepName} attempt ${attempt}${purpose && purpose !== 'main' ? ` (${purpose})` : ''} (job ${name}, ${jobOutcome(job, pods)}) <==\n`,
+      );
       if (pods.length === 0) io.stdout.write('(its pod is gone; the log is no longer available)\n');
       for (const pod of pods) {
         const podName = pod.metadata?.name ?? '';
@@ -88,11 +88,12 @@ export async function clusterLogsCommand(argv: readonly string[], io: CliIO): Pr
   }
 }
 
-function jobOutcome(job: V1Job): string {
+/** A Job the controller manages has no `active` count while it runs: its pod says so. */
+function jobOutcome(job: V1Job, pods: readonly V1Pod[]): string {
   const conditions = job.status?.conditions ?? [];
   if (conditions.some((c) => c.type === 'Complete' && c.status === 'True')) return 'succeeded';
   if (conditions.some((c) => c.type === 'Failed' && c.status === 'True')) return 'failed';
-  return job.status?.active ? 'running' : 'pending';
+  return job.status?.active || pods.some((p) => p.status?.phase === 'Running') ? 'running' : 'pending';
 }
 
 const created = (o: V1Job | V1Pod): number => o.metadata?.creationTimestamp?.getTime?.() ?? 0;

@@ -3,7 +3,6 @@ import { KubeConfig } from '../../kube/kube-config.ts';
 import { hostname } from 'node:os';
 import { Controller } from '../../controller/controller.ts';
 import { EVENT_VOLUMES } from '../../controller/event-volume.ts';
-import { applyControllerHeapSettings } from '../../controller/heap-settings.ts';
 import type { EventVolume } from '../../controller/event-volume.ts';
 import { createLogger } from '../../observability/logger.ts';
 import { parseSetValues } from '../../spec/set-values.ts';
@@ -28,6 +27,10 @@ Options:
   --step-env K=V,...        environment for every step
   --events notable|all      Kubernetes Events on runs: notable (the default: no Event for a step that
                             started, succeeded or was skipped) or all (a started and a finished Event per step)
+  --step-pods controller|job-controller
+                            who creates a step Job's pod: the controller itself (the default: the Job
+                            carries spec.managedBy, Kubernetes 1.35+; a step starts without waiting for
+                            the Job controller) or Kubernetes' Job controller
   --log-level LEVEL         trace, debug, info, warn, error (default info)
   --kubeconfig FILE         default: in-cluster, then KUBECONFIG, then ~/.kube/config
 ${notificationsOptionUsage}`;
@@ -45,6 +48,7 @@ export async function controllerCommand(argv: readonly string[], io: CliIO): Pro
     'step-env': { type: 'string', multiple: true },
     'log-level': { type: 'string' },
     events: { type: 'string' },
+    'step-pods': { type: 'string' },
     kubeconfig: { type: 'string' },
     'notifications-config': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
@@ -53,7 +57,6 @@ export async function controllerCommand(argv: readonly string[], io: CliIO): Pro
     io.stdout.write(`${controllerUsage}\n`);
     return EXIT.succeeded;
   }
-  applyControllerHeapSettings();
   const number = (name: string, fallback: number): number => {
     const raw = values[name];
     if (raw === undefined) return fallback;
@@ -65,6 +68,9 @@ export async function controllerCommand(argv: readonly string[], io: CliIO): Pro
   const eventVolume = (values.events as string | undefined) ?? 'notable';
   if (!(EVENT_VOLUMES as readonly string[]).includes(eventVolume))
     throw new UsageError(`--events must be all or notable, got ${JSON.stringify(eventVolume)}`);
+  const stepPods = (values['step-pods'] as string | undefined) ?? 'controller';
+  if (stepPods !== 'controller' && stepPods !== 'job-controller')
+    throw new UsageError(`--step-pods must be controller or job-controller, got ${JSON.stringify(stepPods)}`);
   const stepEnv = parseSetValues((values['step-env'] as string[] | undefined) ?? []);
   if (!stepEnv.ok) throw new UsageError(`--step-env: ${stepEnv.message}`);
   const kc = new KubeConfig();
@@ -94,6 +100,7 @@ export async function controllerCommand(argv: readonly string[], io: CliIO): Pro
       image: (values['runner-image'] as string | undefined) ?? 'busybox:1.37',
       serviceAccountName: values['runner-service-account'] as string | undefined,
       env: Object.fromEntries(Object.entries(stepEnv.values).map(([k, v]) => [k, String(v)])),
+      pods: stepPods,
     },
     logger,
     eventVolume: eventVolume as EventVolume,

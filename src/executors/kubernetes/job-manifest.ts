@@ -1,9 +1,17 @@
 // The Job for one step attempt: owned by its run (garbage-collected with it), labelled for lookup,
 // no Kubernetes retries (the engine retries), the step's timeout as activeDeadlineSeconds, the
-// step's resources, the runner's image and settings, and a restricted pod security context.
+// step's resources, the runner's image and settings, and a restricted pod security context. By
+// default it is managed by the controller (spec.managedBy), which creates its pod (job-pod.ts).
 import type { StartAttemptAction } from '../../engine/types.ts';
 import type { Runner } from '../../spec/model.ts';
-import { ANNOTATIONS, LABELS, labelValue, MANAGED_BY, runOwnerReference } from '../../spec/crd/identity.ts';
+import {
+  ANNOTATIONS,
+  JOB_MANAGER,
+  LABELS,
+  labelValue,
+  MANAGED_BY,
+  runOwnerReference,
+} from '../../spec/crd/identity.ts';
 import { jobName } from './names.ts';
 
 export interface RunIdentity {
@@ -21,6 +29,11 @@ export interface JobDefaults {
   readonly env?: Readonly<Record<string, string>>;
   /** Seconds a finished Job lingers before Kubernetes deletes it; the run's owner reference covers the rest. */
   readonly ttlSecondsAfterFinished?: number;
+  /**
+   * Who creates a step's pod: the controller itself (the default: the Job carries spec.managedBy, so
+   * a step starts without waiting for Kubernetes' Job controller), or the Job controller.
+   */
+  readonly pods?: 'controller' | 'job-controller';
 }
 
 const SCRIPT_ENV = 'CONVEYOR_SCRIPT';
@@ -66,6 +79,7 @@ export function buildJob(
   const resources = resourceRequirements(action);
   const timeoutSeconds =
     action.timeoutMs === undefined ? undefined : Math.max(1, Math.ceil(action.timeoutMs / 1000));
+  const ownPods = defaults.pods !== 'job-controller';
   return {
     apiVersion: 'batch/v1',
     kind: 'Job',
@@ -81,6 +95,7 @@ export function buildJob(
       ownerReferences: [runOwnerReference(run)],
     },
     spec: {
+      ...(ownPods ? { managedBy: JOB_MANAGER } : {}),
       backoffLimit: 0,
       ...(timeoutSeconds !== undefined ? { activeDeadlineSeconds: timeoutSeconds } : {}),
       ...(defaults.ttlSecondsAfterFinished !== undefined
@@ -90,6 +105,9 @@ export function buildJob(
         metadata: { labels },
         spec: {
           restartPolicy: 'Never',
+          // The controller ends the attempt at the Job's deadline; the kubelet's own deadline on the
+          // pod stops the process even while the controller is down.
+          ...(ownPods && timeoutSeconds !== undefined ? { activeDeadlineSeconds: timeoutSeconds } : {}),
           serviceAccountName: runner?.serviceAccountName ?? defaults.serviceAccountName,
           automountServiceAccountToken:
             (runner?.serviceAccountName ?? defaults.serviceAccountName) !== undefined,

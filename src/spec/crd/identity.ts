@@ -21,6 +21,11 @@ export const LABELS = {
 
 /** The value of LABELS.managedBy on everything the controller makes. */
 export const MANAGED_BY = 'conveyor';
+/**
+ * A step Job's spec.managedBy: the controller creates the Job's pod and writes its status itself,
+ * and Kubernetes' Job controller leaves it alone (Job managedBy, GA in Kubernetes 1.35).
+ */
+export const JOB_MANAGER = 'conveyor.dev/controller';
 
 export const ANNOTATIONS = {
   step: `${GROUP}/step-name`,

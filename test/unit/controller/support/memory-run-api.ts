@@ -29,7 +29,7 @@ const LABEL_VALUE = /^([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?$/;
 export class MemoryRunApi implements RunApi {
   readonly workflows = new Map<string, WorkflowObject>();
   readonly runs = new Map<string, WorkflowRunObject>();
-  readonly jobs = new Map<string, JobObject & { spec?: unknown }>();
+  readonly jobs = new Map<string, JobObject & { spec?: { managedBy?: string; template?: unknown } }>();
   readonly pods = new Map<string, PodObject>();
   readonly configMaps = new Map<
     string,
@@ -39,8 +39,16 @@ export class MemoryRunApi implements RunApi {
   readonly events: RecordedEvent[] = [];
   /** How many status writes reached the "API server". */
   statusWrites = 0;
+  /** How many Job status writes (Jobs the controller manages) reached the "API server". */
+  jobStatusWrites = 0;
   /** The next Job creations are refused with this (a quota, a policy) until it is cleared. */
   refuseJobs: Refusal | undefined;
+  /** Job status writes are refused with this message (an admission policy) until it is cleared. */
+  refuseJobStatus: string | undefined;
+  /** The next pod creations are refused with this until it is cleared. */
+  refusePods: Refusal | undefined;
+  /** The "API server's" clock, for creationTimestamp. */
+  clock: () => number = () => 0;
   private version = 1;
   private uids = 0;
 
@@ -82,10 +90,26 @@ export class MemoryRunApi implements RunApi {
     });
   }
 
-  /** The Job's container exits: its pod ends with that code and the Job gets its condition. */
+  /**
+   * The Job's container exits: its pod ends with that code, and the Job gets its condition from the
+   * Job controller unless the controller manages it (then only the pod changes).
+   */
   finishJob(namespace: string, name: string, exitCode: number, log = ''): void {
     const job = this.jobs.get(key(namespace, name));
     if (!job) throw new Error(`no Job ${namespace}/${name}`);
+    if (job.spec?.managedBy !== undefined) {
+      const pod = this.pods.get(key(namespace, name));
+      if (!pod) throw new Error(`Job ${namespace}/${name} is managed by the controller and has no pod`);
+      this.pods.set(key(namespace, name), {
+        ...pod,
+        status: {
+          phase: exitCode === 0 ? 'Succeeded' : 'Failed',
+          containerStatuses: [{ name: 'step', state: { terminated: { exitCode } } }],
+        },
+      });
+      this.logs.set(key(namespace, name), log);
+      return;
+    }
     const type = exitCode === 0 ? 'Complete' : 'Failed';
     this.jobs.set(key(namespace, name), {
       ...job,
@@ -145,6 +169,10 @@ export class MemoryRunApi implements RunApi {
     return Promise.resolve(this.jobs.get(key(namespace, name)));
   }
 
+  readPod(namespace: string, name: string): Promise<PodObject | undefined> {
+    return Promise.resolve(this.pods.get(key(namespace, name)));
+  }
+
   deletePod(namespace: string, name: string): Promise<void> {
     this.pods.delete(key(namespace, name));
     return Promise.resolve();
@@ -153,7 +181,39 @@ export class MemoryRunApi implements RunApi {
   createJob(job: Record<string, unknown>): Promise<CreateOutcome> {
     const metadata = job.metadata as ObjectMeta;
     if (this.refuseJobs) return Promise.resolve(this.refuseJobs);
-    return Promise.resolve(this.create(this.jobs, metadata, job as unknown as JobObject));
+    const outcome = this.create(this.jobs, metadata, job as unknown as JobObject);
+    if (outcome.kind !== 'created') return Promise.resolve(outcome);
+    // As the API server does: the selector's labels go on the pod template.
+    const stored = this.jobs.get(key(metadata.namespace, metadata.name)) as JobObject & {
+      spec: { template: { metadata: { labels: Record<string, string> } } };
+    };
+    stored.spec.template.metadata.labels = {
+      ...stored.spec.template.metadata.labels,
+      'job-name': metadata.name,
+      'controller-uid': stored.metadata.uid,
+    };
+    return Promise.resolve({ kind: 'created', object: JSON.parse(JSON.stringify(stored)) as unknown });
+  }
+
+  createPod(pod: Record<string, unknown>): Promise<CreateOutcome> {
+    if (this.refusePods) return Promise.resolve(this.refusePods);
+    const metadata = pod.metadata as ObjectMeta;
+    return Promise.resolve(
+      this.create(this.pods, metadata, { ...(pod as unknown as PodObject), status: { phase: 'Pending' } }),
+    );
+  }
+
+  patchJobStatus(job: JobObject, status: Record<string, unknown>): Promise<{ refused?: string }> {
+    const at = key(job.metadata.namespace, job.metadata.name);
+    const current = this.jobs.get(at);
+    if (!current) return Promise.resolve({});
+    if (this.refuseJobStatus) return Promise.resolve({ refused: this.refuseJobStatus });
+    this.jobStatusWrites++;
+    this.jobs.set(at, {
+      ...current,
+      status: mergePatch(current.status ?? {}, JSON.parse(JSON.stringify(status))) as JobObject['status'],
+    });
+    return Promise.resolve({});
   }
 
   deleteJob(namespace: string, name: string): Promise<void> {
@@ -215,7 +275,12 @@ export class MemoryRunApi implements RunApi {
     if (store.has(at)) return { kind: 'exists' };
     store.set(at, {
       ...(JSON.parse(JSON.stringify(object)) as T),
-      metadata: { ...metadata, uid: `uid-${++this.uids}`, resourceVersion: this.nextVersion() },
+      metadata: {
+        ...metadata,
+        uid: `uid-${++this.uids}`,
+        resourceVersion: this.nextVersion(),
+        creationTimestamp: new Date(this.clock()).toISOString(),
+      },
     });
     return { kind: 'created' };
   }
