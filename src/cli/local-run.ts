@@ -25,7 +25,6 @@ import { reactToSignals } from './run-signals.ts';
 import { wantsColour } from './colour.ts';
 import { readControlRequest } from './run-control.ts';
 import { SNAPSHOT_INTERVAL_MS, SnapshotSchedule } from './snapshot-schedule.ts';
-import { WriteAheadExecutor } from './write-ahead-executor.ts';
 import type { ControlAction } from './run-control.ts';
 import type { RunRound, SavedRun } from './state-store.ts';
 import type { StateStore } from './state-store.ts';
@@ -100,19 +99,22 @@ export async function runLocally(req: LocalRunRequest): Promise<number> {
   // On disk before the first step starts: whatever ends this process, history shows the run.
   save(req.state);
 
-  const processes = new ProcessExecutor(
+  const executor = new ProcessExecutor(
     {
       logDir: store.logDir(req.state.runId),
       cwd: io.cwd,
       env: { ...io.env, CONVEYOR_RUN_ID: req.state.runId },
+      // Write-ahead: the launcher fsyncs the journal, which has the start lines, before it starts.
+      durableFile: journalFile(runDir),
     },
     // The loop exists before any attempt starts, so the callback never sees it uninitialised.
     (observation) => {
-      journal.append(journalEntryOf(observation));
+      journal.append(
+        journalEntryOf(observation, (pid) => executor.processStartOf(pid) ?? processStartTime(pid)),
+      );
       loop.observe(observation);
     },
   );
-  const executor = new WriteAheadExecutor(processes, (then) => journal.afterDurable(then));
   const snapshots = new SnapshotSchedule(systemClock, snapshotInterval(io), () => save(loop.current));
   const loop: RunLoop = new RunLoop({
     plan,
@@ -129,7 +131,7 @@ export async function runLocally(req: LocalRunRequest): Promise<number> {
     record: (observations, now) => journal.append([{ event: 'decision', now, observations }]),
     persist: (_state, actions) => {
       pending = undefined;
-      // Write-ahead: the executor starts these attempts once this line is on disk.
+      // Write-ahead: the launcher starts these attempts once this line is on disk.
       journal.append(startsIn(actions));
       // Someone may be asked, or the run may wait here for `conveyor approve`: show it now.
       if (actions.some((a) => a.kind === 'requestApproval')) snapshots.flush();
@@ -243,11 +245,14 @@ function startsIn(actions: readonly Action[]): JournalEntry[] {
     .map((a) => ({ event: 'start', step: a.step, attempt: a.attempt }));
 }
 
-function journalEntryOf(observation: Observation): JournalEntry[] {
+function journalEntryOf(
+  observation: Observation,
+  processStart: (pid: number) => string | undefined,
+): JournalEntry[] {
   if (observation.kind === 'attemptStarted') {
     const pid = Number(/^pid (\d+)$/.exec(observation.handle ?? '')?.[1]);
     if (!Number.isInteger(pid)) return [];
-    const start = processStartTime(pid);
+    const start = processStart(pid);
     return [
       {
         event: 'started',

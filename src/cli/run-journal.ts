@@ -5,11 +5,11 @@
 // have run. It also names the process of each attempt, so that a resume can wait for a step left
 // running by a process that died instead of starting it again beside it.
 //
-// Starts wait for the disk through `afterDurable`, a group commit: one fsync, off the main thread,
-// covers every line written before it was issued, and whatever is written while it is in flight
-// waits for the next one. An fsync per decision on the main thread was a third of a local run of
+// The start lines are written here, and the process launcher fsyncs this file before it starts
+// them (ProcessExecutorOptions.durableFile): one fsync per batch of starts, in the Perl helper,
+// off Node's main thread. An fsync per decision on the main thread was a third of a local run of
 // many short steps (1,000 steps of `true`: ~450 fsyncs, ~0.6 s blocked).
-import { closeSync, fstatSync, fsync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Observation } from '../engine/types.ts';
 
@@ -44,27 +44,12 @@ export function journalFile(runDir: string): string {
   return join(runDir, 'journal.jsonl');
 }
 
-/** How the journal flushes its file asynchronously (node:fs's fsync; tests hold the callback). */
-export type FsyncFn = (fd: number, done: (error: Error | null) => void) => void;
-
-interface DurableWaiter {
-  /** The journal is durable for this waiter once this many appends are on disk. */
-  readonly upTo: number;
-  readonly then: () => void;
-}
-
 export class RunJournal {
   private fd: number | undefined;
-  /** Appends written so far, and how many of them an fsync has covered. */
-  private written = 0;
-  private synced = 0;
-  private syncing = false;
-  private readonly waiting: DurableWaiter[] = [];
 
   constructor(
     private readonly path: string,
     private readonly now: () => number,
-    private readonly fsyncAsync: FsyncFn = fsync,
   ) {
     this.fd = openSync(path, 'a');
   }
@@ -76,48 +61,10 @@ export class RunJournal {
     const text = entries.map((e) => `${JSON.stringify({ at, ...e })}\n`).join('');
     try {
       writeSync(this.fd, text);
-      this.written++;
-      if (durable) {
-        fsyncSync(this.fd);
-        this.durableUpTo(this.written);
-      }
+      if (durable) fsyncSync(this.fd);
     } catch {
       // A full or vanished disk must not stop the steps in flight; the snapshot is saved apart.
     }
-  }
-
-  /**
-   * Runs `then` once every entry appended so far is on disk: at once when it already is, else
-   * after an fsync issued no earlier than now. Callbacks run in the order they were registered.
-   */
-  afterDurable(then: () => void): void {
-    if (this.fd === undefined || this.synced >= this.written) {
-      then();
-      return;
-    }
-    this.waiting.push({ upTo: this.written, then });
-    this.syncSoon();
-  }
-
-  private syncSoon(): void {
-    if (this.syncing || this.fd === undefined) return;
-    this.syncing = true;
-    const upTo = this.written;
-    this.fsyncAsync(this.fd, () => {
-      // An error is treated as done, as with the synchronous appends: the steps must not hang.
-      this.syncing = false;
-      this.durableUpTo(upTo);
-      if (this.waiting.length > 0) this.syncSoon();
-    });
-  }
-
-  private durableUpTo(upTo: number): void {
-    if (upTo <= this.synced) return;
-    this.synced = upTo;
-    let ready = 0;
-    while (ready < this.waiting.length && this.waiting[ready]!.upTo <= upTo) ready++;
-    // Taken out first: a callback may append and register again.
-    for (const waiter of this.waiting.splice(0, ready)) waiter.then();
   }
 
   /** The journal's length in bytes: a snapshot of the state records how much of it it includes. */
@@ -139,7 +86,6 @@ export class RunJournal {
       // Nothing more can be done about it here.
     }
     this.fd = undefined;
-    this.durableUpTo(this.written);
   }
 }
 

@@ -42,7 +42,7 @@ if (wanted('local')) {
   ] as const) {
     const l = benchLocalVsMake(steps, parallel);
     console.log(
-      `local run: ${l.steps}-step DAG of 'true' at --parallel ${l.parallel}: conveyor ${fmt(l.conveyorMs)} (${l.cli}), make -j${l.parallel} ${fmt(l.makeMs)}, ratio ${l.ratio.toFixed(2)}x`,
+      `local run: ${l.steps}-step DAG of 'true' at --parallel ${l.parallel}: make -j${l.parallel} ${fmt(l.makeMs)}; npx conveyor ${fmt(l.npxMs)}, ratio ${l.npxRatio.toFixed(2)}x; bin/conveyor.js (${l.cli}) ${fmt(l.conveyorMs)}, ratio ${l.ratio.toFixed(2)}x; load ${l.load.map((x) => x.toFixed(1)).join(' -> ')}`,
     );
   }
 }

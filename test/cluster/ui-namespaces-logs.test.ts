@@ -2,8 +2,8 @@
 // control plane, for what spans namespaces and what streams: with -A the runs list shows every
 // namespace's runs, each with its namespace, filters by namespace, and lists a run started later
 // without a reload; a run opened from it is acted on in its own namespace (Cancel sets spec.cancel
-// there); and a running step's output comes from its pod's log as the step writes it, through one
-// server-sent event stream.
+// there); a running step's output comes from its pod's log as the step writes it, through one
+// server-sent event stream, and a finished step whose pods are gone says so.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -145,6 +145,19 @@ describe(
       );
       assert.equal(cancel.stdout, 'true');
       await page.locator('h1 .phase[data-phase="Cancelled"]').waitFor({ timeout: 90_000 });
+    });
+
+    test('a finished step whose pods are gone says its log is no longer available, as conveyor logs does', async () => {
+      const { kubeconfig } = suite.get();
+      await kubectl(['delete', 'pods', '-l', 'conveyor.dev/run=ui-quick-1', '--wait'], {
+        kubeconfig,
+        namespace: a.name,
+      });
+      const page = await openUi(['-n', a.name], '#/run/ui-quick-1');
+      await page.locator('#steps tr[data-step="hello"][data-phase="Succeeded"]').click({ timeout: 90_000 });
+      await page
+        .locator('#logs', { hasText: 'the pods of hello are gone: its log is no longer available' })
+        .waitFor();
     });
 
     test("a running step's output streams from its pod's log as the step writes it", async () => {

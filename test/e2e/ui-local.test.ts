@@ -114,6 +114,8 @@ describe('conveyor ui on a local state directory', { skip: noBrowser }, () => {
   });
 
   test('Approve records the decision as conveyor approve does, and Resume runs on live to Succeeded', async () => {
+    // Resuming before a decision would only wait again: offered once there is one.
+    assert.equal(await page.locator('#resume').count(), 0);
     await page.locator('#comment-ship').fill('LGTM <b>not markup</b>');
     await page.locator('#approve-ship').click();
     await page.locator('#notice', { hasText: `Approved ship of ${runId} as release-manager` }).waitFor();

@@ -22,6 +22,9 @@ steps:
   - name: version
     command: printf '%s\\n' '${HOSTILE}1.2.3'
     capture_output: version
+  - name: optional
+    when: "false"
+    command: echo never
   - name: flaky
     command: test -f ${dir}/tried || { touch ${dir}/tried; echo failing once; exit 3; }
     retry:
@@ -128,6 +131,11 @@ describe('the run page of conveyor ui', { skip: noBrowser }, () => {
     assert.match(await page.locator('main p.muted').first().innerText(), /started by <img src=x onerror=/);
     assert.equal(await page.locator('#view img').count(), 0);
     assert.equal(await page.evaluate('window.__pwned'), undefined);
+  });
+
+  test('says that a step that never ran has no output, once nothing more can come', async () => {
+    await page.locator('#steps tr[data-step="optional"][data-phase="Skipped"]').click();
+    await page.locator('#logs', { hasText: /^\(no output\)$/ }).waitFor();
   });
 
   test('Roll back runs the rollback steps as conveyor rollback does, and the page follows it', async () => {

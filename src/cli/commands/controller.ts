@@ -3,6 +3,7 @@ import { KubeConfig } from '../../kube/kube-config.ts';
 import { hostname } from 'node:os';
 import { Controller } from '../../controller/controller.ts';
 import { EVENT_VOLUMES } from '../../controller/event-volume.ts';
+import { applyControllerHeapSettings } from '../../controller/heap-settings.ts';
 import type { EventVolume } from '../../controller/event-volume.ts';
 import { createLogger } from '../../observability/logger.ts';
 import { parseSetValues } from '../../spec/set-values.ts';
@@ -57,6 +58,7 @@ export async function controllerCommand(argv: readonly string[], io: CliIO): Pro
     io.stdout.write(`${controllerUsage}\n`);
     return EXIT.succeeded;
   }
+  applyControllerHeapSettings();
   const number = (name: string, fallback: number): number => {
     const raw = values[name];
     if (raw === undefined) return fallback;

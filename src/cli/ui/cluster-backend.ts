@@ -273,12 +273,13 @@ export function clusterBackend(values: Record<string, unknown>, io: CliIO): UiBa
       const { api, name } = locate(id);
       if (!(await api.getRun(name))) throw new Error(`no WorkflowRun ${name} in namespace ${api.namespace}`);
       let shown: string | undefined;
+      const selector = `${LABELS.run}=${labelValue(name)},${LABELS.step}=${labelValue(step)}`;
       await followLogs({
         api,
         // Its notes (the run ended, waits for approval) are for a terminal, not for the page.
         io: { ...io, stderr: { write: () => undefined, isTTY: false } },
         run: name,
-        selector: `${LABELS.run}=${labelValue(name)},${LABELS.step}=${labelValue(step)}`,
+        selector,
         order: byAttemptOrder,
         signal,
         onLine: (label, line) => {
@@ -287,6 +288,13 @@ export function clusterBackend(values: Record<string, unknown>, io: CliIO): UiBa
           write(`${line}\n`);
         },
       });
+      if (shown !== undefined || signal.aborted) return;
+      // Nothing to show of a step that ran: its pods went with their Jobs (a TTL, a cleanup), as
+      // conveyor logs says too, rather than "no output".
+      const [pods, run] = await Promise.all([api.listPods(selector), api.getRun(name)]);
+      const attempts = ((run?.status ?? {}) as RunStatus).steps?.[step]?.attempts ?? 0;
+      if (attempts > 0 && pods.length === 0)
+        write(`(the pods of ${step} are gone: its log is no longer available)\n`);
     },
     approve: (id, step, decision, comment) =>
       cli('approve', id, [

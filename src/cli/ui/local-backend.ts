@@ -127,7 +127,12 @@ export class LocalBackend implements UiBackend {
       raised: state.raised,
       events: journalEvents(readJournal(this.store.runDir(id))),
       svg,
-      actions: { ...actions, resume: actions.resume || decided.size > 0 },
+      // A run waiting for a decision that nobody gave would only wait again (the UI's resume does
+      // not prompt): Resume is offered once there is a decision.
+      actions: {
+        ...actions,
+        resume: decided.size > 0 || (actions.resume && summary.phase !== 'AwaitingApproval'),
+      },
     };
   }
 

@@ -2,6 +2,8 @@
 // implementations exist: `PerlLauncher` (a small long-lived helper that forks for us, see
 // perl-launcher.ts for why) and `NodeLauncher` (child_process.spawn, the fallback). Both put each
 // process in its own process group, send its stdout/stderr to files, and report its end once.
+// Given a durable file (the run's journal), both fsync it before starting a process, once for all
+// the requests of a batch: the caller writes the line announcing a start before the request.
 
 export interface LaunchRequest {
   /** Program (looked up in PATH unless it contains a slash) followed by its arguments. */
@@ -32,8 +34,11 @@ export interface LaunchResult {
 }
 
 export interface LaunchEvents {
-  /** The process exists (its process group too); `pid` is also the group id. */
-  onStart(pid: number): void;
+  /**
+   * The process exists (its process group too); `pid` is also the group id. `processStart` is its
+   * start time as process-identity.ts reads it, when the launcher read it already.
+   */
+  onStart(pid: number, processStart?: string): void;
   /** Called exactly once per request, after `onStart` when that was called. */
   onExit(result: LaunchResult): void;
 }

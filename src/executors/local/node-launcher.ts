@@ -3,7 +3,7 @@
 // matters for runs of many very short steps. Behaves like PerlLauncher: own process group (a new
 // session, via `detached`), output straight to files, exit 127/126 when the program cannot be run.
 import { spawn } from 'node:child_process';
-import { appendFileSync, closeSync, openSync, statSync } from 'node:fs';
+import { appendFileSync, closeSync, fsyncSync, openSync, statSync } from 'node:fs';
 import { GroupHandle, nulByteIn } from './launcher.ts';
 import type { LaunchEvents, LaunchHandle, LaunchRequest, LaunchResult, Launcher } from './launcher.ts';
 
@@ -11,9 +11,29 @@ export class NodeLauncher implements Launcher {
   readonly kind = 'node';
   readonly usable = true;
   private readonly env: Readonly<Record<string, string>>;
+  private durableFd?: number;
+  /** Set while the starts of this turn of the event loop are covered by one fsync. */
+  private synced = false;
 
-  constructor(baseEnv: Readonly<Record<string, string>>) {
+  constructor(baseEnv: Readonly<Record<string, string>>, durableFile?: string) {
     this.env = baseEnv;
+    try {
+      if (durableFile !== undefined) this.durableFd = openSync(durableFile, 'a');
+    } catch {
+      // As with a full disk: the steps still run.
+    }
+  }
+
+  /** One fsync of the durable file before the first start of each batch (see Launcher). */
+  private syncDurable(): void {
+    if (this.durableFd === undefined || this.synced) return;
+    this.synced = true;
+    queueMicrotask(() => (this.synced = false));
+    try {
+      fsyncSync(this.durableFd);
+    } catch {
+      // As with a full disk: the steps still run.
+    }
   }
 
   start(request: LaunchRequest, events: LaunchEvents): LaunchHandle {
@@ -41,6 +61,7 @@ export class NodeLauncher implements Launcher {
       return handle;
     }
     const [argv0, ...args] = request.argv;
+    this.syncDurable();
     try {
       const child = spawn(argv0 ?? '', args, {
         cwd: request.cwd,
@@ -68,7 +89,9 @@ export class NodeLauncher implements Launcher {
   }
 
   async close(): Promise<void> {
-    // Nothing of its own to stop: the executor waits for its processes.
+    // Nothing else of its own to stop: the executor waits for its processes.
+    if (this.durableFd !== undefined) closeSync(this.durableFd);
+    this.durableFd = undefined;
   }
 
   /** Maps a spawn failure to what `sh` would do: 127 not found, 126 not executable. */

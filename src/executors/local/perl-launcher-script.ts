@@ -6,10 +6,14 @@
 // TAB as `\t` and newline as `\n` (numbers and single letters are never escaped):
 //
 //   in   E  KEY VALUE ...                         replace the base environment
+//        J  PATH                                  a file to fsync before starting processes (the
+//                                                  run's journal: a step never starts before the
+//                                                  line announcing it is on disk); once per batch
 //        R  N CWD MODE STDOUT STDERR NENV KEY VALUE ... ARGV...
 //                                                  start request N; MODE `a` appends to STDOUT, `w`
 //                                                  truncates it; an empty STDERR shares STDOUT's file
-//   out  S  N PID                                  started; PID is also its process group
+//   out  S  N PID [START]                          started; PID is also its process group; START
+//                                                  is field 22 of /proc/PID/stat where there is one
 //        F  N MESSAGE                              could not be set up (a D follows)
 //        D  N x CODE  |  D N s SIGNAL             ended (exit code or signal number); one per R
 //
@@ -30,11 +34,13 @@ use strict;
 use warnings;
 use POSIX ();
 use Fcntl ();
+use IO::Handle ();
 
 my $BACKSTOP = 0.02;
 my %request_of;
 my $inbox = '';
 my $eof = 0;
+my $durable;
 
 pipe(my $wake_r, my $wake_w) or die "conveyor launcher: pipe: $!\n";
 for my $fh ($wake_r, $wake_w) {
@@ -124,14 +130,36 @@ sub start {
   # the pid, so an early kill(-pid) cannot miss it.
   POSIX::setpgid($pid, $pid);
   $request_of{$pid} = $n;
-  report("S $n $pid\n");
+  my $since = start_time($pid);
+  report(defined $since ? "S $n $pid $since\n" : "S $n $pid\n");
+}
+
+# When the process started (clock ticks since boot), so that a later look can tell it from another
+# process given the same pid. Read here, next to the fork, rather than by Node for every step.
+sub start_time {
+  open(my $fh, '<', "/proc/$_[0]/stat") or return undef;
+  my $stat = <$fh>;
+  close $fh;
+  return undef unless defined $stat;
+  # The command name (field 2) may hold spaces and parentheses: count fields after the last ')'.
+  my @f = split / /, substr($stat, rindex($stat, ')') + 2);
+  return defined $f[19] && $f[19] =~ /^\d+$/ ? $f[19] : undef;
+}
+
+# One fsync for every start request read in one pass, before the first of them forks. A failure
+# does not stop the steps (the run goes on as with a full disk; Node's own writes say so).
+sub start_all {
+  return unless @_;
+  $durable->sync if $durable;
+  start($_) for @_;
 }
 
 sub handle {
   my ($line) = @_;
   my $op = substr($line, 0, 1);
-  if ($op eq 'R') {
-    start($line);
+  if ($op eq 'J') {
+    my $path = unescape(substr($line, 2));
+    $durable = undef unless open($durable, '>>', $path);
   } elsif ($op eq 'E') {
     my @f = split /\t/, $line, -1;
     shift @f;
@@ -158,10 +186,18 @@ while (1) {
     next;
   }
   if ($got == 0) { $eof = 1; next }
+  my @starts;
   while ((my $nl = index($inbox, "\n")) >= 0) {
     my $line = substr($inbox, 0, $nl + 1, '');
     chop $line;
+    if (substr($line, 0, 1) eq 'R') {
+      push @starts, $line;
+      next;
+    }
+    # Other messages apply to the requests after them only.
+    start_all(splice(@starts));
     handle($line);
   }
+  start_all(@starts);
 }
 `;

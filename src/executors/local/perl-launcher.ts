@@ -43,7 +43,11 @@ export class PerlLauncher implements Launcher {
    * Starts the helper; `undefined` when perl cannot be started (not installed). spawn() only
    * returns a pid once the exec succeeded, so this check costs nothing extra.
    */
-  static start(baseEnv: Readonly<Record<string, string>>, onLost?: () => void): PerlLauncher | undefined {
+  static start(
+    baseEnv: Readonly<Record<string, string>>,
+    onLost?: () => void,
+    durableFile?: string,
+  ): PerlLauncher | undefined {
     const child = spawn('perl', ['-e', PERL_LAUNCHER_SCRIPT], {
       stdio: ['pipe', 'pipe', 'pipe'],
       // Its own session: a terminal's Ctrl-C must reach only Node, which then stops the steps
@@ -56,13 +60,14 @@ export class PerlLauncher implements Launcher {
       child.on('error', () => {});
       return undefined;
     }
-    return new PerlLauncher(child, baseEnv, onLost);
+    return new PerlLauncher(child, baseEnv, onLost, durableFile);
   }
 
   private constructor(
     private readonly child: ChildProcessWithoutNullStreams,
     baseEnv: Readonly<Record<string, string>>,
     private readonly onLost?: () => void,
+    durableFile?: string,
   ) {
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (chunk: string) => this.onData(chunk));
@@ -82,6 +87,7 @@ export class PerlLauncher implements Launcher {
     });
     const env = Object.entries(baseEnv).flatMap(([k, v]) => [escape(k), escape(v)]);
     child.stdin.write(`E\t${env.join('\t')}\n`);
+    if (durableFile !== undefined) child.stdin.write(`J\t${escape(durableFile)}\n`);
     this.setReferenced(false);
   }
 
@@ -146,10 +152,10 @@ export class PerlLauncher implements Launcher {
     if (!entry) return;
     switch (line[0]) {
       case 'S': {
-        const pid = Number(line.slice(b + 1));
-        entry.pid = pid;
-        entry.handle.started(pid);
-        entry.events.onStart(pid);
+        const [pid, processStart] = line.slice(b + 1).split(' ');
+        entry.pid = Number(pid);
+        entry.handle.started(entry.pid);
+        entry.events.onStart(entry.pid, processStart);
         break;
       }
       case 'F':

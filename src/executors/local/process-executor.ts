@@ -34,6 +34,12 @@ export interface ProcessExecutorOptions {
   readonly maxCaptureBytes?: number;
   /** Which launcher starts processes (default: env CONVEYOR_LAUNCHER, else `auto`: perl if it starts). */
   readonly launcher?: LauncherChoice;
+  /**
+   * A file that must be on disk before any process starts: the run's journal, whose line announcing
+   * an attempt is written before the attempt is started here. The launcher fsyncs it once per batch
+   * of starts (Perl off Node's thread, without another wake-up of Node).
+   */
+  readonly durableFile?: string;
 }
 
 interface Running {
@@ -41,6 +47,7 @@ interface Running {
   /** Where captured stdout goes, when captured. */
   readonly capturePath?: string;
   handle?: LaunchHandle;
+  pid?: number;
   timedOut: boolean;
   timer?: NodeJS.Timeout;
   killTimer?: NodeJS.Timeout;
@@ -53,6 +60,8 @@ let perlUnavailable = false;
 
 export class ProcessExecutor implements StepExecutor {
   private readonly running = new Map<string, Running>();
+  /** Start times the launcher read for running processes, by pid. */
+  private readonly processStarts = new Map<number, string>();
   private readonly started = new Set<string>();
   private readonly grace: number;
   private readonly baseEnv: Readonly<Record<string, string>>;
@@ -70,6 +79,11 @@ export class ProcessExecutor implements StepExecutor {
     const fromEnv = env.CONVEYOR_LAUNCHER;
     this.choice = options.launcher ?? (fromEnv === 'perl' || fromEnv === 'node' ? fromEnv : 'auto');
     mkdirSync(options.logDir, { recursive: true });
+  }
+
+  /** The start time of a running step process (process-identity.ts's token), when the launcher read it. */
+  processStartOf(pid: number): string | undefined {
+    return this.processStarts.get(pid);
   }
 
   /** Which launcher starts (or will start) processes: 'perl' or 'node'. */
@@ -111,14 +125,17 @@ export class ProcessExecutor implements StepExecutor {
         stderrPath: capturePath === undefined ? undefined : `${base}.log`,
       },
       {
-        onStart: (pid) =>
+        onStart: (pid, processStart) => {
+          entry.pid = pid;
+          if (processStart !== undefined) this.processStarts.set(pid, processStart);
           this.report({
             kind: 'attemptStarted',
             step: action.step,
             attempt: action.attempt,
             at: Date.now(),
             handle: `pid ${pid}`,
-          }),
+          });
+        },
         onExit: (result) => this.finished(action, entry, result),
       },
     );
@@ -157,15 +174,19 @@ export class ProcessExecutor implements StepExecutor {
     if (this.current?.usable) return this.current;
     let launcher: Launcher | undefined;
     if (this.choice === 'perl' || (this.choice === 'auto' && !perlUnavailable)) {
-      launcher = PerlLauncher.start(this.baseEnv, () => {
-        perlUnavailable = true;
-      });
+      launcher = PerlLauncher.start(
+        this.baseEnv,
+        () => {
+          perlUnavailable = true;
+        },
+        this.options.durableFile,
+      );
       if (!launcher) {
         perlUnavailable = true;
         if (this.choice === 'perl') throw new Error('CONVEYOR_LAUNCHER=perl, but perl cannot be started');
       }
     }
-    this.current = launcher ?? new NodeLauncher(this.baseEnv);
+    this.current = launcher ?? new NodeLauncher(this.baseEnv, this.options.durableFile);
     return this.current;
   }
 
@@ -181,6 +202,7 @@ export class ProcessExecutor implements StepExecutor {
       clearTimeout(entry.timer);
       clearTimeout(entry.killTimer);
       this.running.delete(action.attemptId);
+      if (entry.pid !== undefined) this.processStarts.delete(entry.pid);
     }
     const timedOut = entry?.timedOut === true;
     const capture =

@@ -66,3 +66,22 @@ test('stop drops a write that was due', () => {
   clock.advance(1000);
   assert.equal(writes, 1);
 });
+
+test('a write that takes long spaces out the next ones, so that writing stays a small share of the time', () => {
+  const clock = manualClock();
+  let writes = 0;
+  // Each write takes 20 ms: at most 5% of the time means one write per 400 ms, not per 150 ms.
+  const schedule = new SnapshotSchedule(clock, 150, () => {
+    writes++;
+    clock.advance(20);
+  });
+  schedule.changed();
+  assert.equal(writes, 1);
+  clock.advance(200);
+  schedule.changed();
+  assert.equal(writes, 1, 'not 150 ms after a 20 ms write');
+  clock.advance(199);
+  assert.equal(writes, 1);
+  clock.advance(1);
+  assert.equal(writes, 2, '400 ms after the end of the first write');
+});

@@ -2,9 +2,10 @@
 // codes, output files and bounded capture, env, cwd, scripts and shells, timeouts and cancellation
 // of whole process groups, SIGKILL after the grace period, idempotent starts, many short steps.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { processStartTime } from '../../../src/cli/process-identity.ts';
 import { alive, HAS_PERL, Harness, LAUNCHERS, readPid, waitFor } from './harness.ts';
 
 for (const launcher of LAUNCHERS) {
@@ -24,6 +25,44 @@ for (const launcher of LAUNCHERS) {
 
       it(`starts processes with the ${launcher} launcher`, () => {
         assert.equal(harness().executor.launcherKind, launcher);
+      });
+
+      it('starts processes after syncing the durable file, which it never writes to', async () => {
+        const base = harness();
+        const journal = join(base.dir, 'journal.jsonl');
+        writeFileSync(journal, '{"event":"start","step":"a","attempt":1}\n');
+        const h = harness({ durableFile: journal });
+        const results = await Promise.all(['a', 'b', 'c'].map((step) => h.run(step, { command: 'true' })));
+        assert.deepEqual(
+          results.map((r) => r.exitCode),
+          [0, 0, 0],
+        );
+        assert.equal(readFileSync(journal, 'utf8'), '{"event":"start","step":"a","attempt":1}\n');
+      });
+
+      it('gives the start time of a running process as /proc has it, where the launcher read it', async () => {
+        const h = harness();
+        h.start('sleeper', { command: 'sleep 30' });
+        const pid = await waitFor('the pid', () => h.startedPid('sleeper'));
+        const known = h.executor.processStartOf(pid);
+        if (launcher === 'perl' && process.platform === 'linux') assert.equal(known, processStartTime(pid));
+        else assert.equal(known, undefined, 'spawn leaves it to the caller');
+        h.executor.cancel({
+          kind: 'cancelAttempt',
+          step: 'sleeper',
+          attempt: 1,
+          attemptId: 'sleeper-1',
+          reason: 'test',
+        });
+        await h.finished('sleeper');
+        assert.equal(h.executor.processStartOf(pid), undefined, 'forgotten once it ended');
+      });
+
+      it('a durable file that cannot be opened does not keep processes from starting', async () => {
+        const h = harness({ durableFile: '/nonexistent/conveyor/journal.jsonl' });
+        const r = await h.run('a', { command: 'true' });
+        assert.equal(r.exitCode, 0);
+        assert.equal(r.error, undefined);
       });
 
       it('reports exit codes, with and without a shell', async () => {

@@ -44,6 +44,7 @@ function openLog(run) {
     source.close();
     current.ended = true;
     if (message !== undefined) pre.textContent = message;
+    else if (empty) pre.textContent = '(no output)';
   };
   source.addEventListener('end', () => stop());
   source.addEventListener('failure', (e) => stop(JSON.parse(e.data)));
