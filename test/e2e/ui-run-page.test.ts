@@ -138,6 +138,25 @@ describe('the run page of conveyor ui', { skip: noBrowser }, () => {
     await page.locator('#logs', { hasText: /^\(no output\)$/ }).waitFor();
   });
 
+  test("a run's page is not drawn again when another run changes", async () => {
+    const asked: string[] = [];
+    const onRequest = (request: Request) => {
+      if (new URL(request.url()).pathname === `/api/runs/${runId}`) asked.push(request.url());
+    };
+    page.on('request', onRequest);
+    try {
+      const before = Number((await page.locator('#live').getAttribute('data-changes')) ?? 0);
+      writeFileSync(join(dir, 'other.yaml'), 'name: other\nsteps:\n  - name: one\n    command: echo one\n');
+      const other = await conveyor(['run', join(dir, 'other.yaml'), '--state-dir', stateDir]);
+      assert.equal(other.code, 0, other.stderr);
+      // The page heard of the other run's change, and did not ask for this run again.
+      await page.locator(`#live[data-changes]:not([data-changes="${before}"])`).waitFor({ timeout: 30_000 });
+    } finally {
+      page.off('request', onRequest);
+    }
+    assert.deepEqual(asked, []);
+  });
+
   test('Roll back runs the rollback steps as conveyor rollback does, and the page follows it', async () => {
     await page.locator('#rollback').click();
     await page.locator('#notice', { hasText: `Rolling back ${runId} (conveyor rollback ${runId}` }).waitFor();

@@ -40,6 +40,7 @@ export interface UiBackend {
   retry(id: string): Promise<ActionResult>;
   listWorkflows(): Promise<WorkflowSummaryView[]>;
   getWorkflow(name: string): Promise<WorkflowView | undefined>;
-  /** Calls `onChange` whenever runs may have changed; returns a function that stops watching. */
-  watch(onChange: () => void): () => void;
+  /** Calls `onChange` with the ids of the runs that changed (added, changed or gone); returns a
+   *  function that stops watching. */
+  watch(onChange: (runs: readonly string[]) => void): () => void;
 }

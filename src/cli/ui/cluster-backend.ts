@@ -338,11 +338,15 @@ export function clusterBackend(values: Record<string, unknown>, io: CliIO): UiBa
         namespace: scope.watchedNamespace,
       });
       let pending: NodeJS.Timeout | undefined;
+      const runs = new Set<string>();
       // Several events arrive together (a status write per step): tell the page once.
-      const changed = () => {
+      const changed = (run: KubernetesObject) => {
+        runs.add(scope.idOf(run.metadata?.namespace ?? target.namespace, run.metadata?.name ?? ''));
         pending ??= setTimeout(() => {
           pending = undefined;
-          onChange();
+          const ids = [...runs];
+          runs.clear();
+          onChange(ids);
         }, 100);
       };
       informer.on('add', changed);

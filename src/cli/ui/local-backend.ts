@@ -262,32 +262,35 @@ export class LocalBackend implements UiBackend {
     return { ok: code === 0, message: `${command_} exited ${code}: ${said.trim()}` };
   }
 
-  watch(onChange: () => void): () => void {
-    let last = '';
-    const signature = () => {
+  watch(onChange: (runs: readonly string[]) => void): () => void {
+    /** Each run's state file as last seen (modification time and size). */
+    const look = (): Map<string, string> => {
+      const dir = join(this.store.root, 'runs');
+      const seen = new Map<string, string>();
+      let names: string[];
       try {
-        const dir = join(this.store.root, 'runs');
-        return readdirSync(dir)
-          .map((name) => {
-            try {
-              const st = statSync(join(dir, name, 'state.json'));
-              return `${name}:${st.mtimeMs}:${st.size}`;
-            } catch {
-              return name;
-            }
-          })
-          .join('|');
+        names = readdirSync(dir);
       } catch {
-        return '';
+        return seen;
       }
+      for (const name of names) {
+        try {
+          const st = statSync(join(dir, name, 'state.json'));
+          seen.set(name, `${st.mtimeMs}:${st.size}`);
+        } catch {
+          seen.set(name, '');
+        }
+      }
+      return seen;
     };
-    last = signature();
+    let last = look();
     const timer = setInterval(() => {
-      const now = signature();
-      if (now !== last) {
-        last = now;
-        onChange();
-      }
+      const now = look();
+      const changed = [...new Set([...last.keys(), ...now.keys()])].filter(
+        (id) => last.get(id) !== now.get(id),
+      );
+      last = now;
+      if (changed.length > 0) onChange(changed);
     }, POLL_MS);
     return () => clearInterval(timer);
   }

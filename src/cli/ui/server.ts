@@ -61,8 +61,9 @@ const event = (name: string, data: unknown) => `event: ${name}\ndata: ${JSON.str
 
 export async function startUiServer(backend: UiBackend, token: string, port = 0): Promise<UiServer> {
   const listeners = new Set<ServerResponse>();
-  const stopWatching = backend.watch(() => {
-    for (const res of listeners) res.write(event('change', {}));
+  // Each change names its runs, so that a run's page draws itself again for its own run only.
+  const stopWatching = backend.watch((runs) => {
+    for (const res of listeners) res.write(event('change', { runs }));
   });
   /** The log streams being sent: ended when the server closes. */
   const logStreams = new Set<AbortController>();

@@ -130,7 +130,17 @@ const events = new EventSource(api('/api/events'));
 const live = document.getElementById('live');
 events.addEventListener('open', () => { live.textContent = 'live'; live.className = 'live on'; });
 events.addEventListener('error', () => { live.textContent = 'reconnecting…'; live.className = 'live'; });
-events.addEventListener('change', () => render());
+let changes = 0;
+events.addEventListener('change', (e) => {
+  changes += 1;
+  live.setAttribute('data-changes', String(changes));
+  live.title = 'last change ' + new Date().toLocaleTimeString();
+  // A run's page is drawn again for a change of its run only (in a busy namespace, other runs'
+  // changes would redraw it many times a second: its graph laid out again, a selection lost).
+  const shown = /^#\/run\/(.+)$/.exec(location.hash);
+  if (shown && !JSON.parse(e.data).runs.includes(decodeURIComponent(shown[1]))) return;
+  render();
+});
 // What goes on with nothing to announce it (a step that runs and writes no state): the durations
 // that have not ended, and the running attempts' bars of the timeline.
 setInterval(() => {
