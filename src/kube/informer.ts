@@ -429,7 +429,8 @@ export class Informer<T extends KubernetesObject> {
   private async listAndReplace(): Promise<void> {
     const relistReason = this.synced ? (this.relistReason ?? 'expired') : undefined;
     const listTimeoutMs = this.options.listTimeoutMs ?? 60_000;
-    const result = await withDeadline((signal) => this.options.list({ signal }), {
+    const transform = this.options.transform;
+    const result = await withDeadline((signal) => this.options.list({ signal, each: transform }), {
       ms: listTimeoutMs,
       clock: this.clock,
       what: `listing ${this.name}`,
@@ -437,8 +438,7 @@ export class Informer<T extends KubernetesObject> {
     });
     if (this.stopping) return;
     this.touch();
-    const transform = this.options.transform;
-    const changes = this.cache.replace(transform ? result.items.map(transform) : result.items);
+    const changes = this.cache.replace(result.items);
     this.resourceVersion = result.resourceVersion;
     this.relistReason = undefined;
     this.quickCloses = 0;

@@ -36,7 +36,7 @@ export function createKubeListWatch<T extends KubernetesObject>(
   const path = collectionPath(selector.path, selector.namespace);
   const selectors = { labelSelector: selector.labelSelector, fieldSelector: selector.fieldSelector };
 
-  const list: ListFn<T> = async ({ signal }) => {
+  const list: ListFn<T> = async ({ signal, each }) => {
     const items: T[] = [];
     let resourceVersion = '';
     let continueToken: string | undefined;
@@ -48,7 +48,10 @@ export function createKubeListWatch<T extends KubernetesObject>(
         signal,
       });
       const body = JSON.parse(await readText(res)) as ListBody<T>;
-      for (const item of body.items ?? []) items.push(withTypeMeta(item, body));
+      for (const item of body.items ?? []) {
+        const typed = withTypeMeta(item, body);
+        items.push(each ? each(typed) : typed);
+      }
       // Every page of one list is served from the same snapshot, so any page's version will do.
       resourceVersion = body.metadata?.resourceVersion ?? resourceVersion;
       continueToken = body.metadata?.continue || undefined;

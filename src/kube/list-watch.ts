@@ -13,7 +13,14 @@ export interface ListResult<T> {
  * Lists every object, most recent state (resourceVersion unset: a consistent read, never the stale
  * watch cache that resourceVersion=0 may serve). Rejects on failure; honours `signal`.
  */
-export type ListFn<T> = (options: { signal: AbortSignal }) => Promise<ListResult<T>>;
+export type ListFn<T> = (options: {
+  signal: AbortSignal;
+  /**
+   * Applied to every item as soon as its page arrives (the informer's transform): a list of
+   * thousands of objects then holds what is kept of each plus one page, never all of them whole.
+   */
+  each?: (item: T) => T;
+}) => Promise<ListResult<T>>;
 
 export type WatchEvent<T> =
   | { type: 'ADDED' | 'MODIFIED' | 'DELETED'; object: T }

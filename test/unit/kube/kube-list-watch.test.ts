@@ -143,6 +143,23 @@ describe('list and watch over HTTP', () => {
     assert.deepEqual(authorizations, ['Bearer test-token', 'Bearer test-token']);
   });
 
+  it('applies the transform to each page as it arrives, before asking for the next', async () => {
+    requests.length = 0;
+    const seen: string[] = [];
+    const result = await listWatch.list({
+      signal: new AbortController().signal,
+      each: (item) => {
+        seen.push(`${item.metadata?.name} after ${requests.length} requests`);
+        return { ...item, metadata: { ...item.metadata, labels: { kept: 'only this' } } };
+      },
+    });
+    assert.deepEqual(seen, ['a after 1 requests', 'b after 2 requests']);
+    assert.deepEqual(
+      result.items.map((i) => i.metadata?.labels),
+      [{ kept: 'only this' }, { kept: 'only this' }],
+    );
+  });
+
   it('streams watch events in order and asks for bookmarks and a server-side timeout', async () => {
     requests.length = 0;
     const events: WatchEvent<ConfigMapLike>[] = [];

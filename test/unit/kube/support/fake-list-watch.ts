@@ -60,13 +60,15 @@ export class FakeListWatch<T extends KubernetesObject> {
   private readonly answers: (ListResult<T> | Error)[] = [];
   private readonly waitingLists: ((answer: ListResult<T> | Error) => void)[] = [];
 
-  readonly list: ListFn<T> = ({ signal }) => {
+  readonly list: ListFn<T> = ({ signal, each }) => {
     this.listCalls++;
+    const transformed = (result: ListResult<T>): ListResult<T> =>
+      each ? { ...result, items: result.items.map(each) } : result;
     const next = this.answers.shift();
-    if (next) return next instanceof Error ? Promise.reject(next) : Promise.resolve(next);
+    if (next) return next instanceof Error ? Promise.reject(next) : Promise.resolve(transformed(next));
     return new Promise((resolve, reject) => {
       const answer = (result: ListResult<T> | Error) =>
-        result instanceof Error ? reject(result) : resolve(result);
+        result instanceof Error ? reject(result) : resolve(transformed(result));
       this.waitingLists.push(answer);
       signal.addEventListener(
         'abort',
