@@ -33,10 +33,16 @@ const FIGURES = [
   ['podToPodP99Ms', "pod finished -> dependent's pod created, p99 (ms)"],
   ['podEndToJobMedianMs', "Conveyor: pod finished -> dependent's Job created, median (ms)"],
   ['podEndToJobP99Ms', "Conveyor: pod finished -> dependent's Job created, p99 (ms)"],
-  ['jobToPodMedianMs', 'Conveyor: Job created -> its pod created (Job controller), median (ms)'],
-  ['jobToPodP99Ms', 'Conveyor: Job created -> its pod created (Job controller), p99 (ms)'],
-  ['jobToJobMedianMs', "Conveyor: Job complete -> dependent's Job created, median (ms)"],
-  ['jobToJobP99Ms', "Conveyor: Job complete -> dependent's Job created, p99 (ms)"],
+  ['jobToPodMedianMs', 'Conveyor: Job created -> its pod created, median (ms)'],
+  ['jobToPodP99Ms', 'Conveyor: Job created -> its pod created, p99 (ms)'],
+  [
+    'jobToJobMedianMs',
+    "Conveyor: Job complete -> dependent's Job created, median (ms; < 0: marked complete after)",
+  ],
+  [
+    'jobToJobP99Ms',
+    "Conveyor: Job complete -> dependent's Job created, p99 (ms; < 0: marked complete after)",
+  ],
 ] as const;
 type FigureName = (typeof FIGURES)[number][0];
 
