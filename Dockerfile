@@ -14,7 +14,7 @@ WORKDIR /app
 # --ignore-scripts: `prepare` (the build) cannot run before the sources are copied.
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
-COPY scripts/build.mjs scripts/dist-stamp.mjs ./scripts/
+COPY scripts/build.mjs scripts/dist-stamp.mjs scripts/kubeconfig-only.mjs ./scripts/
 COPY src ./src
 COPY bin ./bin
 RUN npm run build \

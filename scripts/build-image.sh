@@ -19,7 +19,7 @@ rm -rf "$build" && mkdir -p "$build"
 # The Dockerfile's build stage (COPY package*.json, the build scripts, src, bin).
 cp "$root/package.json" "$root/package-lock.json" "$build/"
 mkdir -p "$build/scripts"
-cp "$root/scripts/build.mjs" "$root/scripts/dist-stamp.mjs" "$build/scripts/"
+cp "$root/scripts/build.mjs" "$root/scripts/dist-stamp.mjs" "$root/scripts/kubeconfig-only.mjs" "$build/scripts/"
 cp -R "$root/src" "$root/bin" "$build/"
 find "$build/src" -name '*.test.ts' -delete
 (
