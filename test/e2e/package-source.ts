@@ -13,7 +13,7 @@ export function copyPackageSource(dir: string): string {
   for (const path of ['package.json', 'package-lock.json', 'README.md', 'bin', 'src', 'schema', 'crds']) {
     cpSync(join(REPO, path), join(dir, path), { recursive: true });
   }
-  for (const script of ['build.mjs', 'dist-stamp.mjs']) {
+  for (const script of ['build.mjs', 'dist-stamp.mjs', 'kubeconfig-only.mjs']) {
     cpSync(join(REPO, 'scripts', script), join(dir, 'scripts', script));
   }
   symlinkSync(join(REPO, 'node_modules'), join(dir, 'node_modules'));
