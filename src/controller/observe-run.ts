@@ -11,6 +11,7 @@ import type { JobObject, WorkflowRunObject } from './resources.ts';
 import { recordedStatus } from './run-status.ts';
 import { resolveMissingPod } from './missing-pods.ts';
 import { resolveVanishedJob } from './vanished-jobs.ts';
+import type { VanishedJob } from './vanished-jobs.ts';
 import { ownsPodsOf } from '../executors/kubernetes/job-pod.ts';
 
 /** The most of a step's log read back as its captured output (the engine enforces its own bound). */
@@ -78,7 +79,11 @@ async function lookWithoutJob(
   attempt: InFlightAttempt,
   owed: boolean,
 ): Promise<AttemptLook> {
-  const vanished = await resolveVanishedJob(ctx.api, run, attempt, owed);
+  return lookFrom(ctx, await resolveVanishedJob(ctx.api, run, attempt, owed));
+}
+
+/** A Job or pod not in the cache: create it, look again soon, or the attempt's end. */
+function lookFrom(ctx: ReconcileContext, vanished: VanishedJob): AttemptLook {
   if (vanished.kind === 'create') return { create: true };
   if (vanished.kind === 'wait') return { recheckAt: ctx.now() + VANISHED_RECHECK_MS };
   return { done: vanished.finished };
@@ -95,12 +100,8 @@ async function lookAtOwnJob(
   const pods = ctx.api.podsOf(run.metadata.namespace, attempt.job);
   const done = finishedOwnJob(attempt, job, pods, ctx.now());
   if (done) return { done };
-  if (pods.length === 0) {
-    const gone = await resolveMissingPod(ctx.api, run.metadata.namespace, attempt, owed);
-    if (gone.kind === 'create') return { create: true };
-    if (gone.kind === 'lost') return { done: gone.finished };
-    return { recheckAt: ctx.now() + VANISHED_RECHECK_MS };
-  }
+  if (pods.length === 0)
+    return lookFrom(ctx, await resolveMissingPod(ctx.api, run.metadata.namespace, attempt, owed));
   const wait = attemptWait(attempt.step, job, pods, ctx.now());
   const deadline = jobDeadline(job);
   return { ...(wait ? { wait } : {}), ...(deadline !== undefined ? { recheckAt: deadline } : {}) };

@@ -50,7 +50,8 @@ export async function resolveVanishedJob(
   );
 }
 
-function lost(attempt: InFlightAttempt, reason: string, message: string): VanishedJob {
+/** The attempt ends without an outcome of its own: lost (reason), or cancelled. */
+export function lost(attempt: InFlightAttempt, reason: string, message: string): VanishedJob {
   return {
     kind: 'finished',
     finished: {
