@@ -150,8 +150,8 @@ export function finishedOwnJob(
   now: number,
 ): FinishedJob | undefined {
   const pod = newestPod(pods);
-  const exitCode = pod?.status?.containerStatuses?.find((c) => c.name === 'step')?.state?.terminated
-    ?.exitCode;
+  const terminated = pod?.status?.containerStatuses?.find((c) => c.name === 'step')?.state?.terminated;
+  const exitCode = terminated?.exitCode;
   const ended = (observation: Omit<AttemptFinishedObservation, 'kind' | 'step' | 'attempt' | 'output'>) => ({
     attempt,
     ...(pod ? { pod: pod.metadata.name } : {}),
@@ -168,6 +168,17 @@ export function finishedOwnJob(
   const podEnded = pod?.status?.phase === 'Succeeded' || pod?.status?.phase === 'Failed';
   if (!podEnded && deadline !== undefined && now >= deadline)
     return ended({ exitCode: null, timedOut: true });
+  // A failure at or past the deadline is the deadline's doing: the kubelet's own (from the pod's
+  // start) may kill the step before the controller's recheck, and report the kill's exit code
+  // before its DeadlineExceeded reason.
+  const failedAt = Date.parse(terminated?.finishedAt ?? '');
+  if (
+    exitCode !== undefined &&
+    exitCode !== 0 &&
+    deadline !== undefined &&
+    (Number.isFinite(failedAt) ? failedAt : now) >= deadline
+  )
+    return ended({ exitCode, timedOut: true });
   const byConditions = finishedJob(attempt, job, pods);
   if (byConditions) return byConditions;
   if (

@@ -88,6 +88,7 @@ export interface PodObject {
           readonly exitCode?: number;
           readonly reason?: string;
           readonly message?: string;
+          readonly finishedAt?: string;
         };
         readonly running?: unknown;
         readonly waiting?: { readonly reason?: string; readonly message?: string };

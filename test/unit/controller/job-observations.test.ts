@@ -1,7 +1,7 @@
 // A step attempt's outcome from its Job and its pod.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { finishedJob } from '../../../src/controller/job-observations.ts';
+import { finishedJob, finishedOwnJob } from '../../../src/controller/job-observations.ts';
 import type { InFlightAttempt } from '../../../src/controller/job-observations.ts';
 import type { JobObject, PodObject } from '../../../src/controller/resources.ts';
 
@@ -73,5 +73,46 @@ describe('finishedJob', () => {
       status: { phase: 'Failed' },
     };
     assert.equal(finishedJob(attempt, job(), [evicted]), undefined);
+  });
+});
+
+describe('finishedOwnJob', () => {
+  const created = Date.parse('2026-12-06T10:00:00Z');
+  const ownJob: JobObject = {
+    metadata: { name: 'r-work-1', namespace: 'ns', uid: 'j', creationTimestamp: '2026-12-06T10:00:00Z' },
+    spec: { activeDeadlineSeconds: 3 },
+  };
+  function ended(exitCode: number, finishedAt: string, reason?: string): PodObject {
+    return {
+      metadata: { name: 'r-work-1', namespace: 'ns', uid: 'p' },
+      status: {
+        phase: exitCode === 0 ? 'Succeeded' : 'Failed',
+        ...(reason ? { reason } : {}),
+        containerStatuses: [{ name: 'step', state: { terminated: { exitCode, finishedAt } } }],
+      },
+    };
+  }
+
+  it('counts a step killed after its deadline as timed out, even before the kubelet says why', () => {
+    // The kubelet's own deadline may kill the container before the controller's recheck runs, and
+    // its pod may show the kill's exit code before its DeadlineExceeded reason.
+    const done = finishedOwnJob(attempt, ownJob, [ended(137, '2026-12-06T10:00:05Z')], created + 6000);
+    assert.deepEqual(done?.observation, {
+      kind: 'attemptFinished',
+      step: 'work',
+      attempt: 1,
+      exitCode: 137,
+      timedOut: true,
+    });
+  });
+
+  it('keeps the exit code of a step that failed before its deadline, whenever it is seen', () => {
+    const done = finishedOwnJob(attempt, ownJob, [ended(3, '2026-12-06T10:00:01Z')], created + 9000);
+    assert.deepEqual(done?.observation, { kind: 'attemptFinished', step: 'work', attempt: 1, exitCode: 3 });
+  });
+
+  it('keeps the success of a step that exited 0 at its deadline', () => {
+    const done = finishedOwnJob(attempt, ownJob, [ended(0, '2026-12-06T10:00:04Z')], created + 5000);
+    assert.deepEqual(done?.observation, { kind: 'attemptFinished', step: 'work', attempt: 1, exitCode: 0 });
   });
 });
