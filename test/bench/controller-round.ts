@@ -80,6 +80,8 @@ export interface ControllerFigures {
   /** The controller's requests by kind, per step. */
   readonly requestsByKind: Record<string, number>;
   readonly allRequestsPerStep: number;
+  /** Every client's requests per step by "VERB resource/subresource" (apiserver_request_total). */
+  readonly allRequestsByKind: Record<string, number>;
   readonly cpuMsPerStep: number;
   readonly rssIdleMiB: number;
   readonly rssAfterMiB: number;
@@ -100,6 +102,20 @@ export const percentile = (sorted: readonly number[], p: number): number =>
     : (sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number);
 
 const round = (n: number, digits = 1): number => Math.round(n * 10 ** digits) / 10 ** digits;
+
+/** How much each counter grew, per step, leaving out those that did not. */
+function perStepGrowth(
+  before: Record<string, number>,
+  after: Record<string, number>,
+  steps: number,
+): Record<string, number> {
+  const growth: Record<string, number> = {};
+  for (const [kind, n] of Object.entries(after)) {
+    const d = n - (before[kind] ?? 0);
+    if (d > 0) growth[kind] = round(d / steps, 2);
+  }
+  return growth;
+}
 
 const podFinished = (pod: V1Pod): boolean =>
   pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
@@ -257,11 +273,8 @@ export async function measureRound(
 
     const steps = size.runs * size.stepsPerRun;
     const seconds = (end - start) / 1000;
-    const requestsByKind: Record<string, number> = {};
-    for (const [kind, n] of Object.entries(requestsAfter)) {
-      const d = n - (requestsBefore[kind] ?? 0);
-      if (d > 0) requestsByKind[kind] = round(d / steps, 2);
-    }
+    const requestsByKind = perStepGrowth(requestsBefore, requestsAfter, steps);
+    const allRequestsByKind = perStepGrowth(apiBefore.by, apiAfter.by, steps);
     return {
       runs: size.runs,
       stepsPerRun: size.stepsPerRun,
@@ -270,7 +283,8 @@ export async function measureRound(
       stepsPerSecond: round(steps / seconds),
       controllerRequestsPerStep: round((sumRequests(requestsAfter) - sumRequests(requestsBefore)) / steps, 2),
       requestsByKind,
-      allRequestsPerStep: round((apiAfter - apiBefore) / steps, 2),
+      allRequestsPerStep: round((apiAfter.total - apiBefore.total) / steps, 2),
+      allRequestsByKind,
       cpuMsPerStep: round(((cpuAfter - cpuBefore) * 1000) / steps),
       rssIdleMiB: idle.rssMiB,
       rssAfterMiB: after.rssMiB,

@@ -23,8 +23,17 @@ export function sumCounter(
   return { total, by };
 }
 
-/** Every client's requests the API server has counted so far. */
-export async function apiserverRequests(kubeconfig: string): Promise<number> {
+/** Every client's requests the API server has counted so far, in all and by "VERB resource/subresource". */
+export async function apiserverRequests(
+  kubeconfig: string,
+): Promise<{ total: number; by: Record<string, number> }> {
   const { stdout } = await kubectl(['get', '--raw', '/metrics'], { kubeconfig });
-  return sumCounter(stdout, 'apiserver_request_total').total;
+  const { total, by } = sumCounter(stdout, 'apiserver_request_total', ['verb', 'resource', 'subresource']);
+  const kinds: Record<string, number> = {};
+  for (const [key, n] of Object.entries(by)) {
+    const [verb, resource, subresource] = key.split(' ');
+    const kind = `${verb} ${resource}${subresource ? `/${subresource}` : ''}`;
+    kinds[kind] = (kinds[kind] ?? 0) + n;
+  }
+  return { total, by: kinds };
 }
