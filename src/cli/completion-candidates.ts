@@ -1,8 +1,9 @@
 // What the shell may complete at the cursor (`conveyor __complete WORD…`, called by the scripts
 // `conveyor completion bash|zsh|fish` prints): commands, a command's options (read from its own
-// help text, so they never drift from it), run ids for commands that take a RUN, the parameter
-// names of the workflow file on the line after --set, phases after --status. Nothing means: let
-// the shell complete file names.
+// help text, so they never drift from it), run ids for commands that take a RUN, a run's steps
+// (after the RUN of logs and approve, after --from), the parameter names of the workflow file on
+// the line after --set, phases after --status, the workflows of the runs after --workflow. Nothing
+// means: let the shell complete file names.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadWorkflow } from '../spec/load.ts';
@@ -16,7 +17,27 @@ export interface CompletionSources {
   help(command: string): Promise<string>;
 }
 
-const TAKES_RUN = new Set(['get', 'resume', 'logs', 'approve', 'watch', 'cancel', 'rollback']);
+const TAKES_RUN = new Set([
+  'get',
+  'resume',
+  'retry',
+  'logs',
+  'approve',
+  'watch',
+  'cancel',
+  'stop',
+  'terminate',
+  'rollback',
+  'graph',
+]);
+/** Commands whose second positional is a step of the RUN before it. */
+const TAKES_STEP = new Set(['logs', 'approve']);
+/** The options that take no value, so that the word after one is not taken for its value. */
+const FLAGS = new Set([
+  ...['--help', '-h', '--follow', '-f', '--force', '--wait', '--reject', '--auto-approve', '--dry-run'],
+  ...['--from-failed', '--detach', '--cluster', '--explain', '--continue-on-error', '--save-state'],
+  ...['--cancel-on-interrupt', '--suspend', '--all-namespaces', '-A', '--leader-elect', '--no-color'],
+]);
 const PHASES = ['Succeeded', 'Failed', 'Running', 'AwaitingApproval', 'Cancelled', 'Pending'];
 
 export async function completionCandidates(
@@ -36,10 +57,15 @@ export async function completionCandidates(
   if (previous === '--set') return starting(parameterNames(before, io).map((p) => `${p}=`));
   if (previous === '--status') return starting(PHASES);
   if (previous === '--output' || previous === '-o') return starting(['text', 'json', 'yaml']);
+  if (previous === '--workflow' && command === 'history') return starting(workflowsOfRuns(before, io));
   if (current.startsWith('-')) return starting(optionsIn(await sources.help(command)));
-  if (TAKES_RUN.has(command) && positionals(before.slice(1)).length === 0) {
-    return starting(runIds(before, io));
+  const args = positionals(before.slice(1));
+  if (previous === '--from' && command === 'retry' && args[0] !== undefined) {
+    return starting(stepsOf(args[0], before, io));
   }
+  if (!TAKES_RUN.has(command)) return [];
+  if (args.length === 0) return starting(runIds(before, io));
+  if (args.length === 1 && TAKES_STEP.has(command)) return starting(stepsOf(args[0] as string, before, io));
   return [];
 }
 
@@ -48,20 +74,60 @@ function optionsIn(help: string): string[] {
   return [...new Set(help.match(/--[a-z][a-z0-9-]*/g) ?? [])];
 }
 
-/** Words that are neither options nor option values (a rough cut: an option takes the next word). */
+/** Words that are neither options nor option values (every option but FLAGS takes the next word). */
 function positionals(words: readonly string[]): string[] {
-  return words.filter((w, i) => !w.startsWith('-') && !(words[i - 1] ?? '').startsWith('-'));
+  return words.filter((w, i) => {
+    const previous = words[i - 1] ?? '';
+    return (
+      !w.startsWith('-') && !(previous.startsWith('-') && !previous.includes('=') && !FLAGS.has(previous))
+    );
+  });
 }
 
+/** The value of `--name VALUE` or `--name=VALUE`, the last one given. */
 function optionValue(words: readonly string[], name: string): string | undefined {
-  const at = words.lastIndexOf(name);
-  return at === -1 ? undefined : words[at + 1];
+  for (let i = words.length - 1; i >= 0; i--) {
+    const word = words[i] as string;
+    if (word === name) return words[i + 1];
+    if (word.startsWith(`${name}=`)) return word.slice(name.length + 1);
+  }
+  return undefined;
+}
+
+function store(words: readonly string[], io: CliIO) {
+  return openStateStore(io, { 'state-dir': optionValue(words, '--state-dir') });
 }
 
 function runIds(words: readonly string[], io: CliIO): string[] {
   try {
-    const store = openStateStore(io, { 'state-dir': optionValue(words, '--state-dir') });
-    return store.summaries().map((r) => r.runId);
+    return store(words, io)
+      .summaries()
+      .map((r) => r.runId);
+  } catch {
+    return [];
+  }
+}
+
+function workflowsOfRuns(words: readonly string[], io: CliIO): string[] {
+  try {
+    return [
+      ...new Set(
+        store(words, io)
+          .summaries()
+          .map((r) => r.workflow),
+      ),
+    ].sort();
+  } catch {
+    return [];
+  }
+}
+
+/** The steps of a local run, in the order the run lists them ('latest' for the newest run). */
+function stepsOf(run: string, words: readonly string[], io: CliIO): string[] {
+  try {
+    const runs = store(words, io);
+    const runId = run === 'latest' ? runs.summaries()[0]?.runId : run;
+    return runId === undefined ? [] : (runs.load(runId)?.state.steps.map((s) => s.name) ?? []);
   } catch {
     return [];
   }

@@ -102,6 +102,8 @@ const COMMANDS: Readonly<Record<string, { run: Command; summary: string }>> = {
   },
 };
 
+const GLOBAL_OPTIONS = ['--help', '--version', '--no-color'];
+
 /** The commands, for shell completion. */
 export function commandNames(): string[] {
   return Object.keys(COMMANDS);
@@ -138,12 +140,14 @@ export async function main(givenArgv: readonly string[], givenIo: CliIO): Promis
   }
   const command = COMMANDS[name];
   if (!command) {
-    const { suggest } = await import('../template/did-you-mean.ts');
-    const hint = suggest(name, Object.keys(COMMANDS));
+    const { suggestTyped } = await import('../template/did-you-mean.ts');
+    // Before the command only the global options may stand (--help, --version, --no-color).
+    const what = name.startsWith('-') ? 'option' : 'command';
+    const hint = suggestTyped(name, what === 'option' ? GLOBAL_OPTIONS : Object.keys(COMMANDS));
     io.stderr.write(
       hint
-        ? `conveyor: unknown command '${name}' (did you mean '${hint}'?)\nRun 'conveyor help' for the list of commands.\n`
-        : `conveyor: unknown command '${name}'\n\n${usage()}\n`,
+        ? `conveyor: unknown ${what} '${name}' (did you mean '${hint}'?)\nRun 'conveyor help' for the list of commands.\n`
+        : `conveyor: unknown ${what} '${name}'\n\n${usage()}\n`,
     );
     return EXIT.invalid;
   }

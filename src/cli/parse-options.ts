@@ -1,7 +1,7 @@
 // Command-line options through node's own parseArgs, with its errors turned into usage errors.
 import { parseArgs } from 'node:util';
 import type { ParseArgsConfig } from 'node:util';
-import { suggest } from '../template/did-you-mean.ts';
+import { suggestTyped } from '../template/did-you-mean.ts';
 import { UsageError } from './exit-codes.ts';
 
 export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
@@ -33,7 +33,7 @@ function optionHint(message: string, options: OptionSpec): string {
     `--${name}`,
     ...(o.short ? [`-${o.short}`] : []),
   ]);
-  const hint = suggest(unknown, known);
+  const hint = suggestTyped(unknown, known);
   return hint ? ` (did you mean '${hint}'?)` : '';
 }
 

@@ -7,7 +7,6 @@
 import type { RunApi } from './run-api.ts';
 import type { WorkflowRunObject } from './resources.ts';
 import { exitedAttempt, podExit } from './job-observations.ts';
-import { isAttemptJob, jobNameTaken } from './step-objects.ts';
 import type { FinishedJob, InFlightAttempt } from './job-observations.ts';
 
 export type VanishedJob =
@@ -24,11 +23,15 @@ export async function resolveVanishedJob(
   owed: boolean,
 ): Promise<VanishedJob> {
   if (owed && !attempt.cancelRequested) return { kind: 'create' };
-  const { namespace } = run.metadata;
+  const { namespace, uid } = run.metadata;
   const job = await api.readJob(namespace, attempt.job);
   if (job) {
-    if (isAttemptJob(job, run, attempt.step, attempt.attempt)) return { kind: 'wait' };
-    return lost(attempt, 'JobNameTaken', jobNameTaken(attempt.job));
+    if (job.metadata.ownerReferences?.some((o) => o.uid === uid)) return { kind: 'wait' };
+    return lost(
+      attempt,
+      'JobNameTaken',
+      `a Job named ${attempt.job} exists and belongs to something else; it is not adopted`,
+    );
   }
   const pods = api.podsOfAttempt(run, attempt.step, attempt.attempt);
   const exit = podExit(pods);

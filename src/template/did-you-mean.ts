@@ -26,6 +26,17 @@ export function suggest(word: string, candidates: Iterable<string>): string | un
   return best;
 }
 
+/**
+ * For a word typed on a command line (a command, an option): the one candidate it starts, as a
+ * word typed in part (`hist` for history), else the closest one as `suggest` finds it.
+ */
+export function suggestTyped(word: string, candidates: readonly string[]): string | undefined {
+  const lower = word.toLowerCase();
+  const started =
+    lower.replace(/^-+/, '').length >= 2 ? candidates.filter((c) => c.toLowerCase().startsWith(lower)) : [];
+  return started.length === 1 ? started[0] : suggest(word, candidates);
+}
+
 function allowedDistance(word: string): number {
   if (word.length <= 3) return 1;
   if (word.length <= 6) return 2;

@@ -1,14 +1,11 @@
 // The conveniences users of argo, gh and make reach for, as users call them: help for one command,
-// did-you-mean for mistyped commands and options, --parameter-file, history filters, get RUN,
-// shell completion.
+// did-you-mean for mistyped commands and options, --parameter-file, history filters, get RUN
+// (shell completion: completion.test.ts).
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { BIN, conveyor, tempDir } from './cli-harness.ts';
-
-const COMMANDS = ['run', 'validate', 'approve', 'resume', 'history', 'logs', 'get', 'cleanup', 'list'];
+import { conveyor, tempDir } from './cli-harness.ts';
 
 const GREET = `name: greet
 parameters:
@@ -39,14 +36,29 @@ function project(): string {
 }
 
 describe('help', () => {
-  test('conveyor help COMMAND prints what COMMAND --help prints', async () => {
-    for (const command of COMMANDS) {
-      const viaHelp = await conveyor(['help', command]);
-      const viaFlag = await conveyor([command, '--help']);
+  test('every command conveyor help lists has help with examples, the same through help COMMAND and COMMAND --help', async () => {
+    const listing = await conveyor(['help']);
+    assert.equal(listing.code, 0, listing.stderr);
+    const commands = [...listing.stdout.matchAll(/^ {2}([a-z]+) {2,}/gm)].map((m) => m[1] as string);
+    assert.ok(commands.length >= 20, listing.stdout);
+    const missing: string[] = [];
+    for (const command of commands) {
+      const [viaHelp, viaFlag] = await Promise.all([
+        conveyor(['help', command]),
+        conveyor([command, '--help']),
+      ]);
       assert.equal(viaHelp.code, 0, `${command}: ${viaHelp.stderr}`);
+      assert.equal(viaFlag.code, 0, `${command}: ${viaFlag.stderr}`);
       assert.equal(viaHelp.stdout, viaFlag.stdout, command);
-      assert.match(viaHelp.stdout, new RegExp(`^Usage: conveyor ${command}`), command);
+      assert.match(viaHelp.stdout, new RegExp(`^Usage:\\s+conveyor ${command}\\b`), command);
+      if (!new RegExp(`\\nExamples:\\n( {2}.*\\n)*? {2}conveyor ${command}\\b`).test(`${viaHelp.stdout}\n`))
+        missing.push(command);
     }
+    assert.deepEqual(
+      missing,
+      [],
+      'commands whose help has no Examples: section with a conveyor COMMAND line',
+    );
   });
 
   test('the run help lists --parameter-file and shows examples', async () => {
@@ -73,6 +85,36 @@ describe('did you mean', () => {
     const r = await conveyor(['run', 'x.yaml', '--paralel', '3']);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /Unknown option '--paralel' \(did you mean '--parallel'\?\)/);
+  });
+
+  test('a command typed in part suggests the one command it starts', async () => {
+    const r = await conveyor(['hist']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /unknown command 'hist' \(did you mean 'history'\?\)/);
+  });
+
+  test('a mistyped global option names the likely option, not a command', async () => {
+    for (const [typed, meant] of [
+      ['--verison', '--version'],
+      ['--no-colour', '--no-color'],
+      ['--hlep', '--help'],
+    ]) {
+      const r = await conveyor([typed as string, 'history']);
+      assert.equal(r.code, 2, typed);
+      assert.match(r.stderr, new RegExp(`unknown option '${typed}' \\(did you mean '${meant}'\\?\\)`), typed);
+    }
+  });
+
+  test('a mistyped step of a run names the likely step', async () => {
+    const dir = project();
+    const state = join(dir, 'state');
+    assert.equal(
+      (await conveyor(['run', 'greet.yaml', '--state-dir', state, '--run-id', 'g'], { cwd: dir })).code,
+      0,
+    );
+    const logs = await conveyor(['logs', 'g', 'sya', '--state-dir', state], { cwd: dir });
+    assert.equal(logs.code, 2);
+    assert.match(logs.stderr, /run g has no step 'sya' \(did you mean 'say'\?\)/);
   });
 
   test('an option far from every known one gets no guess', async () => {
@@ -173,6 +215,24 @@ describe('history filters and get', () => {
     assert.match(missing.stderr, /no run no-such-run/);
   });
 
+  test('history says which filters left no run, and names the likely workflow for a mistyped one', async () => {
+    const dir = project();
+    const state = join(dir, 'state');
+    const none = await conveyor(['history', '--state-dir', state], { cwd: dir });
+    assert.equal(none.stdout, 'No runs yet.\n');
+    assert.equal((await conveyor(['run', 'greet.yaml', '--state-dir', state], { cwd: dir })).code, 0);
+    const typo = await conveyor(['history', '--state-dir', state, '--workflow', 'gret'], { cwd: dir });
+    assert.equal(typo.code, 0, typo.stderr);
+    assert.equal(typo.stdout, "No runs match --workflow gret (did you mean 'greet'?).\n");
+    const filtered = await conveyor(
+      ['history', '--state-dir', state, '--status', 'failed', '--since', '1h'],
+      {
+        cwd: dir,
+      },
+    );
+    assert.equal(filtered.stdout, 'No runs match --status failed --since 1h.\n');
+  });
+
   test('every command that takes a local RUN accepts latest, and a mistyped id gets a did-you-mean', async () => {
     const dir = project();
     const state = join(dir, 'state');
@@ -189,54 +249,5 @@ describe('history filters and get', () => {
       assert.equal(r.code, 2, `${command[0]}: ${r.stderr}`);
       assert.ok(r.stderr.includes(`(did you mean '${id}'?)`), `${command[0]}: ${r.stderr}`);
     }
-  });
-});
-
-describe('shell completion', () => {
-  /** Runs bash's completion function for a command line whose last word is being typed. */
-  async function bashComplete(line: string[], cwd: string): Promise<string[]> {
-    const shimDir = tempDir('conveyor-shim-');
-    const shim = join(shimDir, 'conveyor');
-    writeFileSync(shim, `#!/bin/sh\nexec "${process.execPath}" "${BIN}" "$@"\n`, { mode: 0o755 });
-    const script = (await conveyor(['completion', 'bash'])).stdout;
-    writeFileSync(join(shimDir, 'completion.bash'), script);
-    const words = ['conveyor', ...line].map((w) => `'${w}'`).join(' ');
-    const program = `source '${join(shimDir, 'completion.bash')}'
-COMP_WORDS=(${words}); COMP_CWORD=${line.length}
-_conveyor 2>/dev/null
-printf '%s\\n' "\${COMPREPLY[@]}"`;
-    const r = spawnSync('bash', ['-c', program], {
-      cwd,
-      encoding: 'utf8',
-      env: { ...process.env, PATH: `${shimDir}:${process.env.PATH ?? ''}` },
-    });
-    assert.equal(r.status, 0, r.stderr);
-    return r.stdout.split('\n').filter((l) => l !== '');
-  }
-
-  test('bash completes commands, options, workflow parameters, phases and run ids', async () => {
-    const dir = project();
-    const state = join(dir, 'state');
-    const ran = await conveyor(['run', 'greet.yaml', '--state-dir', state, '--output', 'json'], { cwd: dir });
-    const runId = (JSON.parse(ran.stdout) as { run_id: string }).run_id;
-    assert.deepEqual(await bashComplete(['hist'], dir), ['history']);
-    assert.deepEqual(await bashComplete(['help', 'val'], dir), ['validate']);
-    assert.ok((await bashComplete(['run', 'greet.yaml', '--par'], dir)).includes('--parallel'));
-    assert.ok((await bashComplete(['run', 'greet.yaml', '--par'], dir)).includes('--parameter-file'));
-    assert.deepEqual(await bashComplete(['run', 'greet.yaml', '--set', ''], dir), ['greeting=', 'count=']);
-    assert.deepEqual(await bashComplete(['history', '--status', 'F'], dir), ['Failed']);
-    assert.deepEqual(await bashComplete(['get', '--state-dir', state, ''], dir), [runId]);
-    assert.deepEqual(await bashComplete(['completion', ''], dir), ['bash', 'zsh', 'fish']);
-  });
-
-  test('zsh and fish scripts ask the same completer; an unknown shell is a usage error', async () => {
-    for (const shell of ['zsh', 'fish']) {
-      const r = await conveyor(['completion', shell]);
-      assert.equal(r.code, 0, r.stderr);
-      assert.match(r.stdout, /conveyor __complete/);
-    }
-    const bad = await conveyor(['completion', 'tcsh']);
-    assert.equal(bad.code, 2);
-    assert.match(bad.stderr, /Usage: conveyor completion bash\|zsh\|fish/);
   });
 });

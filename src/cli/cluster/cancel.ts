@@ -10,7 +10,11 @@ export const clusterCancelUsage = `Usage: conveyor cancel RUN --cluster [options
 
 Cancels a WorkflowRun: running steps are stopped and the run ends Cancelled.
 
-${CLUSTER_USAGE}`;
+${CLUSTER_USAGE}
+
+Examples:
+  conveyor cancel deploy-20260501093000-1a2b --cluster -n staging
+  kubectl conveyor cancel deploy-20260501093000-1a2b`;
 
 export async function clusterCancelCommand(argv: readonly string[], io: CliIO): Promise<number> {
   const { values, positionals } = parseOptions('cancel', argv, {

@@ -18,7 +18,11 @@ Options:
   --cancel-on-interrupt   Ctrl-C cancels the run (default: Ctrl-C stops watching, the run goes on)
   -o, --output text|json  json: one JSON document on stdout at the end, progress on stderr
 
-${CLUSTER_USAGE}`;
+${CLUSTER_USAGE}
+
+Examples:
+  conveyor watch deploy-20260501093000-1a2b --cluster -n staging
+  kubectl conveyor watch nightly-backup-20260501-0300 -o json`;
 
 export async function clusterWatchCommand(argv: readonly string[], io: CliIO): Promise<number> {
   const { values, positionals } = parseOptions('watch', argv, {

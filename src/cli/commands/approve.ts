@@ -11,7 +11,11 @@ import { loadSavedRun, resolveRunId } from '../saved-runs.ts';
 
 export const approveUsage = `Usage: conveyor approve RUN STEP [--reject] [--comment TEXT] [--state-dir DIR]
 
-Approves (or with --reject, rejects) a step that waits for approval. Then: conveyor resume RUN`;
+Approves (or with --reject, rejects) a step that waits for approval. Then: conveyor resume RUN
+
+Examples:
+  conveyor approve latest production-gate --comment "checked the canary"
+  conveyor approve deploy-20260501093000-1a2b production-gate --reject`;
 
 export async function approveCommand(argv: readonly string[], io: CliIO): Promise<number> {
   // Against a cluster (--cluster, --context, --kubeconfig, or run as kubectl-conveyor): see cluster/approve.ts.

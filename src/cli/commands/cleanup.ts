@@ -8,7 +8,11 @@ import { openStateStore, STATE_DIR_OPTION } from '../state-dir.ts';
 export const cleanupUsage = `Usage: conveyor cleanup --older-than DURATION [--dry-run] [--state-dir DIR]
 
 Deletes the saved state and logs of finished runs older than DURATION (e.g. 30d).
-Runs that wait for approval or were stopped mid-way are kept: they can still be resumed.`;
+Runs that wait for approval or were stopped mid-way are kept: they can still be resumed.
+
+Examples:
+  conveyor cleanup --older-than 30d --dry-run
+  conveyor cleanup --older-than 7d`;
 
 export async function cleanupCommand(argv: readonly string[], io: CliIO): Promise<number> {
   const { values } = parseOptions('cleanup', argv, {

@@ -25,7 +25,8 @@ _conveyor() {
 complete -o default -F _conveyor conveyor kubectl-conveyor
 `,
   zsh: `#compdef conveyor kubectl-conveyor
-# zsh completion for conveyor (conveyor completion zsh)
+# zsh completion for conveyor (conveyor completion zsh): save it as _conveyor in a folder of
+# $fpath, or source it after compinit.
 _conveyor() {
   local -a candidates
   candidates=("\${(@f)$(conveyor __complete "\${(@)words[2,CURRENT]}" 2>/dev/null)}")
@@ -36,15 +37,24 @@ _conveyor() {
     _files
   fi
 }
-compdef _conveyor conveyor kubectl-conveyor
+# compinit autoloads this file as the body of _conveyor and runs it at the first Tab: then it must
+# complete that Tab too. Sourced instead, it registers the function.
+if [[ $funcstack[1] == _conveyor ]]; then
+  _conveyor "$@"
+else
+  compdef _conveyor conveyor kubectl-conveyor
+fi
 `,
   fish: `# fish completion for conveyor (conveyor completion fish)
-function __conveyor_complete
+# The condition asks conveyor once and keeps its answer; with an answer, file names are not offered
+# beside it (-f); without one the condition fails and fish completes file names.
+function __conveyor_candidates
     set -l words (commandline -opc) (commandline -ct)
-    conveyor __complete $words[2..-1] 2>/dev/null
+    set -g __conveyor_candidates (conveyor __complete $words[2..-1] 2>/dev/null)
+    test (count $__conveyor_candidates) -gt 0
 end
-complete -c conveyor -a '(__conveyor_complete)'
-complete -c kubectl-conveyor -a '(__conveyor_complete)'
+complete -c conveyor -f -n __conveyor_candidates -a '$__conveyor_candidates'
+complete -c kubectl-conveyor -f -n __conveyor_candidates -a '$__conveyor_candidates'
 `,
 };
 

@@ -34,7 +34,11 @@ Options:
                             the Job controller) or Kubernetes' Job controller
   --log-level LEVEL         trace, debug, info, warn, error (default info)
   --kubeconfig FILE         default: in-cluster, then KUBECONFIG, then ~/.kube/config
-${notificationsOptionUsage}`;
+${notificationsOptionUsage}
+
+Examples:
+  conveyor controller --namespace ops,staging --leader-elect
+  conveyor controller --kubeconfig ~/.kube/config --log-level debug   (outside the cluster, for development)`;
 
 export async function controllerCommand(argv: readonly string[], io: CliIO): Promise<number> {
   const { values } = parseOptions('controller', argv, {

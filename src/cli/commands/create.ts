@@ -26,8 +26,9 @@ Options:
   -o, --output FILE        where to write (default NAME.yaml; - for standard output)
   -f, --force              overwrite FILE if it exists
 
-Example:
-  conveyor create microservice-deployment --template deployment --services api,worker`;
+Examples:
+  conveyor create microservice-deployment --template deployment --services api,worker
+  conveyor create nightly-backup --template ./backup-template.yaml --set database=orders -o -`;
 
 const CREATE_OPTIONS = {
   template: { type: 'string', short: 't' },

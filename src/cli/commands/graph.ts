@@ -21,7 +21,12 @@ run, each step is coloured by its phase.
                         svg (laid out by ELK, a standalone picture)
   --out PATH            write to PATH instead of stdout
 
-${CLUSTER_USAGE}`;
+${CLUSTER_USAGE}
+
+Examples:
+  conveyor graph deploy.yaml
+  conveyor graph latest -o svg --out run.svg
+  conveyor graph deploy.yaml -o dot | dot -Tpng > deploy.png`;
 
 export async function graphCommand(argv: readonly string[], io: CliIO): Promise<number> {
   const { values, positionals } = parseOptions('graph', argv, {

@@ -8,6 +8,7 @@ import type { RunSummary } from '../state-store.ts';
 import { HISTORY_FILTER_OPTIONS, historyFilter, historyFilterUsage } from '../history-filter.ts';
 import { wantsCluster } from '../cluster/backend-choice.ts';
 import { phasePainter, wantsColour } from '../colour.ts';
+import { suggest } from '../../template/did-you-mean.ts';
 
 export const historyUsage = `Usage: conveyor history [--limit N] [--workflow NAME] [--status PHASE,...] [--since AGE|TIME]
                         [--output text|json] [--state-dir DIR]
@@ -42,8 +43,8 @@ export async function historyCommand(argv: readonly string[], io: CliIO): Promis
   if (!Number.isInteger(limit) || limit < 1)
     throw new UsageError(`--limit must be a whole number of at least 1`);
   const wanted = historyFilter(values, io.now());
-  const runs = openStateStore(io, values)
-    .summaries()
+  const all = openStateStore(io, values).summaries();
+  const runs = all
     .filter((r) => values.workflow === undefined || r.workflow === values.workflow)
     .filter(wanted)
     .slice(0, limit);
@@ -52,7 +53,7 @@ export async function historyCommand(argv: readonly string[], io: CliIO): Promis
     return EXIT.succeeded;
   }
   if (runs.length === 0) {
-    io.stdout.write('No runs yet.\n');
+    io.stdout.write(all.length === 0 ? 'No runs yet.\n' : `No runs match ${filtersGiven(values, all)}.\n`);
     return EXIT.succeeded;
   }
   const rows = runs.map((r) => [
@@ -73,6 +74,19 @@ export async function historyCommand(argv: readonly string[], io: CliIO): Promis
     ),
   );
   return EXIT.succeeded;
+}
+
+/** The filters as given, so that a user sees which one left nothing (a mistyped workflow most likely). */
+function filtersGiven(values: Record<string, unknown>, all: readonly RunSummary[]): string {
+  const given: string[] = [];
+  if (typeof values.workflow === 'string') {
+    const hint = suggest(values.workflow, [...new Set(all.map((r) => r.workflow))]);
+    given.push(`--workflow ${values.workflow}${hint ? ` (did you mean '${hint}'?)` : ''}`);
+  }
+  for (const name of ['status', 'since']) {
+    if (typeof values[name] === 'string') given.push(`--${name} ${values[name]}`);
+  }
+  return given.join(' ');
 }
 
 const iso = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString());

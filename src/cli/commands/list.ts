@@ -10,7 +10,13 @@ import { outputFormat, parseOptions } from '../parse-options.ts';
 import { readWorkflow } from '../read-workflow.ts';
 import { wantsCluster } from '../cluster/backend-choice.ts';
 
-export const listUsage = 'Usage: conveyor list [DIR] [--output text|json]   (DIR defaults to ./workflows)';
+export const listUsage = `Usage: conveyor list [DIR] [--output text|json]   (DIR defaults to ./workflows)
+
+The workflow files in DIR, each with its name, description and parameters.
+
+Examples:
+  conveyor list
+  conveyor list examples -o json`;
 
 export async function listCommand(argv: readonly string[], io: CliIO): Promise<number> {
   // Against a cluster (--cluster, --context, --kubeconfig, or run as kubectl-conveyor): see cluster/list.ts.

@@ -15,13 +15,19 @@ import type { SavedRun } from '../state-store.ts';
 import { wantsCluster } from '../cluster/backend-choice.ts';
 import { loadSavedRun } from '../saved-runs.ts';
 import { attemptHeader, attemptsOf, followRunLogs } from '../follow-run-logs.ts';
+import { suggest } from '../../template/did-you-mean.ts';
 
 export const logsUsage = `Usage: conveyor logs RUN [STEP] [-f] [--state-dir DIR]
 
 Prints the output of a run's step attempts (of one STEP when given).
 
   -f, --follow   go on printing output as the steps write it, and the steps that start, until
-                 the run ends; works from before the first step starts`;
+                 the run ends; works from before the first step starts
+
+Examples:
+  conveyor logs latest
+  conveyor logs deploy-20260501093000-1a2b migrate
+  conveyor logs latest -f          (from a second terminal, while the run goes on)`;
 
 export async function logsCommand(argv: readonly string[], io: CliIO): Promise<number> {
   // Against a cluster (--cluster, --context, --kubeconfig, or run as kubectl-conveyor): see cluster/logs.ts.
@@ -40,13 +46,23 @@ export async function logsCommand(argv: readonly string[], io: CliIO): Promise<n
   const store = openStateStore(io, values);
   const { runId, saved } = loadSavedRun(store, wanted);
   if (step !== undefined && !saved.state.steps.some((s) => s.name === step))
-    throw new UsageError(`run ${runId} has no step '${step}'`);
+    throw new UsageError(
+      `run ${runId} has no step '${step}'${didYouMean(
+        step,
+        saved.state.steps.map((s) => s.name),
+      )}`,
+    );
   if (values.follow !== true) {
     printAll(io, store.logDir(runId), saved, step);
     return EXIT.succeeded;
   }
   await followRunLogs(store, runId, step, (text) => io.stdout.write(text));
   return EXIT.succeeded;
+}
+
+function didYouMean(word: string, candidates: readonly string[]): string {
+  const hint = suggest(word, candidates);
+  return hint ? ` (did you mean '${hint}'?)` : '';
 }
 
 function printAll(io: CliIO, dir: string, saved: SavedRun, step: string | undefined): void {

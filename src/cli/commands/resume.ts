@@ -21,7 +21,12 @@ export const resumeUsage = `Usage: conveyor resume RUN [--approve STEP,...] [--a
 Continues a run that waits for approval, or re-runs a failed, cancelled or interrupted run from its
 unfinished steps. When the run's failure handling ran (its rollback or on_failure steps), what had
 succeeded may have been undone: the resume starts again from the first step, unless --from-failed
-says to keep the steps that succeeded.`;
+says to keep the steps that succeeded.
+
+Examples:
+  conveyor resume latest
+  conveyor resume deploy-20260501093000-1a2b --approve production-gate
+  conveyor resume deploy-20260501093000-1a2b --from-failed`;
 
 export async function resumeCommand(argv: readonly string[], io: CliIO): Promise<number> {
   // Against a cluster (--cluster, --context, --kubeconfig, or run as kubectl-conveyor): see cluster/resume.ts.

@@ -30,7 +30,12 @@ first) in UTC and in the time zone; it needs no cluster.
 Cluster options (add, list, cancel, suspend, resume):
   --context NAME          kubeconfig context to use
   --kubeconfig FILE       kubeconfig file (default: $KUBECONFIG or ~/.kube/config)
-  -n, --namespace NS      namespace (default: the context's namespace, else 'default')`;
+  -n, --namespace NS      namespace (default: the context's namespace, else 'default')
+
+Examples:
+  conveyor schedule add backup.yaml --cron "0 3 * * *" --timezone Europe/Paris -e production
+  conveyor schedule next --cron "0 9 * * 1-5" --timezone America/New_York --count 3
+  conveyor schedule suspend backup-production-daily`;
 
 export async function scheduleCommand(argv: readonly string[], io: CliIO): Promise<number> {
   const [sub, ...rest] = argv;

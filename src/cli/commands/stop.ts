@@ -38,7 +38,11 @@ Terminates a local run that another conveyor process works on: its running steps
 (SIGKILL to their process groups), nothing else starts and no hook runs; the run ends Cancelled
 and 'conveyor resume RUN' continues it. To let the running steps finish: conveyor stop RUN.
 
-  --wait   return once the run has ended`;
+  --wait   return once the run has ended
+
+Examples:
+  conveyor terminate deploy-20260501093000-1a2b --wait
+  conveyor terminate deploy-20260501093000-1a2b --cluster -n staging`;
 }
 
 export function stopCommand(argv: readonly string[], io: CliIO): Promise<number> {

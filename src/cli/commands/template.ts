@@ -40,7 +40,11 @@ Options:
   -f, --force             overwrite FILE if it exists
   --min-occurrences N     places a literal needs to become a parameter (default 2)
 
-Then: conveyor create NEW-NAME --template ./NAME.yaml --set PARAM=VALUE`;
+Then: conveyor create NEW-NAME --template ./NAME.yaml --set PARAM=VALUE
+
+Examples:
+  conveyor template generate --from deploy-api.yaml --name service-deploy
+  conveyor template generate --from backup.yaml --name backup --min-occurrences 3 -o -`;
 
 export async function templateCommand(argv: readonly string[], io: CliIO): Promise<number> {
   const [sub, ...rest] = argv;

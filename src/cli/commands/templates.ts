@@ -8,7 +8,11 @@ import { listBuiltinTemplates } from '../templates/catalog.ts';
 export const templatesUsage = `Usage: conveyor templates [--output text|json]
 
 Lists the built-in workflow templates with their parameters. Make a workflow from one with
-  conveyor create NAME --template TEMPLATE [--set KEY=VALUE,...]`;
+  conveyor create NAME --template TEMPLATE [--set KEY=VALUE,...]
+
+Examples:
+  conveyor templates
+  conveyor templates -o json`;
 
 export async function templatesCommand(argv: readonly string[], io: CliIO): Promise<number> {
   const { values, positionals } = parseOptions('templates', argv, {

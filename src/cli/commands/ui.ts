@@ -24,7 +24,11 @@ are refused.
   -A, --all-namespaces    the runs and workflows of every namespace (implies --cluster), as
                           kubectl get -A lists them: each with its namespace, filtered by it
 
-${CLUSTER_USAGE}`;
+${CLUSTER_USAGE}
+
+Examples:
+  conveyor ui
+  conveyor ui --cluster -A --port 8090`;
 
 export async function uiCommand(argv: readonly string[], io: CliIO): Promise<number> {
   const { values, positionals } = parseOptions('ui', argv, {

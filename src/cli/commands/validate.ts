@@ -15,7 +15,11 @@ export const validateUsage = `Usage: conveyor validate FILE... [--output text|js
        conveyor validate --explain FILE [--set KEY=VALUE,...] [--parameter-file FILE] [-e ENV]
 
 Checks workflow files: schema, names, dependencies and cycles, budgets, templates.
-Exit code 0 when valid (warnings are printed), 2 when any file has errors.`;
+Exit code 0 when valid (warnings are printed), 2 when any file has errors.
+
+Examples:
+  conveyor validate workflows/*.yaml
+  conveyor validate --explain deploy.yaml --set environment=staging`;
 
 export async function validateCommand(argv: readonly string[], io: CliIO): Promise<number> {
   const { values, positionals } = parseOptions('validate', argv, {

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { suggest } from '../../../src/template/index.ts';
+import { suggestTyped } from '../../../src/template/did-you-mean.ts';
 
 describe('suggest', () => {
   it('suggests the closest name for a typo', () => {
@@ -40,5 +41,18 @@ describe('suggest', () => {
     const candidates = Array.from({ length: 5000 }, (_, i) => `step_number_${i}`);
     assert.equal(suggest('step_numbr_4242', candidates), 'step_number_4242');
     assert.equal(suggest('x'.repeat(10_000), candidates), undefined);
+  });
+});
+
+describe('suggestTyped', () => {
+  it('takes a word typed in part for the one candidate it starts', () => {
+    assert.equal(suggestTyped('hist', ['history', 'list', 'logs']), 'history');
+    assert.equal(suggestTyped('--dry', ['--dry-run', '--parallel']), '--dry-run');
+  });
+
+  it('falls back to the closest candidate when the start is shared or too short', () => {
+    assert.equal(suggestTyped('--par', ['--parallel', '--parameter-file']), undefined);
+    assert.equal(suggestTyped('lsit', ['list', 'logs']), 'list');
+    assert.equal(suggestTyped('l', ['list']), undefined);
   });
 });
