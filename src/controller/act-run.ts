@@ -15,6 +15,7 @@ import { withOutput } from './observe-run.ts';
 import type { Acted, Loaded, ReconcileContext } from './reconcile-context.ts';
 import type { JobObject, WorkflowRunObject } from './resources.ts';
 import type { CreateOutcome } from './run-api.ts';
+import { isAttemptJob, isJobPod, jobNameTaken, podNameTaken, podsOfJob } from './step-objects.ts';
 
 /** At most this many Job creations of one reconcile are in flight at once. */
 const JOB_CREATE_CONCURRENCY = 5;
@@ -87,6 +88,7 @@ async function startJobs(
       jobsOwed.push(job);
     }
     const pod = podOutcomes[i];
+    if (pod?.kind === 'taken') return failed(pod.message, 'PodNameTaken');
     if (pod?.kind !== 'refused') return;
     const refusal = podRefusal(action.step, job, pod);
     if (refusal.failed !== undefined) return failed(refusal.failed);
@@ -106,7 +108,7 @@ async function startJobs(
 function firstDeadline(
   ctx: ReconcileContext,
   starts: readonly StartAttemptAction[],
-  pods: readonly (CreateOutcome | undefined)[],
+  pods: readonly (PodStart | undefined)[],
 ): number | undefined {
   const at = starts
     .filter((a, i) => a.timeoutMs !== undefined && pods[i]?.kind === 'created')
@@ -133,17 +135,29 @@ function podRefusal(
   };
 }
 
-/** Creates the pod of a Job the controller manages, unless the Job has ended or is going. */
+/** A pod's creation, or a pod of that name that is not the Job's (made first by someone else). */
+type PodStart = CreateOutcome | { kind: 'taken'; message: string };
+
+/**
+ * Creates the pod of a Job the controller manages, unless the Job has ended or is going. A pod that
+ * already has the name is the Job's (a crash between the two creations) only if the Job controls it.
+ */
 async function startPod(
   ctx: ReconcileContext,
   outcome: CreateOutcome | undefined,
   existing: ExistingJob | undefined,
-): Promise<CreateOutcome | undefined> {
+): Promise<PodStart | undefined> {
   const job = (outcome?.kind === 'created' ? outcome.object : existing?.job) as
     (CreatedJob & { metadata?: { deletionTimestamp?: string }; status?: JobObject['status'] }) | undefined;
   if (!job || !ownsPodsOf(job) || job.metadata?.deletionTimestamp !== undefined) return undefined;
   if (isJobFinished(job)) return undefined;
-  return ctx.api.createPod(buildJobPod(job));
+  const pod = buildJobPod(job);
+  const created = await ctx.api.createPod(pod);
+  if (created.kind !== 'exists') return created;
+  const { name, namespace } = pod.metadata as { name: string; namespace: string };
+  const found = await ctx.api.readPod(namespace, name);
+  if (found && !isJobPod(found, job as JobObject)) return { kind: 'taken', message: podNameTaken(name) };
+  return created;
 }
 /** Cancels (a process that already exited ends its attempt by that exit) and Events. */
 async function carryOut(
@@ -161,7 +175,10 @@ async function carryOut(
       if (!m) continue;
       // A process that already exited ends its attempt by that exit, not as cancelled: the Job's
       // conditions may simply lag behind its pod.
-      const exit = podExit(ctx.api.podsOf(run.metadata.namespace, m.job));
+      const job = ctx.api
+        .jobsOf(run)
+        .find((j) => j.metadata.name === m.job && isAttemptJob(j, run, m.step, m.attempt));
+      const exit = podExit(job ? podsOfJob(ctx.api, job) : []);
       if (exit) late.push(await withOutput(ctx, run, exitedAttempt(m, exit)));
       else await ctx.api.deleteJob(run.metadata.namespace, m.job);
     } else if (action.kind === 'event' && recordsEvent(ctx.eventVolume ?? 'notable', action.type)) {
@@ -179,7 +196,10 @@ async function carryOut(
 /** A Job that existed when the start asked for it: ours (its pod may be owed), or another's. */
 interface ExistingJob {
   readonly job?: JobObject;
-  /** Why it is not ours, when another object owns it (a Job is never adopted from another run). */
+  /**
+   * Why it is not ours: it lacks the attempt's labels or the run as its controlling owner (a Job is
+   * never adopted from another run, nor from whoever made one first under the name: step-objects.ts).
+   */
   readonly takenBy?: string;
 }
 
@@ -195,8 +215,8 @@ async function existingJobs(
       const name = jobName(run.metadata.name, action.step, action.attempt);
       const job = await ctx.api.readJob(run.metadata.namespace, name);
       if (!job) return undefined;
-      if (job.metadata.ownerReferences?.some((o) => o.uid === run.metadata.uid)) return { job };
-      return { takenBy: `a Job named ${name} exists and belongs to something else; it is not adopted` };
+      if (isAttemptJob(job, run, action.step, action.attempt)) return { job };
+      return { takenBy: jobNameTaken(name) };
     }),
   );
 }

@@ -11,6 +11,7 @@ import { finishedJobStatus } from '../executors/kubernetes/job-status.ts';
 import type { EndedAttempt } from '../executors/kubernetes/job-status.ts';
 import { isJobFinished } from './attempt-waits.ts';
 import type { ReconcileContext } from './reconcile-context.ts';
+import { isAttemptJob, podsOfJob } from './step-objects.ts';
 import type { WorkflowRunObject } from './resources.ts';
 
 export async function concludeOwnJobs(
@@ -27,9 +28,11 @@ export async function concludeOwnJobs(
   const { namespace } = run.metadata;
   await Promise.all(
     open.map(async (job) => {
-      const attempt = ended.get(job.metadata.name);
-      if (!attempt) return;
-      for (const pod of ctx.api.podsOf(namespace, job.metadata.name)) {
+      const ends = ended.get(job.metadata.name);
+      // Only the attempt's own Job: one made first under its name by someone else is left alone.
+      if (!ends || !isAttemptJob(job, run, ends.step, ends.attempt)) return;
+      const attempt = ends.ended;
+      for (const pod of podsOfJob(ctx.api, job)) {
         const phase = pod.status?.phase;
         if (phase !== 'Succeeded' && phase !== 'Failed' && pod.metadata.deletionTimestamp === undefined)
           await ctx.api.deletePod(namespace, pod.metadata.name);
@@ -48,17 +51,25 @@ export async function concludeOwnJobs(
 }
 
 /** Attempts that succeeded or failed, by Job name (cancelled ones have their Job deleted instead). */
-function endedAttempts(plan: Plan, state: RunState, run: string): Map<string, EndedAttempt> {
-  const out = new Map<string, EndedAttempt>();
+function endedAttempts(
+  plan: Plan,
+  state: RunState,
+  run: string,
+): Map<string, { step: string; attempt: number; ended: EndedAttempt }> {
+  const out = new Map<string, { step: string; attempt: number; ended: EndedAttempt }>();
   for (const node of plan.nodes) {
     for (const record of state.steps[node.index]?.history ?? []) {
       if (record.outcome !== 'Succeeded' && record.outcome !== 'Failed') continue;
       out.set(jobName(run, node.name, record.attempt), {
-        outcome: record.outcome,
-        ...(record.timedOut ? { timedOut: true } : {}),
-        ...(record.startedAt !== undefined ? { startedAt: record.startedAt } : {}),
-        ...(record.finishedAt !== undefined ? { finishedAt: record.finishedAt } : {}),
-        ...(record.message !== undefined ? { message: record.message } : {}),
+        step: node.name,
+        attempt: record.attempt,
+        ended: {
+          outcome: record.outcome,
+          ...(record.timedOut ? { timedOut: true } : {}),
+          ...(record.startedAt !== undefined ? { startedAt: record.startedAt } : {}),
+          ...(record.finishedAt !== undefined ? { finishedAt: record.finishedAt } : {}),
+          ...(record.message !== undefined ? { message: record.message } : {}),
+        },
       });
     }
   }

@@ -13,6 +13,7 @@ import { resolveMissingPod } from './missing-pods.ts';
 import { resolveVanishedJob } from './vanished-jobs.ts';
 import type { VanishedJob } from './vanished-jobs.ts';
 import { ownsPodsOf } from '../executors/kubernetes/job-pod.ts';
+import { isAttemptJob, podsOfJob } from './step-objects.ts';
 
 /** The most of a step's log read back as its captured output (the engine enforces its own bound). */
 const MAX_OUTPUT_READ = 300 * 1024;
@@ -58,7 +59,9 @@ async function observeAttempts(
   let recheckAt: number | undefined;
   const jobs = new Map(ctx.api.jobsOf(run).map((j) => [j.metadata.name, j]));
   for (const attempt of inFlightAttempts(plan, state, run.metadata.name)) {
-    const job = jobs.get(attempt.job);
+    // A Job under the attempt's name that is not its own is no Job of the attempt (step-objects.ts).
+    const cached = jobs.get(attempt.job);
+    const job = cached && isAttemptJob(cached, run, attempt.step, attempt.attempt) ? cached : undefined;
     const isOwed = owed.has(attempt.job);
     const look = !job
       ? await lookWithoutJob(ctx, run, attempt, isOwed)
@@ -97,11 +100,10 @@ async function lookAtOwnJob(
   job: JobObject,
   owed: boolean,
 ): Promise<AttemptLook> {
-  const pods = ctx.api.podsOf(run.metadata.namespace, attempt.job);
+  const pods = podsOfJob(ctx.api, job);
   const done = finishedOwnJob(attempt, job, pods, ctx.now());
   if (done) return { done };
-  if (pods.length === 0)
-    return lookFrom(ctx, await resolveMissingPod(ctx.api, run.metadata.namespace, attempt, owed));
+  if (pods.length === 0) return lookFrom(ctx, await resolveMissingPod(ctx.api, job, attempt, owed));
   const wait = attemptWait(attempt.step, job, pods, ctx.now());
   const deadline = jobDeadline(job);
   return { ...(wait ? { wait } : {}), ...(deadline !== undefined ? { recheckAt: deadline } : {}) };
@@ -114,7 +116,7 @@ function lookAtJob(
   attempt: InFlightAttempt,
   job: JobObject,
 ): AttemptLook {
-  const pods = ctx.api.podsOf(run.metadata.namespace, attempt.job);
+  const pods = podsOfJob(ctx.api, job);
   const done = finishedJob(attempt, job, pods);
   if (done) return { done };
   const wait = attemptWait(attempt.step, job, pods, ctx.now());

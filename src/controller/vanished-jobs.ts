@@ -7,6 +7,7 @@
 import type { RunApi } from './run-api.ts';
 import type { WorkflowRunObject } from './resources.ts';
 import { exitedAttempt, podExit } from './job-observations.ts';
+import { isAttemptJob, jobNameTaken } from './step-objects.ts';
 import type { FinishedJob, InFlightAttempt } from './job-observations.ts';
 
 export type VanishedJob =
@@ -23,15 +24,11 @@ export async function resolveVanishedJob(
   owed: boolean,
 ): Promise<VanishedJob> {
   if (owed && !attempt.cancelRequested) return { kind: 'create' };
-  const { namespace, uid } = run.metadata;
+  const { namespace } = run.metadata;
   const job = await api.readJob(namespace, attempt.job);
   if (job) {
-    if (job.metadata.ownerReferences?.some((o) => o.uid === uid)) return { kind: 'wait' };
-    return lost(
-      attempt,
-      'JobNameTaken',
-      `a Job named ${attempt.job} exists and belongs to something else; it is not adopted`,
-    );
+    if (isAttemptJob(job, run, attempt.step, attempt.attempt)) return { kind: 'wait' };
+    return lost(attempt, 'JobNameTaken', jobNameTaken(attempt.job));
   }
   const pods = api.podsOfAttempt(run, attempt.step, attempt.attempt);
   const exit = podExit(pods);

@@ -122,6 +122,8 @@ export class MemoryRunApi implements RunApi {
       metadata: {
         ...this.meta(namespace, pod, {}),
         labels: { ...job.metadata.labels, 'job-name': name },
+        // As the Job controller makes it: controlled by its Job.
+        ownerReferences: [{ uid: job.metadata.uid, controller: true }],
       },
       status: {
         phase: exitCode === 0 ? 'Succeeded' : 'Failed',
