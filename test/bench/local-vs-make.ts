@@ -1,9 +1,13 @@
-// Benchmark: a local run of a 2,000-step DAG of `true` commands at --parallel 16 against
-// `make -j16` on the same DAG, measured in the same process, as a ratio. It runs the CLI the way
-// users do: `npx conveyor` in the checkout (the README's way, npm's own start-up included) and
-// bin/conveyor.js (compiled dist/ when built, else the sources through tsx), so the figures include
-// startup and workflow loading; `cli` says which code bin/conveyor.js ran. The machine's load
-// average is reported with them: on a shared machine it moves the figures more than anything else.
+// Benchmark: a local run of a DAG of `true` commands (1,000 steps at --parallel 8, 2,000 at 16)
+// against `make -j` on the same DAG, measured in the same process, as ratios. It runs the CLI the
+// ways users call it, so the figures include start-up and workflow loading:
+// - installed: the `conveyor` command of the packed tarball installed with `npm install -g` (what a
+//   user of the package runs: compiled dist/, nothing else);
+// - npx: `npx conveyor` in the checkout (the README's way from a clone; npm's own start-up included);
+// - checkout bin: `node bin/conveyor.js` in the checkout (compiled dist/ when it is current, after a
+//   check of dist/ against the sources; else the sources through tsx: `cli` says which).
+// The machine's load average is reported with them: on a shared machine it moves the figures more
+// than anything else.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -21,6 +25,9 @@ export interface LocalVsMake {
   readonly steps: number;
   readonly parallel: number;
   readonly makeMs: number;
+  /** The installed `conveyor` command (npm install -g of the packed tarball), and its ratio to make. */
+  readonly installedMs: number;
+  readonly installedRatio: number;
   /** bin/conveyor.js run … */
   readonly conveyorMs: number;
   /** conveyor ÷ make (1.0 = as fast as make). */
@@ -47,7 +54,8 @@ function timed(cmd: string, args: string[], cwd: string): number {
   return ms;
 }
 
-export function benchLocalVsMake(steps = 2000, parallel = 16): LocalVsMake {
+/** `installedBin`: the `conveyor` command of an installed package (see startup.ts's packAndInstall). */
+export function benchLocalVsMake(installedBin: string, steps = 2000, parallel = 16): LocalVsMake {
   const dir = mkdtempSync(join(tmpdir(), 'conveyor-bench-'));
   try {
     const dag = randomDag(steps, 100);
@@ -68,8 +76,10 @@ export function benchLocalVsMake(steps = 2000, parallel = 16): LocalVsMake {
     let makeMs = Infinity;
     let conveyorMs = Infinity;
     let npxMs = Infinity;
+    let installedMs = Infinity;
     for (let i = 0; i < ROUNDS; i++) {
       makeMs = Math.min(makeMs, timed('make', [`-j${parallel}`, '-s'], dir));
+      installedMs = Math.min(installedMs, timed(installedBin, runArgs(`installed${i}`), dir));
       conveyorMs = Math.min(conveyorMs, timed(process.execPath, [BIN, ...runArgs(`state${i}`)], dir));
       npxMs = Math.min(npxMs, timed('npx', ['conveyor', ...runArgs(`npx${i}`)], REPO));
     }
@@ -79,6 +89,8 @@ export function benchLocalVsMake(steps = 2000, parallel = 16): LocalVsMake {
       steps,
       parallel,
       makeMs,
+      installedMs,
+      installedRatio: installedMs / makeMs,
       conveyorMs,
       ratio: conveyorMs / makeMs,
       npxMs,

@@ -7,13 +7,27 @@ import { benchOperator } from './operator.ts';
 import { benchStartup } from './startup.ts';
 import { benchStatusSize } from './status-size.ts';
 import { benchValidation } from './validation.ts';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { packAndInstall } from '../e2e/package-source.ts';
 
 const only = process.argv.slice(2);
+/** The package as users install it, packed and installed once for the figures that call it. */
+let installed: string | undefined;
+const installedPrefix = (): string => {
+  if (installed === undefined) {
+    installed = packAndInstall(mkdtempSync(join(tmpdir(), 'conveyor-installed-'))).prefix;
+    const prefix = installed;
+    process.on('exit', () => rmSync(join(prefix, '..'), { recursive: true, force: true }));
+  }
+  return installed;
+};
 const wanted = (name: string): boolean => only.length === 0 || only.includes(name);
 const fmt = (ms: number): string => `${ms.toFixed(1)} ms`;
 
 if (wanted('startup')) {
-  const s = benchStartup();
+  const s = benchStartup(installedPrefix());
   const cell = (ms: number): string => `${ms.toFixed(0)} ms ${(ms / s.nodeMs).toFixed(2)}x`.padEnd(16);
   console.log(
     `startup: CPU per call (user+system, mean of ${s.rounds}) against node -e 0 = ${s.nodeMs.toFixed(0)} ms`,
@@ -40,9 +54,9 @@ if (wanted('local')) {
     [1000, 8],
     [2000, 16],
   ] as const) {
-    const l = benchLocalVsMake(steps, parallel);
+    const l = benchLocalVsMake(join(installedPrefix(), 'bin', 'conveyor'), steps, parallel);
     console.log(
-      `local run: ${l.steps}-step DAG of 'true' at --parallel ${l.parallel}: make -j${l.parallel} ${fmt(l.makeMs)}; npx conveyor ${fmt(l.npxMs)}, ratio ${l.npxRatio.toFixed(2)}x; bin/conveyor.js (${l.cli}) ${fmt(l.conveyorMs)}, ratio ${l.ratio.toFixed(2)}x; load ${l.load.map((x) => x.toFixed(1)).join(' -> ')}`,
+      `local run: ${l.steps}-step DAG of 'true' at --parallel ${l.parallel}: make -j${l.parallel} ${fmt(l.makeMs)}; installed conveyor ${fmt(l.installedMs)}, ratio ${l.installedRatio.toFixed(2)}x; npx conveyor ${fmt(l.npxMs)}, ratio ${l.npxRatio.toFixed(2)}x; node bin/conveyor.js (${l.cli}) ${fmt(l.conveyorMs)}, ratio ${l.ratio.toFixed(2)}x; load ${l.load.map((x) => x.toFixed(1)).join(' -> ')}`,
     );
   }
 }

@@ -9,7 +9,6 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { packAndInstall } from '../e2e/package-source.ts';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 /** Clock ticks per second of /proc's times (USER_HZ, 100 on Linux). */
@@ -49,10 +48,10 @@ function cpuOf(cmd: string, args: string[], cwd: string): number {
   return ((childTicks() - before) * 1000) / TICKS;
 }
 
-export function benchStartup(rounds = 10): Startup {
+/** `installedPrefix`: the global prefix an installed package's commands are in (packAndInstall). */
+export function benchStartup(installedPrefix: string, rounds = 10): Startup {
   const work = mkdtempSync(join(tmpdir(), 'conveyor-startup-'));
   try {
-    const installed = packAndInstall(work);
     const project = join(work, 'project');
     cpSync(join(REPO, 'examples', 'basic-deployment.yaml'), join(project, 'basic-deployment.yaml'));
     const state = join(project, 'state');
@@ -62,14 +61,14 @@ export function benchStartup(rounds = 10): Startup {
       'name: small\nsteps:\n  - name: a\n    command: "true"\n  - name: b\n    command: "true"\n    depends_on: [a]\n',
     );
     for (let i = 0; i < 5; i++) {
-      cpuOf(join(installed.prefix, 'bin', 'conveyor'), ['run', 'small.yaml', '--state-dir', state], project);
+      cpuOf(join(installedPrefix, 'bin', 'conveyor'), ['run', 'small.yaml', '--state-dir', state], project);
     }
     const commands: { label: string; args: string[] }[] = [
       { label: '--version', args: ['--version'] },
       { label: 'validate FILE', args: ['validate', join(project, 'basic-deployment.yaml')] },
       { label: 'history', args: ['history', '--state-dir', state] },
     ];
-    const installedBin = join(installed.prefix, 'bin', 'conveyor');
+    const installedBin = join(installedPrefix, 'bin', 'conveyor');
     const checkoutBin = join(REPO, 'bin', 'conveyor.js');
     let node = 0;
     const totals = commands.map(() => ({ installed: 0, checkout: 0, npx: 0 }));
