@@ -34,7 +34,8 @@ export interface SavedRun {
 
 /** One process's work on a run. A round without `finishedAt` was cut short (killed, crashed). */
 export interface RunRound {
-  readonly command: 'run' | 'resume' | 'retry' | 'rollback';
+  /** stop and terminate: of a run parked for approval, which they end in their own process. */
+  readonly command: 'run' | 'resume' | 'retry' | 'rollback' | 'stop' | 'terminate';
   readonly startedAt: number;
   readonly finishedAt?: number;
   readonly phase?: string;

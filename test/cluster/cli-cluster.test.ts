@@ -384,6 +384,53 @@ describe('the CLI in cluster mode', suite.options, () => {
     assert.match(from.stderr, /--from: starting at a step is for local runs/);
   });
 
+  test('get shows a WorkflowRun as it shows a local run: each step with phase, attempts and exit code; -o json|yaml; a mistyped name gets a did-you-mean', async () => {
+    // flaky-1 failed in the resume test above, at its step flaky (test -f exits 1).
+    const [text, json, yaml, typo] = await Promise.all([
+      cli(['get', 'flaky-1', '--cluster', '-n', ns.name]).done,
+      cli(['get', 'flaky-1', '--cluster', '-n', ns.name, '-o', 'json']).done,
+      cli(['get', 'flaky-1', '--cluster', '-n', ns.name, '-o', 'yaml']).done,
+      cli(['get', 'flaky-l', '--cluster', '-n', ns.name]).done,
+    ]);
+    assert.equal(text.code, 0, explain(text));
+    assert.match(text.stdout, /^Run: +flaky-1\nWorkflow: +flaky-one\nPhase: +Failed/);
+    assert.match(text.stdout, /STEP +PHASE +ATTEMPTS +DURATION +EXIT +REASON/);
+    assert.match(text.stdout, /\nfirst +Succeeded +1 +\S+ +0/);
+    assert.match(text.stdout, /\nflaky +Failed +1 +\S+ +1/);
+    assert.equal(json.code, 0, explain(json));
+    const doc = JSON.parse(json.stdout) as {
+      run_id: string;
+      steps: Record<string, { exit_code: number | null }>;
+    };
+    assert.equal(doc.run_id, 'flaky-1');
+    assert.deepEqual(Object.fromEntries(Object.entries(doc.steps).map(([k, v]) => [k, v.exit_code])), {
+      first: 0,
+      flaky: 1,
+    });
+    assert.match(yaml.stdout, /^run_id: flaky-1\n/);
+    assert.equal(typo.code, 2, explain(typo));
+    assert.match(typo.stderr, /no WorkflowRun flaky-l .*\(did you mean 'flaky-1'\?\)/);
+  });
+
+  test('terminate --cluster cancels a running WorkflowRun, as cancel does; stop --cluster says there is no graceful stop', async () => {
+    const dir = join(work, 'terminate');
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, 'long.yaml');
+    writeFileSync(file, 'name: long-two\nsteps:\n  - name: long\n    command: sleep 120\n');
+    const started = await cli(['run', file, '--cluster', '-n', ns.name, '--run-id', 'long-3', '--detach'])
+      .done;
+    assert.equal(started.code, 0, explain(started));
+    await waitForRun('long-3', (x) => x.status?.steps?.long?.phase === 'Running');
+    const stop = await cli(['stop', 'long-3', '--cluster', '-n', ns.name]).done;
+    assert.equal(stop.code, 2, explain(stop));
+    assert.match(stop.stderr, /the operator has no graceful stop/);
+    const terminate = await cli(['terminate', 'long-3', '--cluster', '-n', ns.name]).done;
+    assert.equal(terminate.code, 0, explain(terminate));
+    assert.match(terminate.stdout, /Cancelling long-3/);
+    const run = await waitForRun('long-3', (x) => x.status?.phase === 'Cancelled');
+    assert.equal(run.status?.steps?.long?.phase, 'Cancelled');
+  });
+
   test('cancel without a cluster says that it applies to cluster runs', async () => {
     const r = await cli(['cancel', 'whatever'], { env: { KUBECONFIG: '' } }).done;
     assert.equal(r.code, 2);

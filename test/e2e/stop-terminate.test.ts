@@ -21,6 +21,19 @@ on_failure:
     command: "echo page >> calls"
 `;
 
+// `prod` waits for approval, so the run parks with no process working on it.
+const GATED = `name: gated
+steps:
+  - name: prep
+    command: "true"
+  - name: prod
+    command: "echo prod >> calls"
+    manual_approval: true
+on_failure:
+  - name: page
+    command: "echo page >> calls"
+`;
+
 interface RunJson {
   phase: string;
   reason: string | null;
@@ -85,6 +98,54 @@ describe('stop and terminate', () => {
     const started = readJournal(join(dir, 'state', 'runs', 'r2')).find((l) => l.event === 'started');
     assert.ok(started && started.event === 'started');
     assert.equal(isProcessAlive(started.pid, started.process_start), false);
+  });
+
+  test('stop ends a run parked for approval: the waiting step is cancelled, the on_failure hook runs here, Cancelled (Stopped); terminate runs no hook', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'gated.yaml'), GATED);
+    for (const id of ['p1', 'p2']) {
+      const parked = await conveyor(['run', 'gated.yaml', '--state-dir', 'state', '--run-id', id], {
+        cwd: dir,
+      });
+      assert.equal(parked.code, 3, parked.stdout + parked.stderr);
+    }
+    const stop = await conveyor(['stop', 'p1', '--state-dir', 'state'], { cwd: dir });
+    assert.equal(stop.code, 0, stop.stdout + stop.stderr);
+    assert.match(
+      stop.stdout,
+      /Stopping run p1, which waits for approval of prod: its failure hooks run now\./,
+    );
+    assert.equal(readFileSync(join(dir, 'calls'), 'utf8'), 'page\n');
+    const stopped = JSON.parse(
+      (await conveyor(['get', 'p1', '--state-dir', 'state', '-o', 'json'], { cwd: dir })).stdout,
+    ) as RunJson;
+    assert.equal(`${stopped.phase}:${stopped.reason}`, 'Cancelled:Stopped');
+    assert.deepEqual(phasesOf(stopped), {
+      prep: 'Succeeded:',
+      prod: 'Cancelled:Stopped',
+      page: 'Succeeded:',
+    });
+
+    writeFileSync(join(dir, 'calls'), '');
+    const terminate = await conveyor(['terminate', 'p2', '--state-dir', 'state'], { cwd: dir });
+    assert.equal(terminate.code, 0, terminate.stdout + terminate.stderr);
+    assert.equal(readFileSync(join(dir, 'calls'), 'utf8'), '', 'no hook ran');
+    const terminated = JSON.parse(
+      (await conveyor(['get', 'p2', '--state-dir', 'state', '-o', 'json'], { cwd: dir })).stdout,
+    ) as RunJson;
+    assert.equal(terminated.phase, 'Cancelled');
+    assert.equal(terminated.steps.prod?.phase, 'Cancelled');
+
+    const history = await conveyor(['history', '--state-dir', 'state', '-o', 'json'], { cwd: dir });
+    const rounds = (
+      JSON.parse(history.stdout) as { runs: { run_id: string; rounds: { command: string }[] }[] }
+    ).runs
+      .filter((r) => r.run_id === 'p1' || r.run_id === 'p2')
+      .map((r) => `${r.run_id}: ${r.rounds.map((x) => x.command).join(' ')}`);
+    assert.deepEqual(rounds.sort(), ['p1: run stop', 'p2: run terminate']);
+
+    const again = await conveyor(['stop', 'p1', '--state-dir', 'state'], { cwd: dir });
+    assert.match(again.stdout, /Run p1 already ended Cancelled; nothing to stop/);
   });
 
   test('says so when no process works on the run', async () => {

@@ -2,6 +2,7 @@
 // cancelled or interrupted one from its unfinished steps, keeping what succeeded and its outputs;
 // after failure handling (rollback, on_failure) that may have undone them, from the first step.
 import { buildPlan, failureHandlingThatRan, prepareResume } from '../../engine/index.ts';
+import type { CancelObservation } from '../../engine/types.ts';
 import { readApproveOption } from '../approve-option.ts';
 import { EXIT, UsageError } from '../exit-codes.ts';
 import type { CliIO } from '../io.ts';
@@ -59,11 +60,16 @@ export async function resumeCommand(argv: readonly string[], io: CliIO): Promise
   }
 }
 
-async function resumeLocked(
+/**
+ * Resumes a run whose lock this process holds. `cancel` is for stop and terminate of a run parked
+ * for approval (commands/stop.ts): the run goes on in this process only to end as they ask.
+ */
+export async function resumeLocked(
   runId: string,
   store: StateStore,
   values: Record<string, unknown>,
   io: CliIO,
+  cancel?: { readonly by: 'stop' | 'terminate'; readonly observation: CancelObservation },
 ): Promise<number> {
   const output = outputFormat(values.output);
   // Read again under the lock: the process that held it may have changed it.
@@ -121,8 +127,8 @@ async function resumeLocked(
     plan,
     state,
     rounds: saved.rounds ?? [],
-    round: { command: 'resume', ...(fromFirstStep ? { restartedFromFirstStep: true } : {}) },
-    initialObservations: [...(saved.pending ?? []), ...flagged],
+    round: { command: cancel?.by ?? 'resume', ...(fromFirstStep ? { restartedFromFirstStep: true } : {}) },
+    initialObservations: [...(saved.pending ?? []), ...flagged, ...(cancel ? [cancel.observation] : [])],
     ...(saved.pending ? { pending: saved.pending } : {}),
     saved: {
       version: saved.version,
@@ -136,7 +142,7 @@ async function resumeLocked(
     approve,
     autoApprove: values['auto-approve'] === true,
     output,
-    interactive: process.stdin.isTTY === true && io.stderr.isTTY && !io.env.CI,
+    interactive: cancel === undefined && process.stdin.isTTY === true && io.stderr.isTTY && !io.env.CI,
   });
   return result;
 }

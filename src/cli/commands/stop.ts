@@ -2,8 +2,9 @@
 // (the one holding the run's lock). stop is graceful: no new step starts, the running ones finish,
 // then the failure hooks (on_failure, post_execution.failure) run and the run ends Cancelled,
 // reason Stopped. terminate kills the running steps now (SIGKILL to their process groups); no hook
-// runs and the run ends Cancelled, each hook recorded as not triggered. In a cluster, terminate is
-// `cancel` (spec.cancel); the operator has no graceful stop.
+// runs and the run ends Cancelled, each hook recorded as not triggered. A run parked for approval
+// has no such process: the command ends it itself. In a cluster, terminate is `cancel`
+// (spec.cancel); the operator has no graceful stop.
 import { hostname, userInfo } from 'node:os';
 import { wantsCluster } from '../cluster/backend-choice.ts';
 import { EXIT, UsageError } from '../exit-codes.ts';
@@ -15,8 +16,11 @@ import type { ControlAction } from '../run-control.ts';
 import { runLockHolder } from '../run-lock.ts';
 import { openStateStore, STATE_DIR_OPTION } from '../state-dir.ts';
 import { loadSavedRun } from '../saved-runs.ts';
+import { lockRunOrRefuse } from '../run-lock-refusal.ts';
+import type { StateStore } from '../state-store.ts';
 
-const RUNNING_COMMANDS = new Set(['run', 'resume', 'retry']);
+/** The commands whose process runs steps and takes stop and terminate requests. */
+const RUNNING_COMMANDS = new Set(['run', 'resume', 'retry', 'stop', 'terminate']);
 
 function usage(action: ControlAction): string {
   return action === 'stop'
@@ -25,7 +29,8 @@ function usage(action: ControlAction): string {
 Stops a local run that another conveyor process works on, gracefully: no new step starts, the
 running steps finish, then the run's on_failure and post_execution.failure hooks run; the run
 ends Cancelled (reason Stopped) and 'conveyor resume RUN' continues it. To kill the running steps
-now instead: conveyor terminate RUN.
+now instead: conveyor terminate RUN. A run parked for approval (no process works on it) is stopped
+here: its waiting steps are cancelled and its failure hooks run in this process.
 
   --wait   return once the run has ended
 
@@ -36,7 +41,8 @@ Examples:
 
 Terminates a local run that another conveyor process works on: its running steps are killed now
 (SIGKILL to their process groups), nothing else starts and no hook runs; the run ends Cancelled
-and 'conveyor resume RUN' continues it. To let the running steps finish: conveyor stop RUN.
+and 'conveyor resume RUN' continues it. To let the running steps finish: conveyor stop RUN. A run
+parked for approval ends here, Cancelled, without a hook.
 
   --wait   return once the run has ended
 
@@ -76,6 +82,8 @@ async function controlCommand(action: ControlAction, argv: readonly string[], io
   const holder = runLockHolder(runDir);
   if (!holder || !RUNNING_COMMANDS.has(holder.command)) {
     const phase = store.livePhase(saved);
+    if (saved.state.stage !== 'done' && phase === 'AwaitingApproval')
+      return endParkedRun(action, runId, store, io);
     io.stdout.write(
       saved.state.stage === 'done'
         ? `Run ${runId} already ended ${phase}; nothing to ${action}.\n`
@@ -105,6 +113,45 @@ async function controlCommand(action: ControlAction, argv: readonly string[], io
     io.stdout.write(`Run ${runId} ended ${after ? store.livePhase(after) : 'unknown'}.\n`);
   }
   return EXIT.succeeded;
+}
+
+/**
+ * A run parked for approval has no process to ask: this one takes the run's lock and goes on with
+ * it as resume would, with the cancel request as its first observation, so the run ends as a stop or
+ * a terminate of a running one ends it (stop: the failure hooks run; terminate: no hook runs).
+ */
+async function endParkedRun(
+  action: ControlAction,
+  runId: string,
+  store: StateStore,
+  io: CliIO,
+): Promise<number> {
+  const waiting = store
+    .load(runId)
+    ?.state.steps.filter((s) => s.phase === 'AwaitingApproval')
+    .map((s) => s.name)
+    .join(', ');
+  const user = localUser(io);
+  const lock = lockRunOrRefuse(store, runId, action, io.now());
+  try {
+    io.stdout.write(
+      action === 'stop'
+        ? `Stopping run ${runId}, which waits for approval of ${waiting}: its failure hooks run now.\n`
+        : `Terminating run ${runId}, which waits for approval of ${waiting}: it ends now and no hook runs.\n`,
+    );
+    const { resumeLocked } = await import('./resume.ts');
+    await resumeLocked(runId, store, {}, io, {
+      by: action,
+      observation: {
+        kind: 'cancelRequested',
+        user,
+        ...(action === 'stop' ? { graceful: true } : { message: `terminated by ${user}` }),
+      },
+    });
+    return EXIT.succeeded;
+  } finally {
+    lock.release();
+  }
 }
 
 function sleep(ms: number): Promise<void> {
