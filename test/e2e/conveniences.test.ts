@@ -2,10 +2,11 @@
 // did-you-mean for mistyped commands and options, --parameter-file, history filters, get RUN
 // (shell completion: completion.test.ts).
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { conveyor, tempDir } from './cli-harness.ts';
+import { BIN, conveyor, tempDir } from './cli-harness.ts';
 
 const GREET = `name: greet
 parameters:
@@ -144,6 +145,30 @@ describe('--parameter-file', () => {
     );
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /say: echo bonjour 7/);
+  });
+
+  test('several files merge in order, the later one winning, and - reads standard input', async () => {
+    const dir = project();
+    writeFileSync(join(dir, 'a.yaml'), 'greeting: hello\ncount: 2\n');
+    writeFileSync(join(dir, 'b.json'), '{"count": 5}');
+    const both = await conveyor(
+      ['run', 'greet.yaml', '--dry-run', '--parameter-file', 'a.yaml', '--parameter-file', 'b.json'],
+      { cwd: dir },
+    );
+    assert.equal(both.code, 0, both.stderr);
+    assert.match(both.stdout, /say: echo hello 5/);
+    const piped = spawnSync(
+      process.execPath,
+      [BIN, 'run', 'greet.yaml', '--dry-run', '--parameter-file', '-'],
+      {
+        cwd: dir,
+        input: 'greeting: piped\n',
+        encoding: 'utf8',
+        env: { ...process.env, NO_COLOR: '1', CI: 'true' },
+      },
+    );
+    assert.equal(piped.status, 0, piped.stderr);
+    assert.match(piped.stdout, /say: echo piped 1/);
   });
 
   test('validate --explain takes it as run does', async () => {

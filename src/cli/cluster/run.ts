@@ -24,7 +24,8 @@ Applies the workflow as a Workflow, starts a WorkflowRun in the cluster and foll
 
 Options:
   --set KEY=VALUE,...     parameters (Helm syntax: lists as {a,b}, \\, for a comma)
-  --parameter-file FILE   parameters from a YAML or JSON mapping (--set wins over it)
+  --parameter-file FILE   parameters from a YAML or JSON mapping (- for standard input; of several
+                          files the later wins; --set wins over them)
   -e, --env ENV           the target environment (.environment)
   --parallel N            run at most N steps at once
   --continue-on-error     keep going after a step fails (the run still fails)

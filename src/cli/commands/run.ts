@@ -28,7 +28,8 @@ Runs a workflow on this machine, each step a local process.
 
 Options:
   --set KEY=VALUE,...     parameters (Helm syntax: lists as {a,b}, \\, for a comma)
-  --parameter-file FILE   parameters from a YAML or JSON mapping (--set wins over it)
+  --parameter-file FILE   parameters from a YAML or JSON mapping (- for standard input; of several
+                          files the later wins; --set wins over them)
   -e, --env ENV           the target environment (.environment)
   --dry-run               print the plan: inputs, order and parallel waves, commands
   --parallel N            run at most N steps at once
