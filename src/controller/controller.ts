@@ -20,6 +20,12 @@ import type { ReconcileContext } from './reconcile-run.ts';
 import { loadWorkflowSpec, reconcileWorkflow } from './reconcile-workflow.ts';
 import type { LoadResult } from '../spec/load.ts';
 import { RunObserver } from './run-observer.ts';
+import {
+  FINISHED_RUN_PHASES,
+  finishedRunsSelector,
+  RunCaches,
+  UNFINISHED_RUNS_SELECTOR,
+} from './run-caches.ts';
 import { isSettledRun, settledRunView } from './finished-run.ts';
 import { jobChangeMatters, podChangeMatters } from './run-wakes.ts';
 import type { WorkflowObject, WorkflowRunObject } from './resources.ts';
@@ -31,7 +37,12 @@ import {
   leaderReadyCheck,
 } from '../kube/health-checks.ts';
 import { OperatorHttpServer } from '../kube/http-server.ts';
+import { statusCodeOf } from '../kube/api-error.ts';
+import { backoffDelay } from '../kube/backoff.ts';
+import { sleepOn, systemClock } from '../kube/clock.ts';
 import { createInformer } from '../kube/informer.ts';
+import { collectionPath } from '../kube/kube-list-watch.ts';
+import { openKubeGet } from '../kube/kube-request.ts';
 import type { Informer } from '../kube/informer.ts';
 import { InformerSet } from '../kube/informer-set.ts';
 import type { CacheSource } from '../kube/informer-set.ts';
@@ -61,9 +72,20 @@ export interface ControllerOptions {
   readonly notifications?: NotificationsConfig;
 }
 
+type Watch = (
+  name: string,
+  path: string,
+  labelSelector?: string,
+  fieldSelector?: string,
+) => CacheSource<KubernetesObject>;
+
 /** A conflict means our copy was stale; the informer will have the new one shortly. */
 const CONFLICT_RETRY_MS = 200;
 const MAX_SCHEDULE_WAIT_MS = 60 * 60 * 1000;
+/** How often a run that waits for the finished runs to be cached (resumeFrom) looks again. */
+const RUNS_LISTED_RETRY_MS = 250;
+/** The finished runs are listed after the first reconciles, or at the latest this long after the rest. */
+const FINISHED_RUNS_WAIT_MAX_MS = 5_000;
 /**
  * After a cache catches up, everything is looked at again once all caches are current: reconciles
  * that failed during the outage would otherwise wait out their per-key backoff. The short pause lets
@@ -75,7 +97,7 @@ export class Controller {
   private readonly metrics: ControllerMetrics;
   private readonly informers: {
     workflows: CacheSource<KubernetesObject>;
-    runs: CacheSource<KubernetesObject>;
+    runs: RunCaches;
     jobs: CacheSource<KubernetesObject>;
     pods: CacheSource<KubernetesObject>;
     podFailures: CacheSource<KubernetesObject>;
@@ -96,9 +118,13 @@ export class Controller {
   private readonly log: Logger;
   private identity?: string;
   private recoveryTimer: NodeJS.Timeout | undefined;
+  /** Resolves once start() has let the queue work (or handed it to leader election). */
+  private readonly started: Promise<void>;
+  private markStarted!: () => void;
 
   constructor(private readonly options: ControllerOptions) {
     const { kc, logger } = options;
+    this.started = new Promise((resolve) => (this.markStarted = resolve));
     this.log = logger;
     this.metrics = createControllerMetrics();
     this.informers = this.createInformers();
@@ -145,7 +171,7 @@ export class Controller {
           ? jobCacheForm
           : name === 'pods'
             ? withoutSpec
-            : name === 'workflowruns'
+            : name.startsWith(PLURALS.run)
               ? (o: KubernetesObject) => this.cachedRun(o)
               : withoutManagedFields,
       onWatchRestart: (reason: string) => this.metrics.watchRestarts.inc({ resource: name, reason }),
@@ -154,12 +180,7 @@ export class Controller {
     });
     const ours = `${LABELS.run}`;
     const scopes = this.options.namespaces?.length ? [...this.options.namespaces] : [undefined];
-    const watch = (
-      name: string,
-      path: string,
-      labelSelector?: string,
-      fieldSelector?: string,
-    ): CacheSource<KubernetesObject> => {
+    const watch: Watch = (name, path, labelSelector, fieldSelector) => {
       const each = new Map(
         scopes.map((ns) => [
           ns ?? '',
@@ -176,7 +197,7 @@ export class Controller {
     };
     return {
       workflows: watch(PLURALS.workflow, `/apis/${API_VERSION}/${PLURALS.workflow}`),
-      runs: watch(PLURALS.run, `/apis/${API_VERSION}/${PLURALS.run}`),
+      runs: this.createRunCaches(watch, scopes[0]),
       jobs: watch('jobs', '/apis/batch/v1/jobs', ours),
       pods: watch('pods', '/api/v1/pods', ours),
       // The Job controller's word on pods it could not create (a ResourceQuota, a LimitRange, a
@@ -190,10 +211,38 @@ export class Controller {
     };
   }
 
+  /** Runs in two halves by phase, unfinished ones first (run-caches.ts). */
+  private createRunCaches(watch: Watch, firstScope: string | undefined): RunCaches {
+    const { kc, logger } = this.options;
+    const runsPath = `/apis/${API_VERSION}/${PLURALS.run}`;
+    const runs = new RunCaches({
+      split: {
+        unfinished: watch(PLURALS.run, runsPath, undefined, UNFINISHED_RUNS_SELECTOR),
+        finished: FINISHED_RUN_PHASES.map((phase) =>
+          watch(`${PLURALS.run}-${phase.toLowerCase()}`, runsPath, undefined, finishedRunsSelector(phase)),
+        ),
+      },
+      whole: watch(PLURALS.run, runsPath),
+      // A finished run that notifications still report on is reconciled like any other: one cache.
+      canSplit: async (signal) =>
+        !this.observer.followsFinishedRuns &&
+        canSelectRunsByPhase(kc, collectionPath(runsPath, firstScope), signal, logger),
+      finishedAfter: async (signal) => this.firstReconcilesDone(signal),
+    });
+    // Workflow keys wait for every run (process()); each is looked at once all are in.
+    runs.onComplete = () => {
+      this.log.info('every run cached, finished ones included');
+      for (const key of this.informers.workflows.keys()) this.queue.add(`workflow/${key}`);
+    };
+    return runs;
+  }
+
   private createQueue(): WorkQueue {
     const queue = new WorkQueue((key) => this.process(key), {
       concurrency: this.options.concurrency,
-      paused: this.options.leaderElection !== undefined,
+      // Nothing is reconciled before the caches it reads are synced (start()): change events of a
+      // cache that synced first only collect keys until then.
+      paused: true,
       logger: this.log,
       onError: (key, error, retryInMs) =>
         this.log.warn({ key, err: error, retryInMs }, 'reconcile failed; it will be retried'),
@@ -241,8 +290,30 @@ export class Controller {
     else {
       this.metrics.isLeader.set(1);
       this.enqueueAll();
+      this.queue.resume();
     }
+    this.markStarted();
     return { port: address.port };
+  }
+
+  /**
+   * Resolves once the work queued at start is done (the queue idle for the first time), or after
+   * FINISHED_RUNS_WAIT_MAX_MS if it never is (many runs that keep it busy), or on `signal`.
+   */
+  private async firstReconcilesDone(signal: AbortSignal): Promise<void> {
+    const sleep = sleepOn(systemClock);
+    const waitMore = new AbortController();
+    const stop = () => waitMore.abort();
+    signal.addEventListener('abort', stop, { once: true });
+    try {
+      await Promise.race([
+        this.started.then(async () => this.queue.onIdle()),
+        sleep(FINISHED_RUNS_WAIT_MAX_MS, waitMore.signal),
+      ]);
+    } finally {
+      waitMore.abort();
+      signal.removeEventListener('abort', stop);
+    }
   }
 
   /** Stop taking work, finish what is in flight, release the lease, stop watching. */
@@ -344,6 +415,9 @@ export class Controller {
 
   private async process(key: string): Promise<WorkOutcome> {
     const [kind, namespace, name] = key.split('/') as [string, string, string];
+    // A Workflow reads all its runs (its last one, its history limits, its schedules' runs): it waits
+    // until the finished ones are cached too, and RunCaches.onComplete queues every Workflow then.
+    if (kind === 'workflow' && !this.informers.runs.complete) return undefined;
     const done = this.metrics.startReconcileTimer(kind === 'run' ? 'workflowrun' : 'workflow');
     try {
       const outcome =
@@ -403,6 +477,10 @@ export class Controller {
   private async reconcileRunKey(namespace: string, name: string): Promise<WorkOutcome> {
     const run = this.informers.runs.get(namespace, name) as unknown as WorkflowRunObject | undefined;
     if (!run) return undefined;
+    // A new run that resumes from another reads that run, likely a finished one: not before every
+    // run is cached, or a source still being listed would read as missing.
+    if (run.spec?.resumeFrom && !this.informers.runs.complete)
+      return { requeueAfterMs: RUNS_LISTED_RETRY_MS };
     const log = this.log.child({ run: name, namespace });
     const ctx: ReconcileContext = {
       api: this.api,
@@ -504,6 +582,39 @@ export class Controller {
   private async ownIdentity(): Promise<string> {
     this.identity ??= this.options.identity ?? (await this.api.whoami());
     return this.identity;
+  }
+}
+
+/**
+ * Whether the API server selects runs by status.phase (the CRD's selectableFields, Kubernetes 1.31+):
+ * one request, answered 400 where it cannot. Other failures are retried, as an informer would.
+ */
+async function canSelectRunsByPhase(
+  kc: KubeConfig,
+  path: string,
+  signal: AbortSignal,
+  log: Logger,
+): Promise<boolean> {
+  const sleep = sleepOn(systemClock);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const res = await openKubeGet(kc, {
+        path,
+        query: { limit: 1, fieldSelector: finishedRunsSelector('Succeeded') },
+        signal,
+      });
+      res.resume();
+      return true;
+    } catch (error) {
+      if (statusCodeOf(error) === 400) {
+        log.info({ err: error }, 'the API server cannot select runs by phase: one cache of every run');
+        return false;
+      }
+      if (signal.aborted) throw error;
+      const delayMs = backoffDelay(attempt, { initialMs: 500, maxMs: 10_000, factor: 2, jitter: 0.5 });
+      log.warn({ err: error, delayMs }, 'cannot list runs yet; trying again');
+      await sleep(delayMs, signal);
+    }
   }
 }
 

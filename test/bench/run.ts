@@ -78,6 +78,6 @@ if (wanted('scale')) {
   const c = await benchControllerScale();
   const a = c.scale;
   console.log(
-    `controller start: time to first reconcile with ${c.firstReconcile.finishedRuns} finished runs present: ${c.firstReconcile.ms} ms from spawning it to a new run's status written; with ${a.finishedRuns} finished and ${a.activeRuns} new runs: ready (/readyz) after ${a.readyMs} ms, every new run reconciled after ${a.activeReconciledMs} ms, RSS ${a.rssMiB} MiB (peak ${a.hwmMiB} MiB); load ${c.load} (writing the finished runs took ${c.setupSeconds} s)`,
+    `controller start: time to first reconcile with ${c.firstReconcile.finishedRuns} finished runs present: ${c.firstReconcile.ms} ms from spawning it to a new run's status written; with ${a.finishedRuns} finished and ${a.activeRuns} new runs: ready (/readyz) after ${a.readyMs} ms, every new run reconciled after ${a.activeReconciledMs} ms, RSS ${a.rssMiB} MiB (peak ${a.hwmMiB} MiB); every finished run cached too after ${a.allCachedMs} ms, RSS ${a.allCachedRssMiB} MiB (peak ${a.allCachedHwmMiB} MiB); load ${c.load} (writing the finished runs took ${c.setupSeconds} s)`,
   );
 }

@@ -22,6 +22,8 @@ export interface ResourceKind {
   spec: OpenApiSchema;
   status: OpenApiSchema;
   columns: PrinterColumn[];
+  /** Fields a list or watch may select on (`fieldSelector`), Kubernetes 1.31+ (GA in 1.32). */
+  selectableFields?: { jsonPath: string }[];
 }
 
 export type CustomResourceDefinition = {
@@ -46,6 +48,7 @@ export type CustomResourceDefinition = {
       schema: { openAPIV3Schema: OpenApiSchema };
       subresources: { status: Record<string, never> };
       additionalPrinterColumns: PrinterColumn[];
+      selectableFields?: { jsonPath: string }[];
     }[];
   };
 };
@@ -95,6 +98,7 @@ export function customResourceDefinition(resource: ResourceKind): CustomResource
           // the controller's status writes do not bump metadata.generation.
           subresources: { status: {} },
           additionalPrinterColumns: resource.columns,
+          ...(resource.selectableFields ? { selectableFields: resource.selectableFields } : {}),
         },
       ],
     },
