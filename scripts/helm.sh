@@ -25,7 +25,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # and .Files.Get reads only inside the chart — hence copies, kept identical by check-crds and by
 # test/helm/chart.test.ts.
 crd_files=(conveyor.dev_workflows.yaml conveyor.dev_workflowruns.yaml)
-file_copies=(approval-policy.yaml approver-role.yaml operator-role.yaml created-by-policy.yaml)
+file_copies=(approval-policy.yaml approver-role.yaml operator-role.yaml created-by-policy.yaml step-objects-policy.yaml)
 
 sync_crds() {
   mkdir -p "$root/helm/conveyor/crds" "$root/helm/conveyor/files/crds"

@@ -21,7 +21,12 @@ import { startController } from './controller-process.ts';
 import type { ControllerProcess } from './controller-process.ts';
 import { useCluster } from './use-cluster.ts';
 import { installCrds } from './install-crds.ts';
-import { installScopedPolicies, waitForCreatedByPolicy, type ScopedPolicies } from './scoped-policies.ts';
+import {
+  installScopedPolicies,
+  waitForCreatedByPolicy,
+  waitForStepObjectsPolicy,
+  type ScopedPolicies,
+} from './scoped-policies.ts';
 import { waitForRun as waitForRunIn } from './lib/wait-for-run.ts';
 
 const suite = await useCluster();
@@ -144,17 +149,18 @@ describe('the GitOps example', suite.options, () => {
   before(async () => {
     const { kubeconfig } = suite.get();
     // What the chart installs besides the controller: the CRDs, the admission policies and the
-    // approver role (the created-by policy bound to this suite's namespaces only: other suites test
-    // clusters without it).
+    // approver role (the created-by and step-objects policies bound to this suite's namespaces only:
+    // other suites test clusters without them).
     await installCrds(kubeconfig, { approvals: true });
     argoNs = await createNamespace('gitops-argocd', kubeconfig);
     fluxNs = await createNamespace('gitops-flux', kubeconfig);
     createdBy = await installScopedPolicies(
       kubeconfig,
-      ['created-by-policy.yaml'],
+      ['created-by-policy.yaml', 'step-objects-policy.yaml'],
       [argoNs.name, fluxNs.name],
     );
     await waitForCreatedByPolicy(kubeconfig, argoNs.name);
+    await waitForStepObjectsPolicy(kubeconfig, argoNs.name);
     controller = startController({ kubeconfig, namespace: `${argoNs.name},${fluxNs.name}` });
   });
 

@@ -6,7 +6,8 @@
 // rule was needed). The chart is rendered watching one namespace, so the Roles path (RoleBinding in
 // the watched namespace, Lease Role in the release namespace) is what is proven.
 // The Deployment is applied with replicas 0 (no controller image exists in the test cluster); the
-// cluster-scoped approval policy and approver role are left out because other suites share them.
+// cluster-scoped approval policy and approver role are left out because other suites share them; the
+// step-objects policy is bound in the watched namespace only.
 // CONVEYOR_IMAGE_DIR=<folder from scripts/build-image.sh> runs the controller from that folder (the
 // image's compiled JavaScript and production dependencies, NODE_ENV=production) instead of the
 // checkout, so CI proves what the image runs works against the cluster under the chart's RBAC.
@@ -25,6 +26,7 @@ import type { KubectlOptions } from './kubectl.ts';
 import { pollUntil } from './lib/wait.ts';
 import { startController } from './controller-process.ts';
 import type { ControllerProcess } from './controller-process.ts';
+import { installScopedPolicies, waitForStepObjectsPolicy, type ScopedPolicies } from './scoped-policies.ts';
 import { useCluster } from './use-cluster.ts';
 
 const suite = await useCluster();
@@ -47,6 +49,7 @@ describe('the Helm chart RBAC on a real cluster', { skip }, () => {
   let admin: KubectlOptions;
   let saKubeconfig: string;
   let controller: ControllerProcess | undefined;
+  let stepObjects: ScopedPolicies | undefined;
   const controllerLog = (): string => controller?.log() ?? '';
   const work = mkdtempSync(join(tmpdir(), 'conveyor-helm-chart-'));
 
@@ -76,7 +79,7 @@ describe('the Helm chart RBAC on a real cluster', { skip }, () => {
         release.name,
         '--include-crds',
         '--set',
-        `watchNamespaces={${watched.name}},replicas=0,approvalPolicy.enabled=false,approverRole.enabled=false`,
+        `watchNamespaces={${watched.name}},replicas=0,approvalPolicy.enabled=false,approverRole.enabled=false,stepObjectsPolicy.enabled=false`,
       ],
       { encoding: 'utf8' },
     );
@@ -123,11 +126,16 @@ describe('the Helm chart RBAC on a real cluster', { skip }, () => {
     const workflow = workflowResource({ ...document, name: 'basic-deployment' }, watched.name);
     assert.ok(workflow.ok);
     await apply([workflow.resource], { ...admin, namespace: watched.name });
+    // The step-objects policy as shipped, bound in the watched namespace only: the controller's steps
+    // pass it with the chart's rights alone (its role holds the verb run-steps).
+    stepObjects = await installScopedPolicies(admin.kubeconfig, ['step-objects-policy.yaml'], [watched.name]);
+    await waitForStepObjectsPolicy(admin.kubeconfig, watched.name);
     controller = launch();
   });
 
   after(async () => {
     await controller?.stop();
+    await stepObjects?.remove();
     await watched?.remove();
     await release?.remove();
   });

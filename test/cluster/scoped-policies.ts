@@ -103,3 +103,40 @@ export async function waitForCreatedByPolicy(kubeconfig: string, namespace: stri
     { resources: 'mutatingadmissionpolicies,mutatingadmissionpolicybindings', options: { kubeconfig } },
   );
 }
+
+/**
+ * Policies take effect shortly after they are created: waits until a server-side dry run of a pod
+ * labelled for a run, by a user who may create pods in `namespace` (the built-in `edit` role, bound
+ * for the wait only) but is not the controller, is refused by the step-objects policy.
+ */
+export async function waitForStepObjectsPolicy(kubeconfig: string, namespace: string): Promise<void> {
+  const probe = 'conveyor-policy-probe';
+  const binding = `${probe}-edit`;
+  await kubectl(['create', 'rolebinding', binding, '--clusterrole=edit', `--user=${probe}`], {
+    kubeconfig,
+    namespace,
+  });
+  const pod = JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'step-objects-probe', labels: { 'conveyor.dev/run': 'probe' } },
+    spec: { containers: [{ name: 'step', image: 'busybox' }] },
+  });
+  try {
+    await waitFor(
+      'the step-objects admission policy to be in force',
+      async () => {
+        const result = await kubectl([`--as=${probe}`, 'create', '--dry-run=server', '-f', '-'], {
+          kubeconfig,
+          namespace,
+          input: pod,
+          allowFailure: true,
+        });
+        return result.code !== 0 && /conveyor-step-objects/.test(result.stderr);
+      },
+      { resources: 'validatingadmissionpolicybindings', options: { kubeconfig } },
+    );
+  } finally {
+    await kubectl(['delete', 'rolebinding', binding, '--ignore-not-found'], { kubeconfig, namespace });
+  }
+}

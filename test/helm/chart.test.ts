@@ -124,6 +124,7 @@ describe('helm chart helm/conveyor', { skip }, () => {
       ['files/crds/approver-role.yaml', 'approver-role.yaml'],
       ['files/crds/operator-role.yaml', 'operator-role.yaml'],
       ['files/crds/created-by-policy.yaml', 'created-by-policy.yaml'],
+      ['files/crds/step-objects-policy.yaml', 'step-objects-policy.yaml'],
     ] as const) {
       assert.equal(
         readFileSync(join(chart, copy), 'utf8'),
@@ -193,6 +194,8 @@ describe('helm chart helm/conveyor', { skip }, () => {
       '/pods/log:get',
       '/configmaps:create',
       '/events:create',
+      // Asked by the step-objects admission policy of whoever creates a step's Job or pod.
+      'conveyor.dev/workflowruns:run-steps',
     ]) {
       assert.ok(grants.has(needed), `controller cannot ${needed}`);
     }
@@ -265,6 +268,33 @@ describe('helm chart helm/conveyor', { skip }, () => {
     );
   });
 
+  test('the step-objects policy is installed as shipped, and only the controller holds its verb run-steps', () => {
+    const shipped = parseAllDocuments(
+      readFileSync(join(root, 'crds', 'step-objects-policy.yaml'), 'utf8'),
+    ).map((d) => d.toJS() as K8sObject);
+    const objects = render();
+    const named = (kind: string) =>
+      byKind(objects, kind).find((o) => o.metadata.name === 'conveyor-step-objects');
+    assert.deepEqual(named('ValidatingAdmissionPolicy'), shipped[0]);
+    assert.deepEqual(named('ValidatingAdmissionPolicyBinding'), shipped[1]);
+    const holders = [...byKind(objects, 'ClusterRole'), ...byKind(objects, 'Role')]
+      .filter((r) =>
+        rulesOf(r).some(
+          (rule) =>
+            (rule.apiGroups ?? []).includes('conveyor.dev') &&
+            rule.verbs.some((v) => v === 'run-steps' || v === '*'),
+        ),
+      )
+      .map((r) => r.metadata.name);
+    assert.deepEqual(holders, ['conveyor-controller'], 'the approver and operator roles must not hold it');
+    assert.equal(
+      byKind(render(['--set', 'stepObjectsPolicy.enabled=false']), 'ValidatingAdmissionPolicy').filter(
+        (p) => p.metadata.name === 'conveyor-step-objects',
+      ).length,
+      0,
+    );
+  });
+
   test('watchNamespaces=[a,b]: a Role and RoleBinding per namespace and no controller ClusterRole', () => {
     const objects = render(['--set', 'watchNamespaces={a,b}']);
     assertLeastPrivilege(objects);
@@ -285,7 +315,7 @@ describe('helm chart helm/conveyor', { skip }, () => {
   test('options: ServiceMonitor, dashboard, no approval policy, runner account with its rules', () => {
     const objects = render([
       '--set',
-      'metrics.serviceMonitor.enabled=true,grafanaDashboard.enabled=true,approvalPolicy.enabled=false',
+      'metrics.serviceMonitor.enabled=true,grafanaDashboard.enabled=true,approvalPolicy.enabled=false,stepObjectsPolicy.enabled=false',
       '--set',
       'runner.serviceAccount.create=true,watchNamespaces={a}',
       '--set',

@@ -79,6 +79,11 @@ envFrom in their own pods, which the kubelet resolves with no right of the contr
 - apiGroups: ["conveyor.dev"]
   resources: ["workflowruns"]
   verbs: ["create", "delete"]
+# The custom verb the step-objects admission policy asks for: only who holds it creates Jobs and pods
+# labelled conveyor.dev/run (no role for people has it). It grants nothing else.
+- apiGroups: ["conveyor.dev"]
+  resources: ["workflowruns"]
+  verbs: ["run-steps"]
 # One Job per step attempt: watched (label-selected informer), read when a name is taken, created,
 # deleted on cancel/cleanup. The controller manages its Jobs (spec.managedBy): it writes their final
 # status, and creates, reads and (past their deadline, or orphaned) deletes their pods; pods are
