@@ -6,6 +6,11 @@ export interface Output {
   write(text: string): void;
   /** True when this stream is an interactive terminal (live progress, colours, prompts). */
   readonly isTTY: boolean;
+  /**
+   * Calls `listener` once the reader has gone (the first write that fails). For commands whose
+   * only work is to print, such as `logs -f`: they can end then, as `tail -f | head` does.
+   */
+  onClosed?(listener: () => void): void;
 }
 
 export interface CliIO {
@@ -27,14 +32,21 @@ export interface CliIO {
  */
 function closableOutput(stream: NodeJS.WriteStream): Output {
   let closed = false;
+  const listeners: (() => void)[] = [];
   stream.on('error', () => {
+    if (closed) return;
     closed = true;
+    for (const listener of listeners.splice(0)) listener();
   });
   return {
     write: (text) => {
       if (!closed && !stream.destroyed) stream.write(text);
     },
     isTTY: stream.isTTY === true,
+    onClosed: (listener) => {
+      if (closed) listener();
+      else listeners.push(listener);
+    },
   };
 }
 

@@ -60,6 +60,49 @@ describe('logs -f on a local run', () => {
     );
   });
 
+  test(
+    'ends once its reader has gone (logs -f | head), while the run goes on',
+    { timeout: 120_000 },
+    async (t) => {
+      const dir = tempDir();
+      // Prints a line every 50 ms until the test says stop: the run outlives the follower.
+      writeFileSync(
+        join(dir, 'endless.yaml'),
+        'name: endless\nsteps:\n  - name: talk\n    command: "while [ ! -f stop ]; do echo tick; sleep 0.05; done"\n',
+      );
+      const running = conveyor(['run', 'endless.yaml', '--state-dir', 'state', '--run-id', 'e'], {
+        cwd: dir,
+      });
+      await until(() => existsSync(join(dir, 'state', 'runs', 'e', 'state.json')));
+      const follower = spawn(process.execPath, [BIN, 'logs', 'e', '-f', '--state-dir', 'state'], {
+        cwd: dir,
+        env: { ...process.env, NO_COLOR: '1' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      // On a failure too, the run ends and the follower goes.
+      t.after(() => {
+        writeFileSync(join(dir, 'stop'), '');
+        follower.kill();
+      });
+      let out = '';
+      let stderr = '';
+      follower.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const ended = new Promise<number | null>((resolve) => follower.on('close', (code) => resolve(code)));
+      await new Promise<void>((resolve) =>
+        follower.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          if (out.includes('tick\n')) resolve();
+        }),
+      );
+      // What `head -1` does once it has its line: the reading end of the pipe closes.
+      follower.stdout.destroy();
+      assert.equal(await ended, 0, stderr);
+      assert.equal(existsSync(join(dir, 'stop')), false, 'the run still goes on');
+      writeFileSync(join(dir, 'stop'), '');
+      assert.equal((await running).code, 0);
+    },
+  );
+
   test('ends at once for a finished run, printing what it wrote', async () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'chatty.yaml'), WORKFLOW);

@@ -48,7 +48,17 @@ export async function clusterLogsCommand(argv: readonly string[], io: CliIO): Pr
     if (values.follow) {
       if (step && known.length > 0 && !known.includes(step))
         throw new UsageError(`run ${runName} has no step '${step}' (steps: ${known.join(', ')})`);
-      await followLogs({ api, io, run: runName, selector: selector.join(','), order: byAttemptOrder });
+      // As for a local run: once the reader has gone (`logs -f | head`), nothing is left to do.
+      const readerGone = new AbortController();
+      io.stdout.onClosed?.(() => readerGone.abort());
+      await followLogs({
+        api,
+        io,
+        run: runName,
+        selector: selector.join(','),
+        order: byAttemptOrder,
+        signal: readerGone.signal,
+      });
       return EXIT.succeeded;
     }
     const jobs = (await api.listJobs(selector.join(','))).sort(byAttemptOrder);

@@ -56,7 +56,10 @@ export async function logsCommand(argv: readonly string[], io: CliIO): Promise<n
     printAll(io, store.logDir(runId), saved, step);
     return EXIT.succeeded;
   }
-  await followRunLogs(store, runId, step, (text) => io.stdout.write(text));
+  // The run goes on without a reader (`logs -f | head -1`), but there is nothing left to do here.
+  const readerGone = new AbortController();
+  io.stdout.onClosed?.(() => readerGone.abort());
+  await followRunLogs(store, runId, step, (text) => io.stdout.write(text), readerGone.signal);
   return EXIT.succeeded;
 }
 
