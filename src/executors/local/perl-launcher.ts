@@ -37,6 +37,8 @@ export class PerlLauncher implements Launcher {
   private closing = false;
   private gone = false;
   private referenced = true;
+  /** Start requests not yet written to the helper: one write per turn of the event loop's microtasks. */
+  private outgoing = '';
   private readonly closed: Promise<void>;
 
   /**
@@ -121,14 +123,26 @@ export class PerlLauncher implements Launcher {
       ...env.flatMap(([k, v]) => [escape(k), escape(v)]),
       ...request.argv.map(escape),
     ];
-    this.child.stdin.write(`${fields.join('\t')}\n`);
+    // The requests of one decision go in one write: the helper reads them together, so it syncs
+    // the durable file once for all of them (1,000 steps of true at --parallel 8: 417 fsyncs
+    // against 572 with a write per request, where the helper often read a batch's first line alone).
+    if (this.outgoing === '') queueMicrotask(() => this.sendOutgoing());
+    this.outgoing += `${fields.join('\t')}\n`;
     return handle;
+  }
+
+  private sendOutgoing(): void {
+    if (this.outgoing === '') return;
+    const text = this.outgoing;
+    this.outgoing = '';
+    this.child.stdin.write(text);
   }
 
   close(): Promise<void> {
     if (!this.closing) {
       this.closing = true;
       this.setReferenced(true);
+      this.sendOutgoing();
       this.child.stdin.end();
     }
     return this.closed;
