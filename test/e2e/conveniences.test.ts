@@ -215,6 +215,11 @@ describe('history filters and get', () => {
     assert.deepEqual(await ids(['--status', 'Succeeded,failed']), [failedId, okId]);
     assert.deepEqual(await ids(['--since', '1h']), [failedId, okId]);
     assert.deepEqual(await ids(['--since', '2999-01-01']), []);
+    const listed = await conveyor(['history', '--state-dir', state, '-o', 'yaml', '--status', 'failed'], {
+      cwd: dir,
+    });
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.match(listed.stdout, new RegExp(`^runs:\\n {2}- run_id: ${failedId}\\n`));
     const typo = await conveyor(['history', '--state-dir', state, '--status', 'faild'], { cwd: dir });
     assert.equal(typo.code, 2);
     assert.match(typo.stderr, /unknown phase 'faild' \(did you mean 'Failed'\?\)/);

@@ -11,7 +11,7 @@ import { phasePainter, wantsColour } from '../colour.ts';
 import { suggest } from '../../template/did-you-mean.ts';
 
 export const historyUsage = `Usage: conveyor history [--limit N] [--workflow NAME] [--status PHASE,...] [--since AGE|TIME]
-                        [--output text|json] [--state-dir DIR]
+                        [--output text|json|yaml] [--state-dir DIR]
 
 The runs in the state directory, newest first.
 
@@ -38,7 +38,8 @@ export async function historyCommand(argv: readonly string[], io: CliIO): Promis
     io.stdout.write(`${historyUsage}\n`);
     return EXIT.succeeded;
   }
-  const output = outputFormat(values.output);
+  // yaml as get prints it: the document -o json prints.
+  const output = values.output === 'yaml' ? 'yaml' : outputFormat(values.output);
   const limit = values.limit === undefined ? 20 : Number(values.limit);
   if (!Number.isInteger(limit) || limit < 1)
     throw new UsageError(`--limit must be a whole number of at least 1`);
@@ -50,6 +51,12 @@ export async function historyCommand(argv: readonly string[], io: CliIO): Promis
     .slice(0, limit);
   if (output === 'json') {
     io.stdout.write(`${JSON.stringify({ runs: runs.map(historyEntry) }, null, 2)}\n`);
+    return EXIT.succeeded;
+  }
+  if (output === 'yaml') {
+    // Loaded only here: history is one of the commands whose start-up is kept small.
+    const { stringify } = await import('yaml');
+    io.stdout.write(stringify({ runs: runs.map(historyEntry) }));
     return EXIT.succeeded;
   }
   if (runs.length === 0) {
