@@ -7,6 +7,7 @@
 // with pods made by the controller and by Kubernetes' Job controller (--step-pods job-controller).
 // What ran is read from an execution log the steps (and mallory's pods) append to, never from status.
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -162,7 +163,7 @@ describe('step Jobs and pods under a hostile user', suite.options, () => {
   }
 
   /** mallory's Job under the name of the run's gated step, naming the run as its controlling owner. */
-  function forgedJob(run: Run, options: { labels: boolean; managedBy: boolean }) {
+  function forgedJob(run: Run, options: { labels: boolean; managedBy: boolean; podLabels?: boolean }) {
     const name = jobName(run.metadata.name, 'deploy', 1);
     return {
       apiVersion: 'batch/v1',
@@ -185,6 +186,7 @@ describe('step Jobs and pods under a hostile user', suite.options, () => {
         ...(options.managedBy ? { managedBy: JOB_MANAGER } : {}),
         backoffLimit: 0,
         template: {
+          ...(options.podLabels ? { metadata: { labels: attemptLabels(run.metadata.name, 'deploy') } } : {}),
           spec: {
             restartPolicy: 'Never',
             containers: [
@@ -222,6 +224,8 @@ describe('step Jobs and pods under a hostile user', suite.options, () => {
       { labels: true, managedBy: true },
       { labels: true, managedBy: false },
       { labels: false, managedBy: true },
+      // Left to the Job controller, whose pods would carry the labels.
+      { labels: false, managedBy: false, podLabels: true },
     ]) {
       const refused = await as(
         MALLORY,
@@ -269,6 +273,37 @@ describe('step Jobs and pods under a hostile user', suite.options, () => {
     assert.match(stepPod.stderr, /may not change the labels/);
     // Other labels of a step's pod are none of the policy's business.
     assert.equal((await as(MALLORY, guarded, ['label', 'pod', name, 'team=shop'])).code, 0);
+  });
+
+  test("the Job controller's name lets a labelled pod through only when a Job controls it", async () => {
+    // Dry runs: the owner need not exist for admission (the garbage collector would see to it).
+    const owned = (byJob: boolean) => ({
+      ...pod('by-job-controller', attemptLabels('gated', 'deploy'), 'true'),
+      metadata: {
+        name: 'by-job-controller',
+        labels: attemptLabels('gated', 'deploy'),
+        ...(byJob
+          ? {
+              ownerReferences: [
+                {
+                  apiVersion: 'batch/v1',
+                  kind: 'Job',
+                  name: 'some-job',
+                  uid: randomUUID(),
+                  controller: true,
+                },
+              ],
+            }
+          : {}),
+      },
+    });
+    const JOB_CONTROLLER = 'system:serviceaccount:kube-system:job-controller';
+    const dryRun = ['create', '--dry-run=server', '-f', '-'];
+    const loose = await as(JOB_CONTROLLER, guarded, dryRun, JSON.stringify(owned(false)));
+    assert.notEqual(loose.code, 0, loose.stdout);
+    assert.match(loose.stderr, /may not create pod by-job-controller: the Jobs and pods of workflow steps/);
+    const ofJob = await as(JOB_CONTROLLER, guarded, dryRun, JSON.stringify(owned(true)));
+    assert.equal(ofJob.code, 0, ofJob.stderr);
   });
 
   test("without the policy, mallory's Job naming the run as its controlling owner is not adopted: the approved step fails as taken", async () => {
