@@ -14,6 +14,8 @@ export interface RunSituation {
   readonly blocked?: { readonly reason: string; readonly message: string };
   /** Something the run waits on that is not its fault (quota, API errors): still progressing. */
   readonly waitingOn?: { readonly reason: string; readonly message: string };
+  /** The command that approves a step, without the step: a local run's differs from a cluster's. */
+  readonly approveWith?: string;
 }
 
 export function runConditions(
@@ -85,7 +87,7 @@ function personDrafts(s: RunSituation): ConditionDraft[] {
     s.awaiting.length > 0 && !s.blocked ? 'True' : 'False',
     s.awaiting.length > 0 ? 'ApprovalRequested' : 'NoApprovalPending',
     s.awaiting.length > 0
-      ? `Approve with: kubectl conveyor approve RUN ${s.awaiting[0]}`
+      ? `Approve with: ${s.approveWith ?? 'kubectl conveyor approve RUN'} ${s.awaiting[0]}`
       : 'No step waits for approval.',
   );
   set(

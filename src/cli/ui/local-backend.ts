@@ -119,6 +119,7 @@ export class LocalBackend implements UiBackend {
           ...(state.message ? { message: state.message } : {}),
           degraded: state.degraded,
           awaiting: summary.waiting,
+          approveWith: `conveyor approve ${id}`,
         },
         undefined,
         [],
