@@ -3,8 +3,10 @@
 // several files the later one wins (as `helm -f a.yaml -f b.yaml`); `-` is standard input.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { formatDiagnostic } from '../spec/diagnostics.ts';
+import type { InputProblem } from '../spec/run-context.ts';
 import { parseSetValues } from '../spec/set-values.ts';
+import { locate, parseSource } from '../spec/source.ts';
 import { UsageError } from './exit-codes.ts';
 import type { OptionSpec } from './parse-options.ts';
 
@@ -14,25 +16,52 @@ export const RUN_INPUT_OPTIONS = {
   env: { type: 'string', short: 'e' },
 } as const satisfies OptionSpec;
 
+/** Where a parameter's value was written: `params.yaml:3:1`, for errors about it. */
+export type ParameterOrigins = Readonly<Record<string, string>>;
+
 export function readRunInputs(
   values: Record<string, unknown>,
   cwd: string,
 ): {
   parameters: Record<string, unknown>;
   environment?: string;
+  /** Parameters whose value came from a --parameter-file (not overridden by --set). */
+  origins: ParameterOrigins;
 } {
   const files = (values['parameter-file'] as string[] | undefined) ?? [];
-  const fromFile = Object.assign(
-    {},
-    ...files.map((f) => readParameterFile(f === '-' ? 0 : resolve(cwd, f), f)),
-  );
-  const parsed = parseSetValues((values.set as string[] | undefined) ?? [], fromFile);
+  const fromFile: Record<string, unknown> = {};
+  const origins: Record<string, string> = {};
+  for (const f of files) {
+    const read = readParameterFile(f === '-' ? 0 : resolve(cwd, f), f);
+    Object.assign(fromFile, read.values);
+    Object.assign(origins, read.origins);
+  }
+  const set = (values.set as string[] | undefined) ?? [];
+  const parsed = parseSetValues(set, fromFile);
   if (!parsed.ok) throw new UsageError(parsed.message);
-  return { parameters: parsed.values, environment: values.env as string | undefined };
+  const fromSet = parseSetValues(set, {});
+  for (const name of Object.keys(fromSet.ok ? fromSet.values : {})) delete origins[name];
+  return { parameters: parsed.values, environment: values.env as string | undefined, origins };
 }
 
-/** A YAML or JSON mapping of parameter names to values (JSON is YAML too). */
-function readParameterFile(path: string | 0, shown: string): Record<string, unknown> {
+/**
+ * Where an input problem is reported: at the parameter file and line that gave the value, else at
+ * the workflow file (a value from --set, or one that is missing).
+ */
+export function formatInputProblem(
+  workflowFile: string,
+  problem: InputProblem,
+  origins: ParameterOrigins,
+): string {
+  const name = problem.subject.startsWith('parameters.') ? problem.subject.slice('parameters.'.length) : '';
+  return `${origins[name] ?? workflowFile}: ${problem.subject}: ${problem.message}`;
+}
+
+/** A YAML or JSON mapping of parameter names to values (JSON is YAML too), with each key's position. */
+function readParameterFile(
+  path: string | 0,
+  shown: string,
+): { values: Record<string, unknown>; origins: Record<string, string> } {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -41,15 +70,23 @@ function readParameterFile(path: string | 0, shown: string): Record<string, unkn
       `--parameter-file ${shown}: cannot read it (${(error as NodeJS.ErrnoException).code})`,
     );
   }
-  let value: unknown;
-  try {
-    value = parseYaml(text);
-  } catch (error) {
-    throw new UsageError(`--parameter-file ${shown}: not YAML or JSON: ${(error as Error).message}`);
+  const label = path === 0 ? 'standard input' : shown;
+  const parsed = parseSource(text, label);
+  if (!parsed.ok) {
+    const [first] = parsed.diagnostics;
+    if (first?.code === 'empty-document') return { values: {}, origins: {} };
+    throw new UsageError(
+      `--parameter-file ${shown}: not YAML or JSON: ${parsed.diagnostics.map(formatDiagnostic).join('; ')}`,
+    );
   }
-  if (value === null || value === undefined) return {};
-  if (typeof value !== 'object' || Array.isArray(value)) {
+  const value = parsed.source.value;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new UsageError(`--parameter-file ${shown}: expected a mapping of parameter names to values`);
   }
-  return { ...(value as Record<string, unknown>) };
+  const origins: Record<string, string> = {};
+  for (const name of Object.keys(value)) {
+    const at = locate(parsed.source, [name], true);
+    origins[name] = `${label}:${at.line}:${at.column}`;
+  }
+  return { values: { ...(value as Record<string, unknown>) }, origins };
 }

@@ -6,6 +6,7 @@ import type { TemplateData } from '../template/index.ts';
 import type { Workflow } from './model.ts';
 import { checkParameterValue, coerceParameter } from './parameter-value.ts';
 import { namesReadByTemplates } from './workflow-references.ts';
+import { suggest } from '../template/did-you-mean.ts';
 
 /** Names every template can use besides the workflow's own parameters, variables and conditions. */
 export const BUILTIN_NAMES = ['environment', 'outputs', 'workflow_id', 'workflow', 'run'] as const;
@@ -46,9 +47,10 @@ export function resolveRunContext(workflow: Workflow, inputs: RunInputs): Contex
       parameters[name] = inputs.parameters[name];
     } else {
       const known = [...declared].join(', ') || 'none';
+      const hint = suggest(name, [...declared]);
       problems.push({
         subject: `parameters.${name}`,
-        message: `unknown parameter '${name}' (declared: ${known})`,
+        message: `unknown parameter '${name}' (${hint ? `did you mean '${hint}'? ` : ''}declared: ${known})`,
       });
     }
   }

@@ -147,6 +147,15 @@ describe('bash completion', () => {
     assert.deepEqual(bashComplete(['approve', greetRun, '--state-dir', state, '']), ['say', 'after']);
   });
 
+  test("offers retry's --set and --parameter-file, and the run's parameters after retry RUN --set", () => {
+    assert.ok(bashComplete(['retry', greetRun, '--se']).includes('--set'));
+    assert.ok(bashComplete(['retry', greetRun, '--par']).includes('--parameter-file'));
+    assert.deepEqual(bashComplete(['retry', greetRun, '--state-dir', state, '--set', '']), [
+      'greeting=',
+      'count=',
+    ]);
+  });
+
   test('completes the workflows of the runs after history --workflow', () => {
     assert.deepEqual(bashComplete(['history', '--state-dir', state, '--workflow', '']), ['breaks', 'greet']);
   });

@@ -90,4 +90,46 @@ describe('retry', () => {
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /no run no-such-run/);
   });
+  test('--set and --parameter-file override the recorded parameters, checked as run checks them', async () => {
+    const dir = tempDir();
+    const state = join(dir, 'state');
+    writeFileSync(join(dir, 'release.yaml'), WORKFLOW);
+    writeFileSync(join(dir, 'ready'), '');
+    const first = await conveyor(
+      ['run', 'release.yaml', '--set', 'who=ana', '--state-dir', state, '-o', 'json'],
+      {
+        cwd: dir,
+      },
+    );
+    assert.equal(first.code, 0, first.stderr);
+    const id = (JSON.parse(first.stdout) as RunJson).run_id;
+
+    writeFileSync(join(dir, 'calls'), '');
+    const set = await conveyor(['retry', id, '--set', 'who=bo', '--state-dir', state], { cwd: dir });
+    assert.equal(set.code, 0, set.stderr);
+    assert.equal(readFileSync(join(dir, 'calls'), 'utf8'), 'image-bo\ndeploy image-bo\nannounce\n');
+
+    // The retried run records what it ran with: retrying it again keeps 'cy' from the file.
+    writeFileSync(join(dir, 'params.yaml'), 'who: cy\n');
+    writeFileSync(join(dir, 'calls'), '');
+    const file = await conveyor(['retry', id, '--parameter-file', 'params.yaml', '--state-dir', state], {
+      cwd: dir,
+    });
+    assert.equal(file.code, 0, file.stderr);
+    writeFileSync(join(dir, 'calls'), '');
+    const again = await conveyor(['retry', 'latest', '--state-dir', state], { cwd: dir });
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(readFileSync(join(dir, 'calls'), 'utf8'), 'image-cy\ndeploy image-cy\nannounce\n');
+
+    writeFileSync(join(dir, 'calls'), '');
+    const typo = await conveyor(['retry', id, '--set', 'whoo=dee', '--state-dir', state], { cwd: dir });
+    assert.equal(typo.code, 2, typo.stdout);
+    assert.match(typo.stderr, /parameters\.whoo: unknown parameter 'whoo' \(did you mean 'who'\?/);
+    assert.equal(readFileSync(join(dir, 'calls'), 'utf8'), '', 'nothing ran');
+
+    const help = await conveyor(['retry', '--help']);
+    assert.match(help.stdout, /--set KEY=VALUE/);
+    assert.match(help.stdout, /--parameter-file FILE/);
+    assert.match(help.stdout, /conveyor retry \S+ --set /);
+  });
 });

@@ -1,6 +1,7 @@
 // Nothing silent about a run's inputs: an empty required value, a missing environment that the
 // templates read, and -e disagreeing with --set environment= are refused before anything runs.
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { readCalls } from './call-log.ts';
@@ -57,4 +58,36 @@ test('-e and --set environment= that disagree are an error', async () => {
     'environment=staging',
   ]);
   assert.equal(agree.code, 0, agree.stderr);
+});
+
+test('an unknown parameter from --parameter-file names that file and line, with a did-you-mean', async () => {
+  const dir = tempDir();
+  writeFileSync(
+    join(dir, 'greet.yaml'),
+    'name: greet\nparameters:\n  - name: greeting\n    default: hi\nsteps:\n  - name: say\n    command: echo {{ .greeting }}\n',
+  );
+  writeFileSync(join(dir, 'params.yaml'), '# what to say\ngreting: hello\n');
+  const r = await conveyor(['run', 'greet.yaml', '--parameter-file', 'params.yaml', '--state-dir', 's'], {
+    cwd: dir,
+  });
+  assert.equal(r.code, 2, r.stdout);
+  assert.match(
+    r.stderr,
+    /^params\.yaml:2:1: parameters\.greting: unknown parameter 'greting' \(did you mean 'greeting'\?/m,
+  );
+  assert.doesNotMatch(r.stderr, /greet\.yaml: parameters\.greting/);
+  writeFileSync(join(dir, 'params.json'), '{"greting": "hello"}');
+  const json = await conveyor(['run', 'greet.yaml', '--parameter-file', 'params.json', '--state-dir', 's'], {
+    cwd: dir,
+  });
+  assert.equal(json.code, 2, json.stdout);
+  assert.match(
+    json.stderr,
+    /^params\.json:1:2: parameters\.greting: unknown parameter 'greting' \(did you mean 'greeting'\?/m,
+  );
+  const set = await conveyor(['run', 'greet.yaml', '--set', 'greting=hello', '--state-dir', 's'], {
+    cwd: dir,
+  });
+  assert.equal(set.code, 2, set.stdout);
+  assert.match(set.stderr, /parameters\.greting: unknown parameter 'greting' \(did you mean 'greeting'\?/);
 });

@@ -10,7 +10,7 @@ import { printDryRun } from '../dry-run.ts';
 import { EXIT, UsageError } from '../exit-codes.ts';
 import type { CliIO } from '../io.ts';
 import { outputFormat, parseOptions } from '../parse-options.ts';
-import { readRunInputs, RUN_INPUT_OPTIONS } from '../run-inputs.ts';
+import { formatInputProblem, readRunInputs, RUN_INPUT_OPTIONS } from '../run-inputs.ts';
 import { ClusterApi, clusterFailure } from './api.ts';
 import { readValidWorkflow } from '../read-workflow.ts';
 import { CLUSTER_OPTIONS, CLUSTER_USAGE, connect } from './connection.ts';
@@ -63,7 +63,7 @@ export async function clusterRunCommand(argv: readonly string[], io: CliIO): Pro
   if (positionals.length !== 1) throw new UsageError(`conveyor run: expected one FILE\n\n${clusterRunUsage}`);
   const file = positionals[0] as string;
   const options = readRunOptions(values);
-  const inputs = readRunInputs(values, io.cwd);
+  const { origins, ...inputs } = readRunInputs(values, io.cwd);
 
   // Everything the API server or the controller would refuse later is caught here, with locations.
   const loaded = await readValidWorkflow(io, file);
@@ -78,7 +78,7 @@ export async function clusterRunCommand(argv: readonly string[], io: CliIO): Pro
     );
   const context = resolveRunContext(workflow, { ...inputs, runId: runName });
   if (!context.ok) {
-    for (const p of context.problems) io.stderr.write(`${file}: ${p.subject}: ${p.message}\n`);
+    for (const p of context.problems) io.stderr.write(`${formatInputProblem(file, p, origins)}\n`);
     return EXIT.invalid;
   }
   const wrapped = workflowResource({ ...workflowDocument(text, file), name: objectName });

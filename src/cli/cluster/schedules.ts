@@ -12,7 +12,7 @@ import { table } from '../commands/history.ts';
 import { EXIT, UsageError } from '../exit-codes.ts';
 import type { CliIO } from '../io.ts';
 import { outputFormat, parseOptions } from '../parse-options.ts';
-import { readRunInputs, RUN_INPUT_OPTIONS } from '../run-inputs.ts';
+import { formatInputProblem, readRunInputs, RUN_INPUT_OPTIONS } from '../run-inputs.ts';
 import { ClusterApi, ClusterError, clusterFailure } from './api.ts';
 import { readValidWorkflow } from '../read-workflow.ts';
 import { CLUSTER_OPTIONS, connect } from './connection.ts';
@@ -65,7 +65,7 @@ export async function scheduleAddCommand(argv: readonly string[], io: CliIO): Pr
     const parsed = parseDuration(deadline);
     if (!parsed.ok) throw new UsageError(`--starting-deadline: ${parsed.message}`);
   }
-  const inputs = readRunInputs(values, io.cwd);
+  const { origins, ...inputs } = readRunInputs(values, io.cwd);
 
   const loaded = await readValidWorkflow(io, file);
   if (!loaded) return EXIT.invalid;
@@ -73,7 +73,7 @@ export async function scheduleAddCommand(argv: readonly string[], io: CliIO): Pr
   // The scheduled runs get these inputs: refuse now what would fail every night.
   const context = resolveRunContext(loaded.workflow, { ...inputs, runId: 'scheduled' });
   if (!context.ok) {
-    for (const p of context.problems) io.stderr.write(`${file}: ${p.subject}: ${p.message}\n`);
+    for (const p of context.problems) io.stderr.write(`${formatInputProblem(file, p, origins)}\n`);
     return EXIT.invalid;
   }
   const objectName = workflowObjectName(loaded.workflow.name);

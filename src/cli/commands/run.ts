@@ -17,7 +17,7 @@ import { runLocally } from '../local-run.ts';
 import { notificationsOptionUsage, readNotificationsOption } from '../notifications-option.ts';
 import { outputFormat, parseOptions } from '../parse-options.ts';
 import { readValidWorkflow } from '../read-workflow.ts';
-import { readRunInputs, RUN_INPUT_OPTIONS } from '../run-inputs.ts';
+import { formatInputProblem, readRunInputs, RUN_INPUT_OPTIONS } from '../run-inputs.ts';
 import { ensureWritableStateDir, openStateStore } from '../state-dir.ts';
 import { lockRunOrRefuse } from '../run-lock-refusal.ts';
 import { wantsCluster } from '../cluster/backend-choice.ts';
@@ -85,7 +85,7 @@ export async function runCommand(argv: readonly string[], io: CliIO): Promise<nu
   const notifications = values['dry-run']
     ? undefined
     : readNotificationsOption(values['notifications-config'] as string | undefined, io.env);
-  const inputs = readRunInputs(values, io.cwd);
+  const { origins, ...inputs } = readRunInputs(values, io.cwd);
   const diagnosticsOut = io.stderr;
 
   const loaded = await readValidWorkflow(io, file);
@@ -106,7 +106,7 @@ export async function runCommand(argv: readonly string[], io: CliIO): Promise<nu
     throw new UsageError(`--run-id ${JSON.stringify(runId)}: use letters, digits, '.', '_' and '-'`);
   const context = resolveRunContext(workflow, { ...inputs, runId });
   if (!context.ok) {
-    for (const p of context.problems) diagnosticsOut.write(`${file}: ${p.subject}: ${p.message}\n`);
+    for (const p of context.problems) diagnosticsOut.write(`${formatInputProblem(file, p, origins)}\n`);
     return EXIT.invalid;
   }
   const plan = buildPlan(workflow);
