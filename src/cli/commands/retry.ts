@@ -11,13 +11,15 @@ import { EXIT, UsageError } from '../exit-codes.ts';
 import type { CliIO } from '../io.ts';
 import { runLocally } from '../local-run.ts';
 import { outputFormat, parseOptions } from '../parse-options.ts';
+import { formatInputProblem, readRunInputs, RUN_INPUT_OPTIONS } from '../run-inputs.ts';
 import { lockRunOrRefuse } from '../run-lock-refusal.ts';
 import { ensureWritableStateDir, openStateStore, STATE_DIR_OPTION } from '../state-dir.ts';
 import { newRunId, readRunOptions } from './run.ts';
 import { loadSavedRun, workflowOfRun } from '../saved-runs.ts';
 
-export const retryUsage = `Usage: conveyor retry RUN [--from STEP] [--run-id ID] [--parallel N] [--timeout D]
-                      [--approve STEP,...] [--auto-approve] [--output text|json] [--state-dir DIR]
+export const retryUsage = `Usage: conveyor retry RUN [--from STEP] [--set KEY=VALUE,...] [--parameter-file FILE]
+                      [--run-id ID] [--parallel N] [--timeout D] [--approve STEP,...]
+                      [--auto-approve] [--output text|json] [--state-dir DIR]
 
 Starts a new run of the workflow text and parameters RUN started with (edits to the file since then
 do not count), under a new run id; RUN stays as it was. RUN may be 'latest'.
@@ -26,17 +28,22 @@ Options:
   --from STEP     start at STEP: the steps it waits for count as done (Skipped, reason
                   BeforeRetryFrom) and the outputs they captured in RUN carry over; STEP, what
                   follows it and what does not wait for it run
+  --set KEY=VALUE,...    override RUN's parameters (as run --set; checked as run checks them)
+  --parameter-file FILE  override RUN's parameters from a YAML or JSON mapping (--set wins)
   --run-id ID     name the new run (default: workflow name, time and a random suffix)
 
 Examples:
   conveyor retry deploy-20260501093000-1a2b
   conveyor retry latest --from migrate
+  conveyor retry deploy-20260501093000-1a2b --set image_tag=v2.1
   conveyor retry RUN --cluster        (a new WorkflowRun with RUN's workflow and parameters)`;
 
 export async function retryCommand(argv: readonly string[], io: CliIO): Promise<number> {
   if (wantsCluster(argv)) return (await import('../cluster/retry.ts')).clusterRetryCommand(argv, io);
   const { values, positionals } = parseOptions('retry', argv, {
     ...STATE_DIR_OPTION,
+    set: RUN_INPUT_OPTIONS.set,
+    'parameter-file': RUN_INPUT_OPTIONS['parameter-file'],
     from: { type: 'string' },
     'run-id': { type: 'string' },
     parallel: { type: 'string' },
@@ -61,9 +68,12 @@ export async function retryCommand(argv: readonly string[], io: CliIO): Promise<
   const runId = (values['run-id'] as string | undefined) ?? newRunId(workflow.name, io.now());
   if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,120}$/.test(runId))
     throw new UsageError(`--run-id ${JSON.stringify(runId)}: use letters, digits, '.', '_' and '-'`);
-  const context = resolveRunContext(workflow, { ...saved.inputs, runId });
+  // Overrides go over what RUN recorded, as `argo retry -p`; -e is not offered: RUN's stays.
+  const { origins, parameters: overrides } = readRunInputs(values, io.cwd);
+  const inputs = { ...saved.inputs, parameters: { ...saved.inputs.parameters, ...overrides } };
+  const context = resolveRunContext(workflow, { ...inputs, runId });
   if (!context.ok) {
-    for (const p of context.problems) io.stderr.write(`${saved.file}: ${p.subject}: ${p.message}\n`);
+    for (const p of context.problems) io.stderr.write(`${formatInputProblem(saved.file, p, origins)}\n`);
     return EXIT.invalid;
   }
   const options = { ...saved.options, ...readRunOptions(values) };
@@ -107,7 +117,7 @@ export async function retryCommand(argv: readonly string[], io: CliIO): Promise<
         runId,
         file: saved.file,
         workflowText: saved.workflowText,
-        inputs: saved.inputs,
+        inputs,
         options,
         retryOf: { runId: saved.runId, ...(from === undefined ? {} : { from }) },
       },
