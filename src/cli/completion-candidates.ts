@@ -2,8 +2,8 @@
 // `conveyor completion bash|zsh|fish` prints): commands, a command's options (read from its own
 // help text, so they never drift from it), run ids for commands that take a RUN, a run's steps
 // (after the RUN of logs and approve, after --from), the parameter names of the workflow file on
-// the line after --set, phases after --status, the workflows of the runs after --workflow. Nothing
-// means: let the shell complete file names.
+// the line after --set (of RUN's workflow after retry RUN --set), phases after --status, the
+// workflows of the runs after --workflow. Nothing means: let the shell complete file names.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadWorkflow } from '../spec/load.ts';
@@ -54,7 +54,12 @@ export async function completionCandidates(
   if (command === 'completion' && before.length === 1) return starting(['bash', 'zsh', 'fish']);
   if (!sources.commands.includes(command)) return [];
   const previous = before[before.length - 1];
-  if (previous === '--set') return starting(parameterNames(before, io).map((p) => `${p}=`));
+  if (previous === '--set') {
+    // retry RUN --set: the parameters of the workflow RUN ran, not of a file on the line.
+    const run = command === 'retry' ? positionals(before.slice(1))[0] : undefined;
+    const names = run === undefined ? parameterNames(before, io) : parametersOfRun(run, before, io);
+    return starting(names.map((p) => `${p}=`));
+  }
   if (previous === '--status') return starting(PHASES);
   if (previous === '--output' || previous === '-o') return starting(['text', 'json', 'yaml']);
   if (previous === '--workflow' && command === 'history') return starting(workflowsOfRuns(before, io));
@@ -128,6 +133,19 @@ function stepsOf(run: string, words: readonly string[], io: CliIO): string[] {
     const runs = store(words, io);
     const runId = run === 'latest' ? runs.summaries()[0]?.runId : run;
     return runId === undefined ? [] : (runs.load(runId)?.state.steps.map((s) => s.name) ?? []);
+  } catch {
+    return [];
+  }
+}
+
+/** The parameters of the workflow text a local run recorded ('latest' for the newest run). */
+function parametersOfRun(run: string, words: readonly string[], io: CliIO): string[] {
+  try {
+    const runs = store(words, io);
+    const runId = run === 'latest' ? runs.summaries()[0]?.runId : run;
+    const saved = runId === undefined ? undefined : runs.load(runId);
+    if (!saved) return [];
+    return loadWorkflow(saved.workflowText, saved.file).workflow?.parameters.map((p) => p.name) ?? [];
   } catch {
     return [];
   }
