@@ -138,11 +138,9 @@ export class RunCaches implements CacheSource<KubernetesObject> {
   }
 
   get(namespace: string | undefined, name: string): KubernetesObject | undefined {
-    for (const p of this.parts) {
-      const found = p.get(namespace, name);
-      if (found) return found;
-    }
-    return undefined;
+    let found: KubernetesObject | undefined;
+    for (const p of this.parts) found = newerOf(found, p.get(namespace, name));
+    return found;
   }
 
   /** Goes to the cache that holds the version the write was based on; the others ignore it. */
@@ -150,19 +148,16 @@ export class RunCaches implements CacheSource<KubernetesObject> {
     for (const p of this.parts) p.observeWrite(written, basedOn);
   }
 
-  /** Each run once (the unfinished copy first, should a run be in both halves while it moves). */
+  /** Each run once (its newer copy, should a run be in both halves while it moves). */
   list(namespace?: string): KubernetesObject[] {
-    const seen = new Set<string>();
-    const all: KubernetesObject[] = [];
+    const all = new Map<string, KubernetesObject>();
     for (const p of this.parts) {
       for (const o of p.list(namespace)) {
         const key = keyOf(o.metadata?.namespace, o.metadata?.name ?? '');
-        if (seen.has(key)) continue;
-        seen.add(key);
-        all.push(o);
+        all.set(key, newerOf(all.get(key), o) as KubernetesObject);
       }
     }
-    return all;
+    return [...all.values()];
   }
 
   keys(): string[] {
@@ -178,7 +173,27 @@ export class RunCaches implements CacheSource<KubernetesObject> {
     const useSplit = canSplit ? await canSplit(this.stopping.signal) : true;
     this.first = useSplit ? [split.unfinished] : [whole];
     this.later = useSplit ? [...split.finished] : [];
-    for (const p of this.parts) p.on('change', (c) => this.handlers.forEach((h) => h(c)));
+    for (const p of this.parts) p.on('change', (c) => this.forward(p, c));
+  }
+
+  /**
+   * A run that moves between halves is one run changing, never one added or deleted: its arrival in
+   * one half while the other still holds it, and its leaving one half while the other holds it
+   * already, are told as an update (a deletion would make readers forget a live run, and a reader of
+   * the arrival would see the copy it replaces).
+   */
+  private forward(from: CacheSource<KubernetesObject>, change: CacheChange<KubernetesObject>): void {
+    const meta = change.object.metadata;
+    const elsewhere = this.parts
+      .filter((p) => p !== from)
+      .map((p) => p.get(meta?.namespace, meta?.name ?? ''))
+      .find((o) => o !== undefined && o.metadata?.uid === meta?.uid);
+    let told = change;
+    if (elsewhere && change.type === 'added')
+      told = { type: 'updated', object: change.object, old: elsewhere };
+    else if (elsewhere && change.type === 'deleted')
+      told = { type: 'updated', object: newerOf(elsewhere, change.object)!, old: change.object };
+    this.handlers.forEach((h) => h(told));
   }
 
   /**
@@ -203,4 +218,18 @@ export class RunCaches implements CacheSource<KubernetesObject> {
   get finishedStarted(): boolean {
     return this.laterStarted;
   }
+}
+
+/**
+ * The later of two copies of one run. resourceVersions are etcd revisions, integers that only grow;
+ * should a server give others, the first copy (the unfinished half's) is kept.
+ */
+function newerOf(
+  a: KubernetesObject | undefined,
+  b: KubernetesObject | undefined,
+): KubernetesObject | undefined {
+  if (!a || !b) return a ?? b;
+  const [ra, rb] = [a.metadata?.resourceVersion ?? '', b.metadata?.resourceVersion ?? ''];
+  if (!/^\d+$/.test(ra) || !/^\d+$/.test(rb)) return a;
+  return BigInt(rb) > BigInt(ra) ? b : a;
 }

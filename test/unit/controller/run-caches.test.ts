@@ -41,9 +41,16 @@ function setup(options: { canSplit?: boolean } = {}) {
   let completions = 0;
   caches.onComplete = () => completions++;
   const changes: string[] = [];
-  caches.on('change', (c) => changes.push(`${c.type} ${c.object.metadata?.name}`));
+  caches.on('change', (c) =>
+    changes.push(
+      `${c.type} ${c.object.metadata?.name}${c.type === 'updated' ? ` ${phaseOf(c.old)}->${phaseOf(c.object)}` : ''}`,
+    ),
+  );
   return { caches, unfinished, finished, whole, allowFinished, completions: () => completions, changes };
 }
+
+const phaseOf = (o: KubernetesObject | undefined): string | undefined =>
+  (o as { status?: { phase?: string } } | undefined)?.status?.phase;
 
 const names = (objects: KubernetesObject[]) => objects.map((o) => o.metadata?.name).sort();
 
@@ -97,14 +104,41 @@ describe('run caches split by phase', () => {
     await settle();
     assert.equal(caches.complete, true);
 
-    // The finished watch may tell of the run before the unfinished watch says it left.
+    // The finished watch may tell of the run before the unfinished watch says it left: readers see
+    // the newer copy at once, and nobody is told the run was deleted.
     finished[0]!.api.lastWatch.emit({ type: 'ADDED', object: run('moving', '7', 'Succeeded') });
     assert.deepEqual(names(caches.list('ns')), ['moving']);
+    assert.equal(phaseOf(caches.list('ns')[0]), 'Succeeded');
+    assert.equal(phaseOf(caches.get('ns', 'moving')), 'Succeeded');
     assert.equal(caches.keys().length, 1);
     unfinished.api.lastWatch.emit({ type: 'DELETED', object: run('moving', '7', 'Succeeded') });
-    assert.equal((caches.get('ns', 'moving') as { status?: { phase?: string } }).status?.phase, 'Succeeded');
+    assert.equal(phaseOf(caches.get('ns', 'moving')), 'Succeeded');
     assert.deepEqual(names(caches.list('ns')), ['moving']);
-    assert.deepEqual(changes, ['added moving', 'added moving', 'deleted moving']);
+    assert.deepEqual(changes, [
+      'added moving',
+      'updated moving Running->Succeeded',
+      'updated moving Succeeded->Succeeded',
+    ]);
+    await caches.stop();
+  });
+
+  it('tells a run that leaves one half after the other holds it as an update, never a deletion', async () => {
+    const { caches, unfinished, finished, allowFinished, changes } = setup();
+    unfinished.api.answerList({ items: [], resourceVersion: '9' });
+    finished[0]!.api.answerList({ items: [run('rolled', '5', 'Succeeded')], resourceVersion: '9' });
+    for (const f of finished.slice(1)) f.api.answerList({ items: [], resourceVersion: '9' });
+    allowFinished();
+    caches.start();
+    await caches.waitForSync();
+    await settle();
+    // A rollback brings a finished run back to work: it enters the unfinished half, then leaves the other.
+    unfinished.api.lastWatch.emit({ type: 'ADDED', object: run('rolled', '8', 'Running') });
+    finished[0]!.api.lastWatch.emit({ type: 'DELETED', object: run('rolled', '8', 'Running') });
+    assert.equal(phaseOf(caches.get('ns', 'rolled')), 'Running');
+    assert.deepEqual(changes.slice(-2), [
+      'updated rolled Succeeded->Running',
+      'updated rolled Running->Running',
+    ]);
     await caches.stop();
   });
 
