@@ -55,8 +55,8 @@ export async function historyCommand(argv: readonly string[], io: CliIO): Promis
   }
   if (output === 'yaml') {
     // Loaded only here: history is one of the commands whose start-up is kept small.
-    const { stringify } = await import('yaml');
-    io.stdout.write(stringify({ runs: runs.map(historyEntry) }));
+    const { yamlDocument } = await import('../yaml-document.ts');
+    io.stdout.write(yamlDocument({ runs: runs.map(historyEntry) }));
     return EXIT.succeeded;
   }
   if (runs.length === 0) {
