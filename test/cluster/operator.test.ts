@@ -300,6 +300,13 @@ describe('the operator', suite.options, () => {
     await pollUntil(async () => (await getObject('workflowrun', 'kept-1', target)) === undefined, {
       what: 'kept-1 deleted',
       timeoutMs: 30_000,
+      // It timed out once in CI under load: the controller's own account of the Workflow says why.
+      describe: () =>
+        (controller?.log() ?? '')
+          .split('\n')
+          .filter((l) => /kept|workflow/i.test(l))
+          .slice(-40)
+          .join('\n'),
     });
     assert.ok(await getObject('workflowrun', 'kept-2', target));
     // The Workflow records its last finished run (written under the Workflow's own reconcile).
