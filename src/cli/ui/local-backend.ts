@@ -260,6 +260,9 @@ export class LocalBackend implements UiBackend {
       return { ok: true, message: `${doing} ${id} (${command_}, process ${child.pid}).` };
     }
     const code = await exited;
+    // A run quick enough to end between two looks at its lock still started, and ended well.
+    if (code === 0 && this.store.load(target))
+      return { ok: true, message: `${doing} ${id} (${command_}, process ${child.pid}): ${said.trim()}` };
     return { ok: code === 0, message: `${command_} exited ${code}: ${said.trim()}` };
   }
 
