@@ -17,6 +17,8 @@ import type { CoreV1Event, V1Job, V1Pod } from '@kubernetes/client-node';
 import { GROUP, PLURALS, VERSION } from '../../spec/crd/identity.ts';
 import type { WorkflowObject, WorkflowRunObject } from '../../controller/resources.ts';
 import { statusCodeOf } from '../../kube/api-error.ts';
+import { suggest } from '../../template/did-you-mean.ts';
+import { UsageError } from '../exit-codes.ts';
 import type { ClusterTarget } from './connection.ts';
 import { EXIT } from '../exit-codes.ts';
 import type { CliIO } from '../io.ts';
@@ -170,6 +172,19 @@ export class ClusterApi {
       if ((error as ClusterError).statusCode === 404) return undefined;
       throw error;
     }
+  }
+
+  /** The run; a usage error naming the closest run there is when it does not exist. */
+  async requireRun(name: string): Promise<WorkflowRunObject> {
+    const run = await this.getRun(name);
+    if (run) return run;
+    const hint = suggest(
+      name,
+      (await this.listRuns()).map((r) => r.metadata.name),
+    );
+    throw new UsageError(
+      `no WorkflowRun ${name} in namespace ${this.namespace}${hint ? ` (did you mean '${hint}'?)` : ''}`,
+    );
   }
 
   patchRun(name: string, patch: Record<string, unknown>): Promise<WorkflowRunObject> {

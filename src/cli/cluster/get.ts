@@ -2,7 +2,6 @@
 // the engine state the controller keeps in its status and the workflow pinned when it started (the
 // Workflow may have changed since).
 import { decodeEngineState } from '../../controller/engine-state-codec.ts';
-import { suggest } from '../../template/did-you-mean.ts';
 import { getOutput, getUsage, printRun } from '../commands/get.ts';
 import { EXIT, UsageError } from '../exit-codes.ts';
 import type { CliIO } from '../io.ts';
@@ -28,16 +27,7 @@ export async function clusterGetCommand(argv: readonly string[], io: CliIO): Pro
   const name = positionals[0] as string;
   const api = new ClusterApi(connect(values, io));
   try {
-    const run = await api.getRun(name);
-    if (!run) {
-      const hint = suggest(
-        name,
-        (await api.listRuns()).map((r) => r.metadata.name),
-      );
-      throw new UsageError(
-        `no WorkflowRun ${name} in namespace ${api.namespace}${hint ? ` (did you mean '${hint}'?)` : ''}`,
-      );
-    }
+    const run = await api.requireRun(name);
     const status = (run.status ?? {}) as {
       phase?: string;
       reason?: string;

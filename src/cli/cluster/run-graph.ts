@@ -1,7 +1,5 @@
 // The graph source of a WorkflowRun in the cluster (`conveyor graph RUN --cluster`).
 import { PINNED_KEY } from '../../controller/start-run.ts';
-import { suggest } from '../../template/index.ts';
-import { UsageError } from '../exit-codes.ts';
 import type { CliIO } from '../io.ts';
 import { clusterRunSource, type GraphSource } from '../graph/run-sources.ts';
 import { ClusterApi, clusterFailure } from './api.ts';
@@ -15,16 +13,7 @@ export async function clusterGraphSource(
 ): Promise<GraphSource | number> {
   const api = new ClusterApi(connect(values, io));
   try {
-    const run = await api.getRun(name);
-    if (!run) {
-      const hint = suggest(
-        name,
-        (await api.listRuns()).map((r) => r.metadata.name),
-      );
-      throw new UsageError(
-        `no WorkflowRun ${name} in namespace ${api.namespace}${hint ? ` (did you mean '${hint}'?)` : ''}`,
-      );
-    }
+    const run = await api.requireRun(name);
     const pinned = (run.status as { pinnedWorkflow?: string } | undefined)?.pinnedWorkflow;
     const text = pinned ? (await api.getConfigMapData(pinned))?.[PINNED_KEY] : undefined;
     return clusterRunSource(run, text, `configmap/${pinned ?? ''}`);
