@@ -1,7 +1,16 @@
 // The local state directory (default `.conveyor/`): one folder per run with its saved state, the
 // workflow text it started with and its logs, plus circuit-breaker states carried across runs.
 // Writes go through a temporary file and a rename, so a crash never leaves half a state behind.
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import type { BreakerState, Observation, RunOptions, RunState } from '../engine/types.ts';
 import { replayJournal } from './journal-replay.ts';
@@ -87,13 +96,22 @@ export class StateStore {
   }
 
   save(run: SavedRun): void {
-    writeAtomic(join(this.runDir(run.runId), 'state.json'), `${JSON.stringify(run)}\n`);
+    writeAtomic(this.stateFile(run.runId), `${JSON.stringify(run)}\n`);
+  }
+
+  /** Whether the run has been saved (its state is written whole, so a saved run loads). */
+  isSaved(runId: string): boolean {
+    return existsSync(this.stateFile(runId));
+  }
+
+  private stateFile(runId: string): string {
+    return join(this.runDir(runId), 'state.json');
   }
 
   load(runId: string): SavedRun | undefined {
     if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(runId)) return undefined;
     try {
-      const saved = JSON.parse(readFileSync(join(this.runDir(runId), 'state.json'), 'utf8')) as SavedRun;
+      const saved = JSON.parse(readFileSync(this.stateFile(runId), 'utf8')) as SavedRun;
       return saved.version === STATE_FILE_VERSION ? this.upToDate(saved) : undefined;
     } catch {
       return undefined;
@@ -178,7 +196,7 @@ export class StateStore {
   /** When a run folder was last written, for cleanup by age. */
   modifiedAt(runId: string): number {
     try {
-      return statSync(join(this.runDir(runId), 'state.json')).mtimeMs;
+      return statSync(this.stateFile(runId)).mtimeMs;
     } catch {
       return 0;
     }

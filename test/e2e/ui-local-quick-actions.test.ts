@@ -38,3 +38,39 @@ test('a retry that ends before the UI sees it under way is told as the retry it 
   const runs = (JSON.parse(history.stdout) as { runs: { run_id: string; phase: string }[] }).runs;
   assert.equal(runs.find((r) => r.run_id === result.run)?.phase, 'Succeeded', history.stdout);
 });
+
+// Seen in CI: the retry's process took the new run's lock, the UI answered at once, and the page
+// opened a run not yet saved ("no run …"), which replaced the notice. The conveyor program here
+// holds the new run's lock for a while before the real CLI saves the run, as a slow start does.
+test('a retry is answered only once its new run is saved, so the page it opens finds it', async () => {
+  const dir = tempDir();
+  const stateDir = join(dir, 'state');
+  writeFileSync(join(dir, 'quick.yaml'), 'name: quick\nsteps:\n  - name: say\n    command: echo said\n');
+  const run = await conveyor(['run', 'quick.yaml', '--state-dir', stateDir, '-o', 'json'], { cwd: dir });
+  assert.equal(run.code, 0, run.stderr);
+  const runId = (JSON.parse(run.stdout) as { run_id: string }).run_id;
+  const program = join(dir, 'conveyor-slow-start.mjs');
+  writeFileSync(
+    program,
+    `import { spawnSync } from 'node:child_process';\n` +
+      `import { hostname } from 'node:os';\n` +
+      `import { mkdirSync, unlinkSync, writeFileSync } from 'node:fs';\n` +
+      `import { join } from 'node:path';\n` +
+      `const args = process.argv.slice(2);\n` +
+      `const runDir = join(args[args.indexOf('--state-dir') + 1], 'runs', args[args.indexOf('--run-id') + 1]);\n` +
+      `mkdirSync(runDir, { recursive: true });\n` +
+      `const lock = join(runDir, 'lock');\n` +
+      `writeFileSync(lock, JSON.stringify({ pid: process.pid, host: hostname(), command: 'retry', since: Date.now() }));\n` +
+      `await new Promise((r) => setTimeout(r, 1500));\n` +
+      `unlinkSync(lock);\n` +
+      `const r = spawnSync(process.execPath, [${JSON.stringify(BIN)}, ...args], { stdio: 'inherit' });\n` +
+      `process.exit(r.status ?? 1);\n`,
+  );
+  const store = new StateStore(stateDir);
+  const backend = new LocalBackend(store, { cwd: dir, env: {}, now: () => Date.now() } as never, program);
+  const result = await backend.retry(runId);
+  assert.equal(result.ok, true, result.message);
+  assert.ok(result.run, JSON.stringify(result));
+  assert.ok(store.load(result.run), `run ${result.run} not saved when the UI answered: ${result.message}`);
+  assert.match(result.message, new RegExp(`^Retrying ${runId} \\(conveyor retry ${runId} --run-id `));
+});

@@ -222,8 +222,8 @@ export class LocalBackend implements UiBackend {
   /**
    * `conveyor resume`, `rollback` and `retry` run steps: in their own process, which outlives a
    * request (and this UI), as when typed in a terminal. The answer waits until that process holds
-   * the lock of the run it works on (`target`), so the page finds the run under way, or until it
-   * ended, with what it said (a refusal, or how the run ended).
+   * the lock of the run it works on (`target`) and that run is saved, so the page finds the run
+   * under way, or until it ended, with what it said (a refusal, or how the run ended).
    */
   private async inOwnProcess(
     command: 'resume' | 'rollback' | 'retry',
@@ -248,7 +248,9 @@ export class LocalBackend implements UiBackend {
     const runDir = this.store.runDir(target);
     const started = async (): Promise<boolean> => {
       for (let i = 0; i < LOCK_WAIT_MS / POLL_LOCK_MS; i++) {
-        if (runLockHolder(runDir)?.pid === child.pid) return true;
+        // Under way once its process holds the run's lock and the run is saved (a retry saves its
+        // new run just after taking the lock): the page opened next must find it.
+        if (runLockHolder(runDir)?.pid === child.pid && this.store.isSaved(target)) return true;
         const code = await Promise.race([exited, delay(POLL_LOCK_MS).then(() => 'running' as const)]);
         if (code !== 'running') return false;
       }
