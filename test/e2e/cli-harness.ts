@@ -10,6 +10,35 @@ export const REPO = fileURLToPath(new URL('../../', import.meta.url));
 export const BIN = join(REPO, 'bin', 'conveyor.js');
 export const STAND_IN_PATH = join(REPO, 'examples', 'bin');
 
+/**
+ * A workflow with two typed parameters (greeting, count) and two steps (say, then after), for the
+ * tests that need parameters, steps and a run that succeeds.
+ */
+export const GREET_WORKFLOW = `name: greet
+parameters:
+  - name: greeting
+    default: hi
+  - name: count
+    type: integer
+    default: 1
+steps:
+  - name: say
+    command: "echo {{ .greeting }} {{ .count }}"
+  - name: after
+    command: "true"
+    depends_on: [say]
+`;
+
+/** A workflow whose second step exits 3 after its first succeeds: a run that fails. */
+export const BREAKS_WORKFLOW = `name: breaks
+steps:
+  - name: first
+    command: "true"
+  - name: second
+    command: "exit 3"
+    depends_on: [first]
+`;
+
 export interface CliResult {
   readonly code: number | null;
   readonly stdout: string;

@@ -8,31 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
-import { BIN, conveyor, tempDir } from './cli-harness.ts';
-
-const GREET = `name: greet
-parameters:
-  - name: greeting
-    default: hi
-  - name: count
-    type: integer
-    default: 1
-steps:
-  - name: say
-    command: "echo {{ .greeting }} {{ .count }}"
-  - name: after
-    command: "true"
-    depends_on: [say]
-`;
-
-const BREAKS = `name: breaks
-steps:
-  - name: first
-    command: "true"
-  - name: second
-    command: "exit 3"
-    depends_on: [first]
-`;
+import { BIN, BREAKS_WORKFLOW, conveyor, GREET_WORKFLOW, tempDir } from './cli-harness.ts';
 
 /** A folder with conveyor on PATH and each shell's script where that shell looks for it. */
 const shim = tempDir('conveyor-shim-');
@@ -104,8 +80,8 @@ before(async () => {
     assert.equal(r.code, 0, r.stderr);
     writeFileSync(join(shim, file), r.stdout);
   }
-  writeFileSync(join(project, 'greet.yaml'), GREET);
-  writeFileSync(join(project, 'breaks.yaml'), BREAKS);
+  writeFileSync(join(project, 'greet.yaml'), GREET_WORKFLOW);
+  writeFileSync(join(project, 'breaks.yaml'), BREAKS_WORKFLOW);
   const ran = await conveyor(['run', 'greet.yaml', '--state-dir', state, '-o', 'json'], { cwd: project });
   assert.equal(ran.code, 0, ran.stderr);
   greetRun = (JSON.parse(ran.stdout) as { run_id: string }).run_id;

@@ -6,33 +6,12 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { BIN, conveyor, tempDir } from './cli-harness.ts';
-
-const GREET = `name: greet
-parameters:
-  - name: greeting
-    default: hi
-  - name: count
-    type: integer
-    default: 1
-steps:
-  - name: say
-    command: "echo {{ .greeting }} {{ .count }}"
-`;
-
-const FAILING = `name: breaks
-steps:
-  - name: first
-    command: "true"
-  - name: second
-    command: "exit 3"
-    depends_on: [first]
-`;
+import { BIN, BREAKS_WORKFLOW, conveyor, GREET_WORKFLOW, tempDir } from './cli-harness.ts';
 
 function project(): string {
   const dir = tempDir();
-  writeFileSync(join(dir, 'greet.yaml'), GREET);
-  writeFileSync(join(dir, 'breaks.yaml'), FAILING);
+  writeFileSync(join(dir, 'greet.yaml'), GREET_WORKFLOW);
+  writeFileSync(join(dir, 'breaks.yaml'), BREAKS_WORKFLOW);
   return dir;
 }
 
