@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { formatDiagnostic } from '../spec/diagnostics.ts';
+import type { Diagnostic } from '../spec/diagnostics.ts';
 import type { InputProblem } from '../spec/run-context.ts';
 import { parseSetValues } from '../spec/set-values.ts';
 import { locate, parseSource } from '../spec/source.ts';
@@ -16,8 +17,10 @@ export const RUN_INPUT_OPTIONS = {
   env: { type: 'string', short: 'e' },
 } as const satisfies OptionSpec;
 
-/** Where a parameter's value was written: `params.yaml:3:1`, for errors about it. */
-export type ParameterOrigins = Readonly<Record<string, string>>;
+/** Where each parameter's value was written (`params.yaml` line 3, column 1), for errors about it. */
+export type ParameterOrigins = Readonly<
+  Record<string, { readonly file: string; readonly line: number; readonly column: number }>
+>;
 
 export function readRunInputs(
   values: Record<string, unknown>,
@@ -30,7 +33,7 @@ export function readRunInputs(
 } {
   const files = (values['parameter-file'] as string[] | undefined) ?? [];
   const fromFile: Record<string, unknown> = {};
-  const origins: Record<string, string> = {};
+  const origins: Record<string, ParameterOrigins[string]> = {};
   for (const f of files) {
     const read = readParameterFile(f === '-' ? 0 : resolve(cwd, f), f);
     Object.assign(fromFile, read.values);
@@ -53,15 +56,30 @@ export function formatInputProblem(
   problem: InputProblem,
   origins: ParameterOrigins,
 ): string {
+  return formatDiagnostic(inputProblemDiagnostic(workflowFile, problem, origins));
+}
+
+/** The same as a located finding, for `validate --explain` (which lists them with the workflow's). */
+export function inputProblemDiagnostic(
+  workflowFile: string,
+  problem: InputProblem,
+  origins: ParameterOrigins,
+): Diagnostic {
   const name = problem.subject.startsWith('parameters.') ? problem.subject.slice('parameters.'.length) : '';
-  return `${origins[name] ?? workflowFile}: ${problem.subject}: ${problem.message}`;
+  return {
+    severity: 'error',
+    code: 'invalid-input',
+    message: problem.message,
+    path: problem.subject,
+    ...(origins[name] ?? { file: workflowFile }),
+  };
 }
 
 /** A YAML or JSON mapping of parameter names to values (JSON is YAML too), with each key's position. */
 function readParameterFile(
   path: string | 0,
   shown: string,
-): { values: Record<string, unknown>; origins: Record<string, string> } {
+): { values: Record<string, unknown>; origins: Record<string, ParameterOrigins[string]> } {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -83,10 +101,10 @@ function readParameterFile(
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new UsageError(`--parameter-file ${shown}: expected a mapping of parameter names to values`);
   }
-  const origins: Record<string, string> = {};
+  const origins: Record<string, ParameterOrigins[string]> = {};
   for (const name of Object.keys(value)) {
     const at = locate(parsed.source, [name], true);
-    origins[name] = `${label}:${at.line}:${at.column}`;
+    origins[name] = { file: label, line: at.line, column: at.column };
   }
   return { values: { ...(value as Record<string, unknown>) }, origins };
 }

@@ -141,3 +141,36 @@ steps:
   );
   assert.doesNotMatch(r.stderr, /steps\[2\]/);
 });
+
+test('--explain locates a bad value from --parameter-file in that file, as run does', async () => {
+  const dir = tempDir();
+  writeFileSync(
+    join(dir, 'greet.yaml'),
+    'name: greet\nparameters:\n  - name: count\n    type: integer\n    default: 1\nsteps:\n  - name: say\n    command: echo {{ .count }}\n',
+  );
+  writeFileSync(join(dir, 'params.yaml'), '# how many\ncount: many\n');
+  const text = await conveyor(['validate', '--explain', 'greet.yaml', '--parameter-file', 'params.yaml'], {
+    cwd: dir,
+  });
+  assert.equal(text.code, 2, text.stdout);
+  assert.match(text.stderr, /^params\.yaml:2:1: parameters\.count: parameter 'count': expected an integer/m);
+  assert.doesNotMatch(text.stderr, /greet\.yaml/);
+
+  const json = await conveyor(
+    ['validate', '--explain', 'greet.yaml', '--parameter-file', 'params.yaml', '-o', 'json'],
+    { cwd: dir },
+  );
+  assert.equal(json.code, 2, json.stderr);
+  const doc = JSON.parse(json.stdout) as {
+    files: { file: string; diagnostics: { file?: string; line?: number; column?: number; path: string }[] }[];
+  };
+  assert.deepEqual(
+    doc.files[0]?.diagnostics.map((d) => [d.file, d.line, d.column, d.path]),
+    [['params.yaml', 2, 1, 'parameters.count']],
+  );
+
+  // A value from --set has no file of its own: it stays at the workflow file.
+  const set = await conveyor(['validate', '--explain', 'greet.yaml', '--set', 'count=many'], { cwd: dir });
+  assert.equal(set.code, 2, set.stdout);
+  assert.match(set.stderr, /^greet\.yaml: parameters\.count: parameter 'count': expected an integer/m);
+});

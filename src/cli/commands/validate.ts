@@ -9,7 +9,7 @@ import type { ExplainedStep } from '../explain.ts';
 import type { CliIO } from '../io.ts';
 import { outputFormat, parseOptions } from '../parse-options.ts';
 import { readWorkflow } from '../read-workflow.ts';
-import { readRunInputs, RUN_INPUT_OPTIONS } from '../run-inputs.ts';
+import { inputProblemDiagnostic, readRunInputs, RUN_INPUT_OPTIONS } from '../run-inputs.ts';
 
 export const validateUsage = `Usage: conveyor validate FILE... [--output text|json]
        conveyor validate --explain FILE [--set KEY=VALUE,...] [--parameter-file FILE] [-e ENV]
@@ -43,21 +43,13 @@ export async function validateCommand(argv: readonly string[], io: CliIO): Promi
     let steps: ExplainedStep[] | undefined;
     let context: Record<string, unknown> | undefined;
     if (loaded.workflow && values.explain) {
-      const inputs = readRunInputs(values, io.cwd);
+      const { origins, ...inputs } = readRunInputs(values, io.cwd);
       const resolved = resolveRunContext(loaded.workflow, {
         ...inputs,
         runId: `${loaded.workflow.name}-explain`,
       });
       if (!resolved.ok) {
-        for (const p of resolved.problems) {
-          diagnostics.push({
-            severity: 'error',
-            code: 'invalid-input',
-            message: p.message,
-            path: p.subject,
-            file,
-          });
-        }
+        for (const p of resolved.problems) diagnostics.push(inputProblemDiagnostic(file, p, origins));
       } else {
         context = resolved.context;
         steps = explainWorkflow(loaded.workflow, resolved.context);
