@@ -1,36 +1,18 @@
 // `conveyor controller` with its default `--events notable`: a run's Kubernetes Events keep its start,
 // failures and end, without one Event per step started or succeeded.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { CREATED_BY_ANNOTATION } from '../../src/spec/crd/resources.ts';
 import { ADMIN_USER } from './harness.ts';
-import { apply, createNamespace, getObject, kubectl } from './kubectl.ts';
-import type { KubectlOptions } from './kubectl.ts';
-import { installCrds } from './install-crds.ts';
+import { apply, getObject, kubectl } from './kubectl.ts';
 import { pollUntil } from './lib/wait.ts';
-import { startController } from './controller-process.ts';
-import type { ControllerProcess } from './controller-process.ts';
+import { useControllerNamespace } from './controller-suite.ts';
 import { useCluster } from './use-cluster.ts';
 
 const suite = await useCluster();
 
 describe('Events of a run by default (--events notable)', suite.options, () => {
-  let ns: { name: string; remove: () => Promise<void> };
-  let target: KubectlOptions;
-  let controller: ControllerProcess | undefined;
-
-  before(async () => {
-    const cluster = suite.get();
-    await installCrds(cluster.kubeconfig);
-    ns = await createNamespace('events', cluster.kubeconfig);
-    target = { kubeconfig: cluster.kubeconfig, namespace: ns.name };
-    controller = startController({ kubeconfig: cluster.kubeconfig, namespace: ns.name });
-  });
-
-  after(async () => {
-    await controller?.stop();
-    await ns?.remove();
-  });
+  const setup = useControllerNamespace(suite, 'events');
 
   test('records the run starting and ending, and a step retrying, but no routine step Events', async () => {
     await apply(
@@ -40,7 +22,7 @@ describe('Events of a run by default (--events notable)', suite.options, () => {
           kind: 'WorkflowRun',
           metadata: {
             name: 'quiet',
-            namespace: ns.name,
+            namespace: setup.namespace,
             annotations: { [CREATED_BY_ANNOTATION]: ADMIN_USER },
           },
           spec: {
@@ -60,15 +42,15 @@ describe('Events of a run by default (--events notable)', suite.options, () => {
           },
         },
       ],
-      target,
+      setup.target,
     );
     await pollUntil(
       async () => {
-        const phase = (await getObject<{ status?: { phase?: string } }>('workflowrun', 'quiet', target))
+        const phase = (await getObject<{ status?: { phase?: string } }>('workflowrun', 'quiet', setup.target))
           ?.status?.phase;
         return phase === 'Succeeded' || phase === 'Failed' ? phase : undefined;
       },
-      { what: 'run quiet to end', timeoutMs: 60_000, describe: () => controller?.log().slice(-3000) ?? '' },
+      { what: 'run quiet to end', timeoutMs: 60_000, describe: () => setup.controller.log().slice(-3000) },
     );
     const reasons = await pollUntil(
       async () => {
@@ -81,7 +63,7 @@ describe('Events of a run by default (--events notable)', suite.options, () => {
             '-o',
             'jsonpath={.items[*].reason}',
           ],
-          target,
+          setup.target,
         );
         const list = out.stdout.split(/\s+/).filter(Boolean);
         return list.some((r) => r === 'Completed' || r === 'Failed') ? list : undefined;

@@ -11,18 +11,17 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { jobName } from '../../src/executors/kubernetes/names.ts';
 import { JOB_MANAGER, LABELS, MANAGED_BY } from '../../src/spec/crd/identity.ts';
 import { CREATED_BY_ANNOTATION } from '../../src/spec/crd/resources.ts';
 import { ADMIN_USER } from './harness.ts';
-import { apply, createNamespace, getObject, kubectl, waitFor } from './kubectl.ts';
+import { apply, getObject, kubectl, waitFor } from './kubectl.ts';
 import type { KubectlOptions } from './kubectl.ts';
 import { startController } from './controller-process.ts';
-import type { ControllerProcess } from './controller-process.ts';
-import { installCrds } from './install-crds.ts';
+import { useControllerSuite, type SuiteNamespace } from './controller-suite.ts';
 import { waitForRun as waitForRunIn } from './lib/wait-for-run.ts';
-import { installScopedPolicies, waitForStepObjectsPolicy, type ScopedPolicies } from './scoped-policies.ts';
+import { installScopedPolicies, waitForStepObjectsPolicy } from './scoped-policies.ts';
 import { useCluster } from './use-cluster.ts';
 
 const suite = await useCluster();
@@ -37,70 +36,63 @@ interface Run {
   };
 }
 
-interface Namespace {
-  name: string;
-  remove: () => Promise<void>;
-}
-
 describe('step Jobs and pods under a hostile user', suite.options, () => {
-  /** The policy is bound here (and in jobController). */
-  let guarded: Namespace;
-  /** No policy: only the controller's own checks stand. */
-  let open: Namespace;
-  /** The policy, and a controller that leaves pods to Kubernetes' Job controller. */
-  let jobControllerNs: Namespace;
-  let policies: ScopedPolicies | undefined;
-  let controller: ControllerProcess | undefined;
-  let kubeconfig: string;
+  const setup = useControllerSuite(suite, {
+    namespaces: {
+      /** The policy is bound here (and in jobController). */
+      guarded: 'step-objects',
+      /** No policy: only the controller's own checks stand. */
+      open: 'step-objects-open',
+      /** The policy, and a controller that leaves pods to Kubernetes' Job controller. */
+      jobController: 'step-objects-jc',
+    },
+    // The CRDs, the approval policy and the approver role, as the chart installs them.
+    approvals: true,
+    watch: ['guarded', 'open'],
+    async prepare(kubeconfig, { guarded, open, jobController }) {
+      const policies = await installScopedPolicies(
+        kubeconfig,
+        ['step-objects-policy.yaml'],
+        [guarded.name, jobController.name],
+      );
+      for (const namespace of [guarded, open, jobController]) {
+        await kubectl(
+          ['create', 'rolebinding', 'editors', '--clusterrole=edit', `--user=${MALLORY}`],
+          admin(namespace),
+        );
+        await kubectl(
+          ['create', 'rolebinding', 'approvers', '--clusterrole=conveyor-approver', '--user=bob'],
+          admin(namespace),
+        );
+      }
+      await waitForStepObjectsPolicy(kubeconfig, guarded.name);
+      return () => policies.remove();
+    },
+  });
   const work = mkdtempSync(join(tmpdir(), 'conveyor-step-objects-'));
   const execLog = join(work, 'exec.log');
 
   const ran = (): string[] =>
     existsSync(execLog) ? readFileSync(execLog, 'utf8').split('\n').filter(Boolean) : [];
   const record = (line: string): string => `echo "${line}" >> ${execLog}`;
-  const admin = (ns: Namespace): KubectlOptions => ({ kubeconfig, namespace: ns.name });
+  const ns = setup.namespaces;
+  const admin = (namespace: SuiteNamespace): KubectlOptions => ({
+    kubeconfig: setup.kubeconfig,
+    namespace: namespace.name,
+  });
   /** kubectl as someone else (impersonated by the admin). */
-  const as = (user: string, ns: Namespace, args: readonly string[], input?: string) =>
+  const as = (user: string, namespace: SuiteNamespace, args: readonly string[], input?: string) =>
     kubectl([`--as=${user}`, ...args], {
-      ...admin(ns),
+      ...admin(namespace),
       allowFailure: true,
       ...(input ? { input } : {}),
     });
 
-  before(async () => {
-    const cluster = suite.get();
-    kubeconfig = cluster.kubeconfig;
-    // The CRDs, the approval policy and the approver role, as the chart installs them.
-    await installCrds(kubeconfig, { approvals: true });
-    guarded = await createNamespace('step-objects', kubeconfig);
-    open = await createNamespace('step-objects-open', kubeconfig);
-    jobControllerNs = await createNamespace('step-objects-jc', kubeconfig);
-    policies = await installScopedPolicies(
-      kubeconfig,
-      ['step-objects-policy.yaml'],
-      [guarded.name, jobControllerNs.name],
-    );
-    for (const ns of [guarded, open, jobControllerNs]) {
-      await kubectl(
-        ['create', 'rolebinding', 'editors', '--clusterrole=edit', `--user=${MALLORY}`],
-        admin(ns),
-      );
-      await kubectl(
-        ['create', 'rolebinding', 'approvers', '--clusterrole=conveyor-approver', '--user=bob'],
-        admin(ns),
-      );
-    }
-    await waitForStepObjectsPolicy(kubeconfig, guarded.name);
-    controller = startController({ kubeconfig, namespace: `${guarded.name},${open.name}` });
-  });
-
-  after(async () => {
-    await controller?.stop();
-    await policies?.remove();
-    for (const ns of [guarded, open, jobControllerNs]) await ns?.remove();
-  });
-
-  async function createRun(ns: Namespace, name: string, steps: Record<string, unknown>[]): Promise<Run> {
+  async function createRun(
+    namespace: SuiteNamespace,
+    name: string,
+    steps: Record<string, unknown>[],
+  ): Promise<Run> {
     await apply(
       [
         {
@@ -110,18 +102,22 @@ describe('step Jobs and pods under a hostile user', suite.options, () => {
           spec: { workflow: { steps } },
         },
       ],
-      admin(ns),
+      admin(namespace),
     );
-    const run = await getObject<Run>('workflowrun', name, admin(ns));
+    const run = await getObject<Run>('workflowrun', name, admin(namespace));
     assert.ok(run);
     return run;
   }
 
-  const waitForRun = (ns: Namespace, name: string, ok: (run: Run) => boolean, log = controller) =>
-    waitForRunIn<Run>(name, ok, admin(ns), () => log?.log() ?? '');
+  const waitForRun = (
+    namespace: SuiteNamespace,
+    name: string,
+    ok: (run: Run) => boolean,
+    log = setup.controller,
+  ) => waitForRunIn<Run>(name, ok, admin(namespace), () => log.log());
 
-  const approve = (ns: Namespace, run: string, step: string) =>
-    as('bob', ns, [
+  const approve = (namespace: SuiteNamespace, run: string, step: string) =>
+    as('bob', namespace, [
       'patch',
       'workflowrun.conveyor.dev',
       run,
@@ -209,17 +205,20 @@ describe('step Jobs and pods under a hostile user', suite.options, () => {
         const p = await getObject<{
           metadata: { generation: number };
           status?: { observedGeneration?: number; typeChecking?: { expressionWarnings?: unknown[] } };
-        }>('validatingadmissionpolicy', 'conveyor-step-objects', { kubeconfig });
+        }>('validatingadmissionpolicy', 'conveyor-step-objects', { kubeconfig: setup.kubeconfig });
         return p?.status?.observedGeneration === p?.metadata.generation ? p : undefined;
       },
-      { resources: 'validatingadmissionpolicy/conveyor-step-objects', options: { kubeconfig } },
+      {
+        resources: 'validatingadmissionpolicy/conveyor-step-objects',
+        options: { kubeconfig: setup.kubeconfig },
+      },
     );
     assert.deepEqual(policy.status?.typeChecking?.expressionWarnings ?? [], []);
   });
 
   test("the API server refuses mallory's Job under a gated step's name, and the approved step runs its own command", async () => {
-    const run = await createRun(guarded, 'gated', gated('gated'));
-    await waitForRun(guarded, 'gated', (r) => r.status?.phase === 'AwaitingApproval');
+    const run = await createRun(ns.guarded, 'gated', gated('gated'));
+    await waitForRun(ns.guarded, 'gated', (r) => r.status?.phase === 'AwaitingApproval');
     for (const options of [
       { labels: true, managedBy: true },
       { labels: true, managedBy: false },
@@ -229,7 +228,7 @@ describe('step Jobs and pods under a hostile user', suite.options, () => {
     ]) {
       const refused = await as(
         MALLORY,
-        guarded,
+        ns.guarded,
         ['create', '-f', '-'],
         JSON.stringify(forgedJob(run, options)),
       );
@@ -241,8 +240,8 @@ describe('step Jobs and pods under a hostile user', suite.options, () => {
         ),
       );
     }
-    assert.equal((await approve(guarded, 'gated', 'deploy')).code, 0);
-    await waitForRun(guarded, 'gated', (r) => r.status?.phase === 'Succeeded');
+    assert.equal((await approve(ns.guarded, 'gated', 'deploy')).code, 0);
+    await waitForRun(ns.guarded, 'gated', (r) => r.status?.phase === 'Succeeded');
     assert.deepEqual(
       ran().filter((l) => l.startsWith('gated ') || l === 'mallory gated'),
       ['gated deploy', 'gated announce'],
@@ -253,7 +252,7 @@ describe('step Jobs and pods under a hostile user', suite.options, () => {
     const name = jobName('gated', 'deploy', 1);
     const labelled = await as(
       MALLORY,
-      guarded,
+      ns.guarded,
       ['create', '-f', '-'],
       JSON.stringify(pod('forged', { ...attemptLabels('gated', 'deploy'), 'job-name': name }, 'true')),
     );
@@ -262,17 +261,23 @@ describe('step Jobs and pods under a hostile user', suite.options, () => {
 
     // A pod of her own, then labelled for the run; and the real step pod of the run relabelled.
     assert.equal(
-      (await as(MALLORY, guarded, ['create', '-f', '-'], JSON.stringify(pod('plain', {}, 'true')))).code,
+      (await as(MALLORY, ns.guarded, ['create', '-f', '-'], JSON.stringify(pod('plain', {}, 'true')))).code,
       0,
     );
-    const relabel = await as(MALLORY, guarded, ['label', 'pod', 'plain', `${LABELS.run}=gated`]);
+    const relabel = await as(MALLORY, ns.guarded, ['label', 'pod', 'plain', `${LABELS.run}=gated`]);
     assert.notEqual(relabel.code, 0, relabel.stdout);
     assert.match(relabel.stderr, /mallory may not change the labels conveyor\.dev\/run, .* of pod plain/);
-    const stepPod = await as(MALLORY, guarded, ['label', 'pod', name, '--overwrite', `${LABELS.attempt}=2`]);
+    const stepPod = await as(MALLORY, ns.guarded, [
+      'label',
+      'pod',
+      name,
+      '--overwrite',
+      `${LABELS.attempt}=2`,
+    ]);
     assert.notEqual(stepPod.code, 0, stepPod.stdout);
     assert.match(stepPod.stderr, /may not change the labels/);
     // Other labels of a step's pod are none of the policy's business.
-    assert.equal((await as(MALLORY, guarded, ['label', 'pod', name, 'team=shop'])).code, 0);
+    assert.equal((await as(MALLORY, ns.guarded, ['label', 'pod', name, 'team=shop'])).code, 0);
   });
 
   test("the Job controller's name lets a labelled pod through only when a Job controls it", async () => {
@@ -299,32 +304,32 @@ describe('step Jobs and pods under a hostile user', suite.options, () => {
     });
     const JOB_CONTROLLER = 'system:serviceaccount:kube-system:job-controller';
     const dryRun = ['create', '--dry-run=server', '-f', '-'];
-    const loose = await as(JOB_CONTROLLER, guarded, dryRun, JSON.stringify(owned(false)));
+    const loose = await as(JOB_CONTROLLER, ns.guarded, dryRun, JSON.stringify(owned(false)));
     assert.notEqual(loose.code, 0, loose.stdout);
     assert.match(loose.stderr, /may not create pod by-job-controller: the Jobs and pods of workflow steps/);
-    const ofJob = await as(JOB_CONTROLLER, guarded, dryRun, JSON.stringify(owned(true)));
+    const ofJob = await as(JOB_CONTROLLER, ns.guarded, dryRun, JSON.stringify(owned(true)));
     assert.equal(ofJob.code, 0, ofJob.stderr);
   });
 
   test("without the policy, mallory's Job naming the run as its controlling owner is not adopted: the approved step fails as taken", async () => {
-    const run = await createRun(open, 'open-gated', gated('open-gated'));
-    await waitForRun(open, 'open-gated', (r) => r.status?.phase === 'AwaitingApproval');
+    const run = await createRun(ns.open, 'open-gated', gated('open-gated'));
+    await waitForRun(ns.open, 'open-gated', (r) => r.status?.phase === 'AwaitingApproval');
     // spec.managedBy: were it adopted, the controller itself would make its pod from her template.
     const made = await as(
       MALLORY,
-      open,
+      ns.open,
       ['create', '-f', '-'],
       JSON.stringify(forgedJob(run, { labels: false, managedBy: true })),
     );
     assert.equal(made.code, 0, made.stderr);
-    assert.equal((await approve(open, 'open-gated', 'deploy')).code, 0);
-    const done = await waitForRun(open, 'open-gated', (r) =>
+    assert.equal((await approve(ns.open, 'open-gated', 'deploy')).code, 0);
+    const done = await waitForRun(ns.open, 'open-gated', (r) =>
       ['Succeeded', 'Failed'].includes(r.status?.phase ?? ''),
     );
     assert.equal(done.status?.phase, 'Failed');
     assert.equal(done.status?.steps?.deploy?.reason, 'JobNameTaken');
     assert.match(done.status?.steps?.deploy?.message ?? '', /belongs to something else; it is not adopted/);
-    const pods = await kubectl(['get', 'pods', '-o', 'name'], admin(open));
+    const pods = await kubectl(['get', 'pods', '-o', 'name'], admin(ns.open));
     assert.equal(pods.stdout.trim(), '', 'a pod was made for her Job');
     assert.deepEqual(
       ran().filter((l) => l.startsWith('open-gated ') || l === 'mallory open-gated'),
@@ -336,16 +341,16 @@ describe('step Jobs and pods under a hostile user', suite.options, () => {
     const name = jobName('open-squat', 'work', 1);
     const made = await as(
       MALLORY,
-      open,
+      ns.open,
       ['create', '-f', '-'],
       JSON.stringify(pod(name, { ...attemptLabels('open-squat', 'work'), 'job-name': name }, 'true')),
     );
     assert.equal(made.code, 0, made.stderr);
-    await createRun(open, 'open-squat', [
+    await createRun(ns.open, 'open-squat', [
       { name: 'work', command: record('open-squat work') },
       { name: 'after', command: record('open-squat after'), depends_on: ['work'] },
     ]);
-    const done = await waitForRun(open, 'open-squat', (r) =>
+    const done = await waitForRun(ns.open, 'open-squat', (r) =>
       ['Succeeded', 'Failed'].includes(r.status?.phase ?? ''),
     );
     assert.equal(done.status?.phase, 'Failed');
@@ -363,21 +368,21 @@ describe('step Jobs and pods under a hostile user', suite.options, () => {
       { name: 'b', command: record(`${run} b`), depends_on: ['a'] },
       { name: 'c', command: record(`${run} c`), depends_on: ['a'] },
     ];
-    await createRun(guarded, 'plain', steps('plain'));
-    await waitForRun(guarded, 'plain', (r) => r.status?.phase === 'Succeeded');
+    await createRun(ns.guarded, 'plain', steps('plain'));
+    await waitForRun(ns.guarded, 'plain', (r) => r.status?.phase === 'Succeeded');
 
     const byJobController = startController({
-      kubeconfig,
-      namespace: jobControllerNs.name,
+      kubeconfig: setup.kubeconfig,
+      namespace: ns.jobController.name,
       args: ['--step-pods', 'job-controller'],
     });
     try {
-      await createRun(jobControllerNs, 'jc', steps('jc'));
-      await waitForRun(jobControllerNs, 'jc', (r) => r.status?.phase === 'Succeeded', byJobController);
+      await createRun(ns.jobController, 'jc', steps('jc'));
+      await waitForRun(ns.jobController, 'jc', (r) => r.status?.phase === 'Succeeded', byJobController);
       const job = await getObject<{ spec: { managedBy?: string } }>(
         'job',
         jobName('jc', 'a', 1),
-        admin(jobControllerNs),
+        admin(ns.jobController),
       );
       assert.equal(job?.spec.managedBy, undefined, 'the Job controller made this pod');
     } finally {

@@ -4,18 +4,15 @@
 // works), the Job controller creates no pod of its own, a pod deleted while its step runs is never
 // replaced, and a step past its timeout is stopped by the controller.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import type { V1Job, V1Pod } from '@kubernetes/client-node';
 import { jobName } from '../../src/executors/kubernetes/names.ts';
 import { CREATED_BY_ANNOTATION } from '../../src/spec/crd/resources.ts';
 import { JOB_MANAGER } from '../../src/spec/crd/identity.ts';
 import { ADMIN_USER } from './harness.ts';
-import { apply, createNamespace, getObject, kubectl, listObjects } from './kubectl.ts';
-import type { KubectlOptions } from './kubectl.ts';
-import { installCrds } from './install-crds.ts';
+import { apply, getObject, kubectl, listObjects } from './kubectl.ts';
 import { pollUntil } from './lib/wait.ts';
-import { startController } from './controller-process.ts';
-import type { ControllerProcess } from './controller-process.ts';
+import { useControllerNamespace } from './controller-suite.ts';
 import { useCluster } from './use-cluster.ts';
 
 const suite = await useCluster();
@@ -25,22 +22,7 @@ interface Run {
 }
 
 describe('step pods made by the controller', suite.options, () => {
-  let ns: { name: string; remove: () => Promise<void> };
-  let target: KubectlOptions;
-  let controller: ControllerProcess | undefined;
-
-  before(async () => {
-    const cluster = suite.get();
-    await installCrds(cluster.kubeconfig);
-    ns = await createNamespace('step-pods', cluster.kubeconfig);
-    target = { kubeconfig: cluster.kubeconfig, namespace: ns.name };
-    controller = startController({ kubeconfig: cluster.kubeconfig, namespace: ns.name });
-  });
-
-  after(async () => {
-    await controller?.stop();
-    await ns?.remove();
-  });
+  const setup = useControllerNamespace(suite, 'step-pods');
 
   async function startRun(name: string, steps: Record<string, unknown>[]): Promise<void> {
     await apply(
@@ -48,23 +30,28 @@ describe('step pods made by the controller', suite.options, () => {
         {
           apiVersion: 'conveyor.dev/v1alpha1',
           kind: 'WorkflowRun',
-          metadata: { name, namespace: ns.name, annotations: { [CREATED_BY_ANNOTATION]: ADMIN_USER } },
+          metadata: {
+            name,
+            namespace: setup.namespace,
+            annotations: { [CREATED_BY_ANNOTATION]: ADMIN_USER },
+          },
           spec: { workflow: { name, steps } },
         },
       ],
-      target,
+      setup.target,
     );
   }
 
-  const runOf = (name: string) => getObject<Run>('workflowruns.conveyor.dev', name, target);
-  const podsOf = (job: string) => listObjects<V1Pod>('pods', `batch.kubernetes.io/job-name=${job}`, target);
+  const runOf = (name: string) => getObject<Run>('workflowruns.conveyor.dev', name, setup.target);
+  const podsOf = (job: string) =>
+    listObjects<V1Pod>('pods', `batch.kubernetes.io/job-name=${job}`, setup.target);
 
   function waitForPhase(name: string, phase: string): Promise<Run> {
     return pollUntil(async () => ((await runOf(name))?.status?.phase === phase ? runOf(name) : undefined), {
       what: `${name} to be ${phase}`,
       timeoutMs: 90_000,
       describe: async () =>
-        `${JSON.stringify((await runOf(name))?.status, null, 2)}\n${controller?.log().slice(-3000)}`,
+        `${JSON.stringify((await runOf(name))?.status, null, 2)}\n${setup.controller.log().slice(-3000)}`,
     }) as Promise<Run>;
   }
 
@@ -75,7 +62,7 @@ describe('step pods made by the controller', suite.options, () => {
     ]);
     await waitForPhase('two', 'Failed');
     const hello = jobName('two', 'hello', 1);
-    const job = await getObject<V1Job>('job', hello, target);
+    const job = await getObject<V1Job>('job', hello, setup.target);
     assert.equal(job?.spec?.managedBy, JOB_MANAGER);
     assert.deepEqual(
       job?.status?.conditions?.filter((c) => c.status === 'True').map((c) => c.type),
@@ -88,10 +75,10 @@ describe('step pods made by the controller', suite.options, () => {
       [hello],
       'one pod, named after its Job: none from the Job controller',
     );
-    assert.equal((await kubectl(['logs', `job/${hello}`], target)).stdout, 'hello from the step\n');
-    const listed = await kubectl(['get', 'job', hello, '--no-headers'], target);
+    assert.equal((await kubectl(['logs', `job/${hello}`], setup.target)).stdout, 'hello from the step\n');
+    const listed = await kubectl(['get', 'job', hello, '--no-headers'], setup.target);
     assert.match(listed.stdout, /Complete\s+1\/1/);
-    const broken = await getObject<V1Job>('job', jobName('two', 'broken', 1), target);
+    const broken = await getObject<V1Job>('job', jobName('two', 'broken', 1), setup.target);
     assert.deepEqual(
       broken?.status?.conditions?.filter((c) => c.status === 'True').map((c) => [c.type, c.reason]),
       [
@@ -110,7 +97,7 @@ describe('step pods made by the controller', suite.options, () => {
       what: `the pod of ${job} to run`,
       timeoutMs: 60_000,
     });
-    await kubectl(['delete', 'pod', job, '--wait=false'], target);
+    await kubectl(['delete', 'pod', job, '--wait=false'], setup.target);
     const run = await waitForPhase('deleted', 'Failed');
     assert.match(
       run.status?.steps?.migrate?.message ?? '',
@@ -127,7 +114,7 @@ describe('step pods made by the controller', suite.options, () => {
     await startRun('slow', [{ name: 'wait', command: 'sleep 600', timeout: '3s' }]);
     const run = await waitForPhase('slow', 'Failed');
     assert.equal(run.status?.steps?.wait?.reason, 'TimedOut');
-    const job = await getObject<V1Job>('job', jobName('slow', 'wait', 1), target);
+    const job = await getObject<V1Job>('job', jobName('slow', 'wait', 1), setup.target);
     assert.equal(job?.status?.conditions?.find((c) => c.type === 'Failed')?.reason, 'DeadlineExceeded');
     await pollUntil(
       async () => ((await podsOf(jobName('slow', 'wait', 1))).length === 0 ? true : undefined),

@@ -3,15 +3,12 @@
 // own FailedCreate message), and a pod no node can take (the scheduler's message). When the cause
 // goes, the run goes on.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { CREATED_BY_ANNOTATION } from '../../src/spec/crd/resources.ts';
 import { ADMIN_USER } from './harness.ts';
-import { apply, createNamespace, getObject, kubectl } from './kubectl.ts';
-import type { KubectlOptions } from './kubectl.ts';
-import { installCrds } from './install-crds.ts';
+import { apply, getObject, kubectl } from './kubectl.ts';
 import { pollUntil } from './lib/wait.ts';
-import { startController } from './controller-process.ts';
-import type { ControllerProcess } from './controller-process.ts';
+import { useControllerNamespace } from './controller-suite.ts';
 import { useCluster } from './use-cluster.ts';
 
 const suite = await useCluster();
@@ -24,22 +21,7 @@ interface Run {
 }
 
 describe('a step that cannot start', suite.options, () => {
-  let ns: { name: string; remove: () => Promise<void> };
-  let target: KubectlOptions;
-  let controller: ControllerProcess | undefined;
-
-  before(async () => {
-    const cluster = suite.get();
-    await installCrds(cluster.kubeconfig);
-    ns = await createNamespace('stuck', cluster.kubeconfig);
-    target = { kubeconfig: cluster.kubeconfig, namespace: ns.name };
-    controller = startController({ kubeconfig: cluster.kubeconfig, namespace: ns.name });
-  });
-
-  after(async () => {
-    await controller?.stop();
-    await ns?.remove();
-  });
+  const setup = useControllerNamespace(suite, 'stuck');
 
   async function startRun(name: string, step: Record<string, unknown>): Promise<void> {
     await apply(
@@ -47,18 +29,22 @@ describe('a step that cannot start', suite.options, () => {
         {
           apiVersion: 'conveyor.dev/v1alpha1',
           kind: 'WorkflowRun',
-          metadata: { name, namespace: ns.name, annotations: { [CREATED_BY_ANNOTATION]: ADMIN_USER } },
+          metadata: {
+            name,
+            namespace: setup.namespace,
+            annotations: { [CREATED_BY_ANNOTATION]: ADMIN_USER },
+          },
           spec: { workflow: { name, steps: [{ name: 'work', ...step }] } },
         },
       ],
-      target,
+      setup.target,
     );
   }
 
   function waitForReconciling(name: string, reason: string): Promise<{ message: string }> {
     return pollUntil(
       async () => {
-        const run = await getObject<Run>('workflowrun', name, target);
+        const run = await getObject<Run>('workflowrun', name, setup.target);
         const c = run?.status?.conditions?.find((x) => x.type === 'Reconciling');
         return c?.status === 'True' && c.reason === reason ? c : undefined;
       },
@@ -66,7 +52,7 @@ describe('a step that cannot start', suite.options, () => {
         what: `${name} to say ${reason}`,
         timeoutMs: 60_000,
         describe: async () =>
-          `${JSON.stringify((await getObject<Run>('workflowrun', name, target))?.status?.conditions, null, 2)}\n${controller?.log().slice(-3000)}`,
+          `${JSON.stringify((await getObject<Run>('workflowrun', name, setup.target))?.status?.conditions, null, 2)}\n${setup.controller.log().slice(-3000)}`,
       },
     );
   }
@@ -77,11 +63,11 @@ describe('a step that cannot start', suite.options, () => {
         {
           apiVersion: 'v1',
           kind: 'ResourceQuota',
-          metadata: { name: 'no-pods', namespace: ns.name },
+          metadata: { name: 'no-pods', namespace: setup.namespace },
           spec: { hard: { pods: '0' } },
         },
       ],
-      target,
+      setup.target,
     );
     await startRun('quota-1', { command: 'echo done' });
     const condition = await waitForReconciling('quota-1', 'QuotaExceeded');
@@ -89,16 +75,17 @@ describe('a step that cannot start', suite.options, () => {
       condition.message,
       /step work: Job quota-1-work-1-[0-9a-f]{6} cannot create its pod: .*exceeded quota: no-pods/,
     );
-    const run = await getObject<Run>('workflowrun', 'quota-1', target);
+    const run = await getObject<Run>('workflowrun', 'quota-1', setup.target);
     assert.equal(run?.status?.conditions?.find((c) => c.type === 'Ready')?.message, condition.message);
-    await kubectl(['delete', 'resourcequota', 'no-pods'], target);
+    await kubectl(['delete', 'resourcequota', 'no-pods'], setup.target);
     await pollUntil(
       async () =>
-        (await getObject<Run>('workflowrun', 'quota-1', target))?.status?.phase === 'Succeeded' || undefined,
+        (await getObject<Run>('workflowrun', 'quota-1', setup.target))?.status?.phase === 'Succeeded' ||
+        undefined,
       {
         what: 'quota-1 to succeed once the quota is gone',
         timeoutMs: 120_000,
-        describe: () => controller?.log().slice(-3000) ?? '',
+        describe: () => setup.controller.log().slice(-3000),
       },
     );
   });
@@ -112,11 +99,12 @@ describe('a step that cannot start', suite.options, () => {
     );
     await kubectl(
       ['patch', 'workflowrun', 'huge-1', '--type', 'merge', '-p', '{"spec":{"cancel":true}}'],
-      target,
+      setup.target,
     );
     await pollUntil(
       async () =>
-        (await getObject<Run>('workflowrun', 'huge-1', target))?.status?.phase === 'Cancelled' || undefined,
+        (await getObject<Run>('workflowrun', 'huge-1', setup.target))?.status?.phase === 'Cancelled' ||
+        undefined,
       {
         what: 'huge-1 cancelled',
       },
