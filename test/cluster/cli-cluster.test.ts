@@ -384,6 +384,70 @@ describe('the CLI in cluster mode', suite.options, () => {
     assert.match(from.stderr, /--from: starting at a step is for local runs/);
   });
 
+  test('retry --set and --parameter-file override the parameters, checked as run checks them, with located errors', async () => {
+    const dir = join(work, 'retry-overrides');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(
+      join(dir, 'greet.yaml'),
+      'name: greet-retry\nparameters:\n  - name: who\n  - name: times\n    type: integer\n    default: 1\nsteps:\n  - name: say\n    command: echo {{ .who }} {{ .times }}\n    capture_output: said\n',
+    );
+    writeFileSync(join(dir, 'params.yaml'), '# from a file\nwho: cy\n');
+    writeFileSync(join(dir, 'bad.yaml'), 'who: dee\ntimes: many\n');
+    const retry = (args: string[]) => cli(['retry', 'greet-r1', '--cluster', '-n', ns.name, ...args]).done;
+    const first = await cli([
+      'run',
+      join(dir, 'greet.yaml'),
+      '--cluster',
+      '-n',
+      ns.name,
+      '--set',
+      'who=ana',
+      '--run-id',
+      'greet-r1',
+    ]).done;
+    assert.equal(first.code, 0, explain(first));
+
+    const said = (r: CliResult) => (JSON.parse(r.stdout) as { outputs: Record<string, string> }).outputs.said;
+    const set = await retry(['--set', 'who=bo', '--run-id', 'greet-r2', '-o', 'json']);
+    assert.equal(set.code, 0, explain(set));
+    assert.equal(said(set), 'bo 1');
+    const file = await retry([
+      '--parameter-file',
+      join(dir, 'params.yaml'),
+      '--set',
+      'times=2',
+      '--run-id',
+      'greet-r3',
+      '-o',
+      'json',
+    ]);
+    assert.equal(file.code, 0, explain(file));
+    assert.equal(said(file), 'cy 2');
+    const r3 = await waitForRun('greet-r3', () => true);
+    // Recorded as run --cluster records them: --set gives strings, the controller types them.
+    assert.deepEqual((r3.spec as { parameters?: unknown }).parameters, { who: 'cy', times: '2' });
+
+    // Refused before anything is created: a mistyped name, and a bad value located in its file.
+    const typo = await retry(['--set', 'whoo=dee', '--run-id', 'greet-r4']);
+    assert.equal(typo.code, 2, explain(typo));
+    assert.match(typo.stderr, /parameters\.whoo: unknown parameter 'whoo' \(did you mean 'who'\?/);
+    const bad = await retry(['--parameter-file', join(dir, 'bad.yaml'), '--run-id', 'greet-r4']);
+    assert.equal(bad.code, 2, explain(bad));
+    assert.match(
+      bad.stderr,
+      /bad\.yaml:2:1: parameters\.times: parameter 'times': expected an integer, got "many"/,
+    );
+    const missing = await retry(['--parameter-file', join(dir, 'nope.yaml')]);
+    assert.equal(missing.code, 2, explain(missing));
+    assert.match(missing.stderr, /--parameter-file \S*nope\.yaml: cannot read it \(ENOENT\)/);
+    const r4 = await kubectl(['get', 'workflowruns.conveyor.dev', 'greet-r4', '--ignore-not-found'], target);
+    assert.equal(r4.stdout, '', 'no run was created');
+
+    const help = await cli(['retry', '--cluster', '--help']).done;
+    assert.match(help.stdout, /--set KEY=VALUE/);
+    assert.match(help.stdout, /--parameter-file FILE/);
+  });
+
   test('get shows a WorkflowRun as it shows a local run: each step with phase, attempts and exit code; -o json|yaml; a mistyped name gets a did-you-mean', async () => {
     // flaky-1 failed in the resume test above, at its step flaky (test -f exits 1).
     const [text, json, yaml, typo] = await Promise.all([

@@ -6,7 +6,7 @@ import type { CliIO } from '../io.ts';
 import { outputFormat, parseOptions } from '../parse-options.ts';
 import { ClusterApi, clusterFailure } from './api.ts';
 import { CLUSTER_USAGE, connect } from './connection.ts';
-import { createRunFrom, followOrDetach, RUN_FROM_OPTIONS } from './run-from.ts';
+import { createRunFrom, followOrDetach, RUN_FROM_OPTIONS, runNameFrom } from './run-from.ts';
 
 export const clusterResumeUsage = `Usage: conveyor resume RUN --cluster [--run-id NAME] [--detach] [--output text|json] [options]
 
@@ -38,11 +38,8 @@ export async function clusterResumeCommand(argv: readonly string[], io: CliIO): 
       throw new UsageError(
         `${previousName} is ${phase ?? 'Pending'}, not finished: a run waiting for approval continues once approved; cancel a running one first`,
       );
-    const runName = await createRunFrom(api, previous, {
-      runId: values['run-id'] as string | undefined,
-      resumeFrom: previousName,
-      now: io.now(),
-    });
+    const runName = runNameFrom(previous, values['run-id'] as string | undefined, io.now());
+    await createRunFrom(api, previous, { runName, resumeFrom: previousName });
     return await followOrDetach({
       api,
       io,

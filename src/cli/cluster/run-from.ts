@@ -22,22 +22,31 @@ export const RUN_FROM_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-/** Creates the new run and returns its name: `runId` when given, otherwise one made from the workflow's. */
+/** The new run's name: `runId` when given, otherwise one made from the workflow's name. */
+export function runNameFrom(previous: WorkflowRunObject, runId: string | undefined, now: number): string {
+  const runName = runId ?? newRunName(workflowOf(previous).replace(/[()]/g, ''), now);
+  if (!RUN_NAME.test(runName))
+    throw new UsageError(`--run-id ${JSON.stringify(runName)}: not a valid WorkflowRun name`);
+  return runName;
+}
+
+/** Creates the new run; `parameters`, when given, replace the previous run's (retry --set). */
 export async function createRunFrom(
   api: ClusterApi,
   previous: WorkflowRunObject,
-  options: { runId?: string; resumeFrom?: string; now: number },
-): Promise<string> {
-  const runName = options.runId ?? newRunName(workflowOf(previous).replace(/[()]/g, ''), options.now);
-  if (!RUN_NAME.test(runName))
-    throw new UsageError(`--run-id ${JSON.stringify(runName)}: not a valid WorkflowRun name`);
+  options: { runName: string; resumeFrom?: string; parameters?: Record<string, unknown> },
+): Promise<void> {
   const user = await api.whoami();
-  const { workflowRef, workflow, parameters, environment, parallel, continueOnError, timeout } =
-    previous.spec ?? {};
+  const { workflowRef, workflow, environment, parallel, continueOnError, timeout } = previous.spec ?? {};
+  const parameters = options.parameters ?? previous.spec?.parameters;
   await api.createRun({
     apiVersion: API_VERSION,
     kind: KINDS.run,
-    metadata: { name: runName, namespace: api.namespace, annotations: { [CREATED_BY_ANNOTATION]: user } },
+    metadata: {
+      name: options.runName,
+      namespace: api.namespace,
+      annotations: { [CREATED_BY_ANNOTATION]: user },
+    },
     spec: Object.fromEntries(
       Object.entries({
         workflowRef,
@@ -51,7 +60,6 @@ export async function createRunFrom(
       }).filter(([, v]) => v !== undefined),
     ),
   });
-  return runName;
 }
 
 /** With --detach prints the new run's name; otherwise announces it and follows it like `watch`. */
