@@ -2,7 +2,7 @@
 // browser download), and the UI started as users start it, with the URL it prints.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { BIN, REPO } from './cli-harness.ts';
 
 const CANDIDATES = ['/usr/lib/chromium/chromium', '/usr/bin/chromium', '/usr/bin/chromium-browser'];
@@ -16,6 +16,31 @@ export function launchBrowser(): Promise<Browser> {
   if (!CHROMIUM) throw new Error(`no Chromium at ${CANDIDATES.join(', ')} (apt-get install chromium)`);
   // --no-sandbox: CI runs as root, where Chromium's sandbox refuses to start.
   return chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu'] });
+}
+
+export interface BrowserPage {
+  readonly browser: Browser;
+  readonly page: Page;
+  /**
+   * What must never happen on the UI's pages, as it happened: a Content Security Policy violation
+   * reported on the console, or a dialog (dismissed; the UI opens none).
+   */
+  readonly problems: string[];
+}
+
+/** A browser with one page, recording its problems from the start. */
+export async function openBrowserPage(): Promise<BrowserPage> {
+  const browser = await launchBrowser();
+  const page = await browser.newPage();
+  const problems: string[] = [];
+  page.on('console', (m) => {
+    if (/Content Security Policy/i.test(m.text())) problems.push(m.text());
+  });
+  page.on('dialog', (d) => {
+    problems.push(`a dialog opened: ${d.message()}`);
+    void d.dismiss();
+  });
+  return { browser, page, problems };
 }
 
 export interface RunningUi {

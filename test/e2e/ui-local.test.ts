@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { conveyor, REPO, tempDir } from './cli-harness.ts';
-import { launchBrowser, noBrowser, startUi, type RunningUi } from './ui-browser.ts';
+import { noBrowser, openBrowserPage, startUi, type RunningUi } from './ui-browser.ts';
 
 const WORKFLOW = `name: gated-release
 steps:
@@ -35,7 +35,7 @@ describe('conveyor ui on a local state directory', { skip: noBrowser }, () => {
   let browser: Browser;
   let page: Page;
   let runId: string;
-  const cspViolations: string[] = [];
+  let problems: string[] = [];
 
   before(async () => {
     writeFileSync(join(dir, 'release.yaml'), WORKFLOW);
@@ -50,11 +50,7 @@ describe('conveyor ui on a local state directory', { skip: noBrowser }, () => {
     assert.equal(run.code, 3, run.stderr);
     runId = (JSON.parse(run.stdout) as { run_id: string }).run_id;
     ui = await startUi(['--state-dir', stateDir], { USER: 'release-manager' });
-    browser = await launchBrowser();
-    page = await browser.newPage();
-    page.on('console', (message) => {
-      if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
-    });
+    ({ browser, page, problems } = await openBrowserPage());
   });
 
   after(async () => {
@@ -137,6 +133,6 @@ describe('conveyor ui on a local state directory', { skip: noBrowser }, () => {
     }
     const history = await conveyor(['history', '--state-dir', stateDir, '--output', 'json']);
     assert.match(history.stdout, /Succeeded/);
-    assert.deepEqual(cspViolations, []);
+    assert.deepEqual(problems, []);
   });
 });

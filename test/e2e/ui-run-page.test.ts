@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Locator, Page, Request } from 'playwright-core';
 import { BIN, conveyor, REPO, tempDir } from './cli-harness.ts';
-import { launchBrowser, noBrowser, startUi, type RunningUi } from './ui-browser.ts';
+import { noBrowser, openBrowserPage, startUi, type RunningUi } from './ui-browser.ts';
 
 const HOSTILE = '<img src=x onerror="window.__pwned=1">';
 
@@ -56,7 +56,7 @@ describe('the run page of conveyor ui', { skip: noBrowser }, () => {
   let browser: Browser;
   let page: Page;
   let runId: string;
-  const problems: string[] = [];
+  let problems: string[] = [];
 
   before(async () => {
     writeFileSync(join(dir, 'release.yaml'), workflow(dir));
@@ -66,15 +66,7 @@ describe('the run page of conveyor ui', { skip: noBrowser }, () => {
     assert.equal(run.code, 1, run.stderr);
     runId = (JSON.parse(run.stdout) as { run_id: string }).run_id;
     ui = await startUi(['--state-dir', stateDir]);
-    browser = await launchBrowser();
-    page = await browser.newPage();
-    page.on('console', (m) => {
-      if (/Content Security Policy/i.test(m.text())) problems.push(m.text());
-    });
-    page.on('dialog', (d) => {
-      problems.push(`a dialog opened: ${d.message()}`);
-      void d.dismiss();
-    });
+    ({ browser, page, problems } = await openBrowserPage());
     await page.goto(`${ui.url}#/run/${runId}`);
     await page.locator('h1 .phase[data-phase="Failed"]').waitFor();
   });

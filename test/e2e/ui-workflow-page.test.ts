@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import { CronExpressionParser } from 'cron-parser';
 import type { Browser, Page } from 'playwright-core';
 import { conveyor, tempDir } from './cli-harness.ts';
-import { launchBrowser, noBrowser, startUi, type RunningUi } from './ui-browser.ts';
+import { noBrowser, openBrowserPage, startUi, type RunningUi } from './ui-browser.ts';
 
 const HOSTILE = '<img src=x onerror="window.__pwned=1">';
 
@@ -56,7 +56,7 @@ describe('the workflow page and the runs list of conveyor ui', { skip: noBrowser
   let page: Page;
   let backupRun: string;
   let deployRun: string;
-  const problems: string[] = [];
+  let problems: string[] = [];
 
   const run = async (file: string, text: string, args: string[] = []): Promise<string> => {
     writeFileSync(join(dir, file), text);
@@ -68,15 +68,7 @@ describe('the workflow page and the runs list of conveyor ui', { skip: noBrowser
     backupRun = await run('backup.yaml', BACKUP, ['--set', 'target=disk']);
     deployRun = await run('deploy.yaml', DEPLOY);
     ui = await startUi(['--state-dir', stateDir]);
-    browser = await launchBrowser();
-    page = await browser.newPage();
-    page.on('console', (m) => {
-      if (/Content Security Policy/i.test(m.text())) problems.push(m.text());
-    });
-    page.on('dialog', (d) => {
-      problems.push(`a dialog opened: ${d.message()}`);
-      void d.dismiss();
-    });
+    ({ browser, page, problems } = await openBrowserPage());
   });
 
   after(async () => {
