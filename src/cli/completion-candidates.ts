@@ -3,10 +3,14 @@
 // help text, so they never drift from it), run ids for commands that take a RUN, a run's steps
 // (after the RUN of logs and approve, after --from), the parameter names of the workflow file on
 // the line after --set (of RUN's workflow after retry RUN --set), phases after --status, the
-// workflows of the runs after --workflow. Nothing means: let the shell complete file names.
+// workflows of the runs after --workflow. Runs, steps, parameters and workflows come from the state
+// directory, or from the cluster when the line asks for one as the command would (--cluster, -n…:
+// cluster/completion-runs.ts). Nothing means: let the shell complete file names.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadWorkflow } from '../spec/load.ts';
+import { wantsCluster } from './cluster/backend-choice.ts';
+import type { CompletionRuns } from './cluster/completion-runs.ts';
 import type { CliIO } from './io.ts';
 import { openStateStore } from './state-dir.ts';
 
@@ -54,24 +58,51 @@ export async function completionCandidates(
   if (command === 'completion' && before.length === 1) return starting(['bash', 'zsh', 'fish']);
   if (!sources.commands.includes(command)) return [];
   const previous = before[before.length - 1];
+  // As the command decides (history's -n is a limit, not a namespace).
+  const runs = wantsCluster(before.slice(1), { shortNamespace: command !== 'history' })
+    ? await clusterRuns(before, io)
+    : localRuns(before, io);
   if (previous === '--set') {
     // retry RUN --set: the parameters of the workflow RUN ran, not of a file on the line.
     const run = command === 'retry' ? positionals(before.slice(1))[0] : undefined;
-    const names = run === undefined ? parameterNames(before, io) : parametersOfRun(run, before, io);
+    const names = run === undefined ? parameterNames(before, io) : await runs.parameters(run);
     return starting(names.map((p) => `${p}=`));
   }
   if (previous === '--status') return starting(PHASES);
   if (previous === '--output' || previous === '-o') return starting(['text', 'json', 'yaml']);
-  if (previous === '--workflow' && command === 'history') return starting(workflowsOfRuns(before, io));
+  if (previous === '--workflow' && command === 'history') return starting(await runs.workflows());
   if (current.startsWith('-')) return starting(optionsIn(await sources.help(command)));
   const args = positionals(before.slice(1));
   if (previous === '--from' && command === 'retry' && args[0] !== undefined) {
-    return starting(stepsOf(args[0], before, io));
+    return starting(await runs.steps(args[0]));
   }
   if (!TAKES_RUN.has(command)) return [];
-  if (args.length === 0) return starting(runIds(before, io));
-  if (args.length === 1 && TAKES_STEP.has(command)) return starting(stepsOf(args[0] as string, before, io));
+  if (args.length === 0) return starting(await runs.runIds());
+  if (args.length === 1 && TAKES_STEP.has(command)) return starting(await runs.steps(args[0] as string));
   return [];
+}
+
+/** The runs of the cluster the line names; its module (and the Kubernetes client) loads only then. */
+async function clusterRuns(words: readonly string[], io: CliIO): Promise<CompletionRuns> {
+  const { clusterCompletionRuns } = await import('./cluster/completion-runs.ts');
+  return clusterCompletionRuns(
+    {
+      kubeconfig: optionValue(words, '--kubeconfig'),
+      context: optionValue(words, '--context'),
+      namespace: optionValue(words, '--namespace') ?? optionValue(words, '-n'),
+    },
+    io,
+  );
+}
+
+/** The runs of the state directory (--state-dir on the line, else the default one). */
+function localRuns(words: readonly string[], io: CliIO): CompletionRuns {
+  return {
+    runIds: async () => runIds(words, io),
+    steps: async (run) => stepsOf(run, words, io),
+    parameters: async (run) => parametersOfRun(run, words, io),
+    workflows: async () => workflowsOfRuns(words, io),
+  };
 }
 
 /** Every --long option the help text names, in order. */
@@ -89,12 +120,13 @@ function positionals(words: readonly string[]): string[] {
   });
 }
 
-/** The value of `--name VALUE` or `--name=VALUE`, the last one given. */
+/** The value of `--name VALUE` or `--name=VALUE` (`-n VALUE` or `-nVALUE`), the last one given. */
 function optionValue(words: readonly string[], name: string): string | undefined {
+  const glued = name.startsWith('--') ? `${name}=` : name;
   for (let i = words.length - 1; i >= 0; i--) {
     const word = words[i] as string;
     if (word === name) return words[i + 1];
-    if (word.startsWith(`${name}=`)) return word.slice(name.length + 1);
+    if (word.startsWith(glued)) return word.slice(glued.length);
   }
   return undefined;
 }

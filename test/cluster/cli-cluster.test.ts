@@ -476,6 +476,46 @@ describe('the CLI in cluster mode', suite.options, () => {
     assert.match(typo.stderr, /no WorkflowRun flaky-l .*\(did you mean 'flaky-1'\?\)/);
   });
 
+  test("shell completion with --cluster offers the namespace's WorkflowRuns, their steps, parameters and workflows, not the local runs", async () => {
+    // Runs from the tests above: flaky-1..3 (workflow flaky-one) and greet-r1..3 (greet-retry).
+    // An empty state dir on the line: local candidates would be none.
+    const empty = mkdtempSync(join(tmpdir(), 'conveyor-no-runs-'));
+    const complete = async (words: string[]): Promise<string[]> => {
+      const r = await cli(['__complete', ...words]).done;
+      assert.equal(r.code, 0, explain(r));
+      assert.equal(r.stderr, '');
+      return r.stdout.split('\n').filter((l) => l !== '');
+    };
+    for (const command of ['get', 'approve', 'logs', 'retry'])
+      assert.deepEqual(
+        await complete([command, '--cluster', '-n', ns.name, '--state-dir', empty, 'flaky-']),
+        ['flaky-3', 'flaky-2', 'flaky-1'],
+        command,
+      );
+    assert.deepEqual(await complete(['get', `--namespace=${ns.name}`, '--state-dir', empty, 'greet-r']), [
+      'greet-r3',
+      'greet-r2',
+      'greet-r1',
+    ]);
+    assert.deepEqual(
+      (await complete(['logs', 'flaky-1', '--cluster', '-n', ns.name, '--state-dir', empty, ''])).sort(),
+      ['first', 'flaky'],
+    );
+    assert.deepEqual(
+      await complete(['retry', 'greet-r1', '--cluster', '-n', ns.name, '--state-dir', empty, '--set', '']),
+      ['who=', 'times='],
+    );
+    assert.deepEqual(
+      await complete(['history', '--cluster', '-n', ns.name, '--state-dir', empty, '--workflow', 'greet-']),
+      ['greet-retry'],
+    );
+    // The namespace on the line counts: another one has none of these runs.
+    assert.deepEqual(
+      await complete(['get', '--cluster', '-n', 'default', '--state-dir', empty, 'flaky-']),
+      [],
+    );
+  });
+
   test('terminate --cluster cancels a running WorkflowRun, as cancel does; stop --cluster says there is no graceful stop', async () => {
     const dir = join(work, 'terminate');
     mkdirSync(dir, { recursive: true });

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import { BIN, BREAKS_WORKFLOW, conveyor, GREET_WORKFLOW, tempDir } from './cli-harness.ts';
@@ -30,15 +31,19 @@ function shell(program: string, args: string[], env: Record<string, string> = {}
   return r.stdout.split('\n').filter((l) => l !== '');
 }
 
-function bashComplete(line: string[]): string[] {
+function bashComplete(line: string[], env: Record<string, string> = {}): string[] {
   const words = ['conveyor', ...line].map(quote).join(' ');
-  return shell('bash', [
-    '-c',
-    `source ${quote(join(shim, 'conveyor.bash'))}
+  return shell(
+    'bash',
+    [
+      '-c',
+      `source ${quote(join(shim, 'conveyor.bash'))}
 COMP_WORDS=(${words}); COMP_CWORD=${line.length}
 _conveyor 2>/dev/null
 printf '%s\\n' "\${COMPREPLY[@]}"`,
-  ]);
+    ],
+    env,
+  );
 }
 
 /** zsh, as in a fresh shell: the first completion autoloads _conveyor from $fpath. */
@@ -166,6 +171,65 @@ describe('fish completion', () => {
   test('completes file names when conveyor has nothing to offer', () => {
     assert.deepEqual(fishComplete('run gr'), ['greet.yaml']);
   });
+});
+
+describe('completion against a cluster', () => {
+  /** A kubeconfig whose API server is at `port` of this host. */
+  function kubeconfigAt(port: number): string {
+    const file = join(project, `kubeconfig-${port}`);
+    writeFileSync(
+      file,
+      `apiVersion: v1
+kind: Config
+clusters: [{ name: c, cluster: { server: 'https://127.0.0.1:${port}' } }]
+users: [{ name: u, user: { token: t } }]
+contexts: [{ name: c, context: { cluster: c, user: u, namespace: team } }]
+current-context: c
+`,
+    );
+    return file;
+  }
+
+  test(
+    'with --cluster, --kubeconfig or -n on the line, runs never come from the state dir; a cluster that refuses or never answers gives nothing and prints nothing',
+    {
+      timeout: 120_000,
+    },
+    async () => {
+      // One port nobody listens on (connection refused), one that accepts and never answers.
+      const closed = createServer();
+      await new Promise<void>((done) => closed.listen(0, '127.0.0.1', done));
+      const refusedPort = (closed.address() as AddressInfo).port;
+      await new Promise((done) => closed.close(done));
+      const silent = createServer(() => {});
+      await new Promise<void>((done) => silent.listen(0, '127.0.0.1', done));
+      const silentPort = (silent.address() as AddressInfo).port;
+      try {
+        for (const kubeconfig of [kubeconfigAt(refusedPort), kubeconfigAt(silentPort)]) {
+          for (const line of [
+            ['get', '--cluster', '--kubeconfig', kubeconfig, '--state-dir', state, ''],
+            ['logs', '--kubeconfig', kubeconfig, '--state-dir', state, greetRun, ''],
+            ['retry', greetRun, '--kubeconfig', kubeconfig, '--state-dir', state, '--set', ''],
+            ['history', '--cluster', '--kubeconfig', kubeconfig, '--state-dir', state, '--workflow', ''],
+          ]) {
+            const r = await conveyor(['__complete', ...line], { cwd: project });
+            assert.equal(r.code, 0, r.stderr);
+            assert.deepEqual([r.stdout, r.stderr], ['', ''], line.join(' '));
+          }
+        }
+        // -n selects the cluster as it does for approve itself ($KUBECONFIG's); history's -n is a limit.
+        const env = { KUBECONFIG: kubeconfigAt(refusedPort) };
+        assert.deepEqual(bashComplete(['approve', '-n', 'team', '--state-dir', state, ''], env), []);
+        assert.deepEqual(bashComplete(['approve', '--state-dir', state, ''], env), [breaksRun, greetRun]);
+        assert.deepEqual(bashComplete(['history', '-n', '5', '--state-dir', state, '--workflow', ''], env), [
+          'breaks',
+          'greet',
+        ]);
+      } finally {
+        silent.close();
+      }
+    },
+  );
 });
 
 describe('conveyor completion', () => {

@@ -9,7 +9,7 @@ import { parseOptions } from '../parse-options.ts';
 import { runResult } from '../run-result.ts';
 import { ClusterApi, clusterFailure } from './api.ts';
 import { CLUSTER_OPTIONS, connect } from './connection.ts';
-import { workflowOf } from './history.ts';
+import { workflowOf } from './run-listing.ts';
 import { loadRunPlan } from './run-plan.ts';
 
 export async function clusterGetCommand(argv: readonly string[], io: CliIO): Promise<number> {

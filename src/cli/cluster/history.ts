@@ -9,6 +9,7 @@ import { outputFormat, parseOptions } from '../parse-options.ts';
 import { age } from './age.ts';
 import { ClusterApi, clusterFailure } from './api.ts';
 import { CLUSTER_OPTIONS, CLUSTER_USAGE, connect } from './connection.ts';
+import { newestFirst, workflowOf } from './run-listing.ts';
 
 export const clusterHistoryUsage = `Usage: conveyor history --cluster [--limit N] [--workflow NAME] [--output text|json] [options]
 
@@ -20,18 +21,6 @@ interface RunStatusView {
   startedAt?: string;
   finishedAt?: string;
   progress?: { done?: number; total?: number; summary?: string };
-}
-
-/** The workflow a run belongs to: its reference, or what the controller recorded for inline ones. */
-export function workflowOf(run: WorkflowRunObject): string {
-  const status = (run.status ?? {}) as RunStatusView;
-  return run.spec?.workflowRef?.name ?? status.workflowName ?? '(inline)';
-}
-
-/** Newest first by creation time; names (which carry a timestamp) break ties within a second. */
-export function newestFirst(runs: readonly WorkflowRunObject[]): WorkflowRunObject[] {
-  const created = (r: WorkflowRunObject) => Date.parse(r.metadata.creationTimestamp ?? '') || 0;
-  return [...runs].sort((a, b) => created(b) - created(a) || b.metadata.name.localeCompare(a.metadata.name));
 }
 
 export async function clusterHistoryCommand(argv: readonly string[], io: CliIO): Promise<number> {

@@ -8,7 +8,7 @@ import { outputFormat, parseOptions } from '../parse-options.ts';
 import { age } from './age.ts';
 import { ClusterApi, clusterFailure } from './api.ts';
 import { CLUSTER_OPTIONS, CLUSTER_USAGE, connect } from './connection.ts';
-import { newestFirst, workflowOf } from './history.ts';
+import { newestFirst, workflowOf } from './run-listing.ts';
 
 export const clusterListUsage = `Usage: conveyor list --cluster [--output text|json] [options]
 

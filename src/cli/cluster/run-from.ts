@@ -9,7 +9,7 @@ import type { CliIO } from '../io.ts';
 import type { ClusterApi } from './api.ts';
 import { CLUSTER_OPTIONS, type ClusterTarget } from './connection.ts';
 import { followAsAsked, type FollowFlags } from './follow.ts';
-import { workflowOf } from './history.ts';
+import { workflowOf } from './run-listing.ts';
 import { newRunName, RUN_NAME } from './names.ts';
 
 /** The options `resume --cluster` and `retry --cluster` share: naming, following and output. */

@@ -8,7 +8,8 @@ import type { CliIO } from '../io.ts';
 export const completionUsage = `Usage: conveyor completion bash|zsh|fish
 
 Prints a script that completes conveyor's commands, options, run ids and the parameters of the
-workflow file on the line (after --set).
+workflow file on the line (after --set). With --cluster (or -n, --context, --kubeconfig) on the line,
+run ids, steps and parameters come from the cluster's WorkflowRuns.
 
 Examples:
   source <(conveyor completion bash)                  # bash, e.g. in ~/.bashrc
