@@ -9,6 +9,7 @@ import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { parse as parseYaml } from 'yaml';
 import { invokedAsKubectlPlugin, wantsCluster } from '../../src/cli/cluster/connection.ts';
 import { REPO_ROOT } from './harness.ts';
 import { createNamespace, getObject, kubectl } from './kubectl.ts';
@@ -207,7 +208,7 @@ describe('the CLI in cluster mode', suite.options, () => {
     assert.equal(done.status?.approvals?.switch_traffic?.decided?.alice?.decision, 'approved');
   });
 
-  test('history lists the runs newest first, in text and JSON', async () => {
+  test('history lists the runs newest first, in text, JSON and YAML (the JSON document)', async () => {
     const text = await cli(['history', '--cluster', '-n', ns.name]).done;
     assert.equal(text.code, 0, explain(text));
     assert.match(text.stdout, /^NAME\s+WORKFLOW\s+PHASE\s+PROGRESS\s+AGE/);
@@ -218,6 +219,10 @@ describe('the CLI in cluster mode', suite.options, () => {
       runs.map((x) => x.run_id),
       ['adv-cli-1', basicRun],
     );
+    // From dist/ as users run it (npm ci builds it): a bundling slip shows only there.
+    const yaml = await cli(['history', '--cluster', '-n', ns.name, '-o', 'yaml']).done;
+    assert.equal(yaml.code, 0, explain(yaml));
+    assert.deepEqual(parseYaml(yaml.stdout), JSON.parse(json.stdout));
   });
 
   test("logs prints a step's output from its pod", async () => {

@@ -11,7 +11,7 @@ import { ClusterApi, clusterFailure } from './api.ts';
 import { CLUSTER_OPTIONS, CLUSTER_USAGE, connect } from './connection.ts';
 import { newestFirst, workflowOf } from './run-listing.ts';
 
-export const clusterHistoryUsage = `Usage: conveyor history --cluster [--limit N] [--workflow NAME] [--output text|json] [options]
+export const clusterHistoryUsage = `Usage: conveyor history --cluster [--limit N] [--workflow NAME] [--output text|json|yaml] [options]
 
 ${CLUSTER_USAGE}`;
 
@@ -35,7 +35,8 @@ export async function clusterHistoryCommand(argv: readonly string[], io: CliIO):
     io.stdout.write(`${clusterHistoryUsage}\n`);
     return EXIT.succeeded;
   }
-  const output = outputFormat(values.output);
+  // yaml as get prints it: the document -o json prints.
+  const output = values.output === 'yaml' ? 'yaml' : outputFormat(values.output);
   const limit = values.limit === undefined ? 20 : Number(values.limit);
   if (!Number.isInteger(limit) || limit < 1)
     throw new UsageError(`--limit must be a whole number of at least 1`);
@@ -49,21 +50,12 @@ export async function clusterHistoryCommand(argv: readonly string[], io: CliIO):
   const shown = newestFirst(runs)
     .filter((r) => values.workflow === undefined || workflowOf(r) === values.workflow)
     .slice(0, limit);
-  if (output === 'json') {
-    const items = shown.map((r) => {
-      const s = (r.status ?? {}) as RunStatusView;
-      return {
-        run_id: r.metadata.name,
-        workflow: workflowOf(r),
-        phase: s.phase ?? 'Pending',
-        progress: s.progress ? { done: s.progress.done ?? 0, total: s.progress.total ?? 0 } : null,
-        created_at: r.metadata.creationTimestamp ?? null,
-        started_at: s.startedAt ?? null,
-        finished_at: s.finishedAt ?? null,
-        created_by: r.metadata.annotations?.[ANNOTATIONS.createdBy] ?? null,
-      };
-    });
-    io.stdout.write(`${JSON.stringify({ namespace: api.namespace, runs: items }, null, 2)}\n`);
+  if (output !== 'text') {
+    const document = { namespace: api.namespace, runs: shown.map(historyEntry) };
+    if (output === 'json') io.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
+    // Our module, loaded only here, as local history does: a bundled dynamic import of the yaml
+    // package itself lacks stringify (yaml-document.ts).
+    else io.stdout.write((await import('../yaml-document.ts')).yamlDocument(document));
     return EXIT.succeeded;
   }
   if (shown.length === 0) {
@@ -88,4 +80,19 @@ export async function clusterHistoryCommand(argv: readonly string[], io: CliIO):
     ),
   );
   return EXIT.succeeded;
+}
+
+/** One run in -o json and -o yaml. */
+function historyEntry(r: WorkflowRunObject): Record<string, unknown> {
+  const s = (r.status ?? {}) as RunStatusView;
+  return {
+    run_id: r.metadata.name,
+    workflow: workflowOf(r),
+    phase: s.phase ?? 'Pending',
+    progress: s.progress ? { done: s.progress.done ?? 0, total: s.progress.total ?? 0 } : null,
+    created_at: r.metadata.creationTimestamp ?? null,
+    started_at: s.startedAt ?? null,
+    finished_at: s.finishedAt ?? null,
+    created_by: r.metadata.annotations?.[ANNOTATIONS.createdBy] ?? null,
+  };
 }
