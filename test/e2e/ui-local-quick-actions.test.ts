@@ -1,6 +1,7 @@
 // A retry, resume or rollback started from `conveyor ui` runs in its own process; the page's notice
 // says what started. A run quick enough to end before the UI saw its process take the run's lock
-// (steps of `echo`, on a busy machine) is still told as started, not as "conveyor retry … exited 0".
+// (steps of `echo`, on a busy machine) is still told as started, not as "conveyor retry … exited 0"
+// (its exit code says how the run ended).
 // The conveyor program here runs the real CLI one process further down, so its lock is never held
 // by the process the UI spawned: the UI sees that process end first, every time.
 import assert from 'node:assert/strict';
@@ -11,13 +12,8 @@ import { LocalBackend } from '../../src/cli/ui/local-backend.ts';
 import { StateStore } from '../../src/cli/state-store.ts';
 import { BIN, conveyor, tempDir } from './cli-harness.ts';
 
-test('a retry that ends before the UI sees it under way is told as the retry it was', async () => {
-  const dir = tempDir();
-  const stateDir = join(dir, 'state');
-  writeFileSync(join(dir, 'quick.yaml'), 'name: quick\nsteps:\n  - name: say\n    command: echo said\n');
-  const run = await conveyor(['run', 'quick.yaml', '--state-dir', stateDir, '-o', 'json'], { cwd: dir });
-  assert.equal(run.code, 0, run.stderr);
-  const runId = (JSON.parse(run.stdout) as { run_id: string }).run_id;
+/** A conveyor program that runs the real CLI one process further down (see above). */
+function conveyorBelow(dir: string): string {
   const program = join(dir, 'conveyor-below.mjs');
   writeFileSync(
     program,
@@ -25,6 +21,17 @@ test('a retry that ends before the UI sees it under way is told as the retry it 
       `const r = spawnSync(process.execPath, [${JSON.stringify(BIN)}, ...process.argv.slice(2)], { stdio: 'inherit' });\n` +
       `process.exit(r.status ?? 1);\n`,
   );
+  return program;
+}
+
+test('a retry that ends before the UI sees it under way is told as the retry it was', async () => {
+  const dir = tempDir();
+  const stateDir = join(dir, 'state');
+  writeFileSync(join(dir, 'quick.yaml'), 'name: quick\nsteps:\n  - name: say\n    command: echo said\n');
+  const run = await conveyor(['run', 'quick.yaml', '--state-dir', stateDir, '-o', 'json'], { cwd: dir });
+  assert.equal(run.code, 0, run.stderr);
+  const runId = (JSON.parse(run.stdout) as { run_id: string }).run_id;
+  const program = conveyorBelow(dir);
   const backend = new LocalBackend(
     new StateStore(stateDir),
     { cwd: dir, env: {}, now: () => Date.now() } as never,
@@ -73,4 +80,29 @@ test('a retry is answered only once its new run is saved, so the page it opens f
   assert.ok(result.run, JSON.stringify(result));
   assert.ok(store.load(result.run), `run ${result.run} not saved when the UI answered: ${result.message}`);
   assert.match(result.message, new RegExp(`^Retrying ${runId} \\(conveyor retry ${runId} --run-id `));
+});
+
+// Seen once the steps started faster: a rollback of a failed run ends with the run still Failed, so
+// `conveyor rollback` exits 1 (as `run` does for a failed run); that is a rollback done, not refused.
+test('a rollback that ends before the UI sees it under way is told as the rollback it was, though the run stays Failed', async () => {
+  const dir = tempDir();
+  const stateDir = join(dir, 'state');
+  writeFileSync(
+    join(dir, 'release.yaml'),
+    'name: release\nsteps:\n  - name: migrate\n    command: exit 4\nrollback:\n  enabled: true\n  automatic: false\n  steps:\n    - name: restore\n      command: echo restored\n',
+  );
+  const run = await conveyor(['run', 'release.yaml', '--state-dir', stateDir, '-o', 'json'], { cwd: dir });
+  assert.equal(run.code, 1, run.stderr);
+  const runId = (JSON.parse(run.stdout) as { run_id: string }).run_id;
+  const backend = new LocalBackend(
+    new StateStore(stateDir),
+    { cwd: dir, env: {}, now: () => Date.now() } as never,
+    conveyorBelow(dir),
+  );
+  const result = await backend.rollback(runId);
+  assert.equal(result.ok, true, result.message);
+  assert.match(result.message, new RegExp(`^Rolling back ${runId} \\(conveyor rollback ${runId}`));
+  const refused = await backend.rollback(runId);
+  assert.equal(refused.ok, false, refused.message);
+  assert.match(refused.message, /already rolled back by hand/);
 });

@@ -29,6 +29,8 @@ import { followRunLogs } from '../follow-run-logs.ts';
 const POLL_MS = 400;
 const POLL_LOCK_MS = 50;
 const LOCK_WAIT_MS = 20_000;
+/** Exit codes of a conveyor command that ran a run to an end or a pause (README: Exit codes). */
+const RUN_ENDED = new Set([0, 1, 3, 4, 130]);
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export class LocalBackend implements UiBackend {
@@ -262,8 +264,9 @@ export class LocalBackend implements UiBackend {
       return { ok: true, message: `${doing} ${id} (${command_}, process ${child.pid}).` };
     }
     const code = await exited;
-    // A run quick enough to end between two looks at its lock still started, and ended well.
-    if (code === 0 && this.store.load(target))
+    // A run quick enough to end between two looks at its lock still started. Its exit code says how
+    // the run ended (a rolled-back run stays Failed: 1), where a refusal is 2 and a crash 70.
+    if (code !== null && RUN_ENDED.has(code) && this.store.isSaved(target))
       return { ok: true, message: `${doing} ${id} (${command_}, process ${child.pid}): ${said.trim()}` };
     return { ok: code === 0, message: `${command_} exited ${code}: ${said.trim()}` };
   }
