@@ -5,7 +5,8 @@
 // the heavy ones only some commands load (the Kubernetes client, pino, prom-client, nodemailer).
 // Small libraries every local command needs (yaml, cron-parser) are devDependencies bundled into
 // the chunks: one file read instead of Node's CommonJS loader resolving dozens of files at each start.
-// The built-in templates are copied next to the chunks (catalog.ts finds them via import.meta.url),
+// The built-in templates and the native launcher's C source are copied next to the chunks
+// (catalog.ts and native-launcher-build.ts find them via import.meta.url),
 // and dist/cli/build-inputs.json records the sources, so bin/conveyor.js can tell a stale dist/.
 import { build } from 'esbuild';
 import { cpSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -42,6 +43,8 @@ const result = await build({
   plugins: [kubeConfigOnly(root)],
 });
 cpSync(join(root, builtinSource), join(outdir, 'builtin'), { recursive: true });
+const launcherSource = 'src/executors/local/native-launcher.c';
+cpSync(join(root, launcherSource), join(outdir, 'native-launcher.c'));
 
 const templates = readdirSync(join(root, builtinSource)).map((f) => join(builtinSource, f));
 const bundled = Object.keys(result.metafile.inputs).filter(
@@ -51,6 +54,7 @@ const bundled = Object.keys(result.metafile.inputs).filter(
 writeStamp(root, [
   ...bundled,
   ...templates,
+  launcherSource,
   'scripts/build.mjs',
   'scripts/kubeconfig-only.mjs',
   'package-lock.json',

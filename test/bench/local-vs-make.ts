@@ -6,8 +6,9 @@
 // - npx: `npx conveyor` in the checkout (the README's way from a clone; npm's own start-up included);
 // - checkout bin: `node bin/conveyor.js` in the checkout (compiled dist/ when it is current, after a
 //   check of dist/ against the sources; else the sources through tsx: `cli` says which).
-// The machine's load average is reported with them: on a shared machine it moves the figures more
-// than anything else.
+// Each is timed twice: wall time, and CPU time (user + system of the command and every process under
+// it, from the shell's `times`), which a shared machine's load moves far less than wall time. The
+// load average is reported with them.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -21,37 +22,62 @@ const COMPILED = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url
 /** Alternating rounds; the best of each is kept (a busy machine only ever makes a run slower). */
 const ROUNDS = 3;
 
+/** Wall and CPU milliseconds of one way of running the DAG (the best of the rounds), and its ratios to make. */
+export interface Timing {
+  readonly wallMs: number;
+  readonly cpuMs: number;
+  /** ÷ make's (1.0 = as fast as make). */
+  readonly wallRatio: number;
+  readonly cpuRatio: number;
+}
+
 export interface LocalVsMake {
   readonly steps: number;
   readonly parallel: number;
-  readonly makeMs: number;
-  /** The installed `conveyor` command (npm install -g of the packed tarball), and its ratio to make. */
-  readonly installedMs: number;
-  readonly installedRatio: number;
-  /** bin/conveyor.js run … */
-  readonly conveyorMs: number;
-  /** conveyor ÷ make (1.0 = as fast as make). */
-  readonly ratio: number;
-  /** npx conveyor run … in the checkout, and its ratio to make. */
-  readonly npxMs: number;
-  readonly npxRatio: number;
+  readonly make: Timing;
+  /** The installed `conveyor` command (npm install -g of the packed tarball). */
+  readonly installed: Timing;
+  /** npx conveyor run … in the checkout. */
+  readonly npx: Timing;
+  /** node bin/conveyor.js run … */
+  readonly checkout: Timing;
   /** The 1-minute load average before and after. */
   readonly load: readonly [number, number];
   /** Which CLI bin/conveyor.js ran: the compiled one or the TypeScript sources through tsx. */
   readonly cli: 'dist' | 'tsx';
 }
 
-function timed(cmd: string, args: string[], cwd: string): number {
+interface Measured {
+  readonly wallMs: number;
+  readonly cpuMs: number;
+}
+
+/** Runs `cmd` under sh, whose `times` then gives the CPU time of everything it ran. */
+function timed(cmd: string, args: string[], cwd: string): Measured {
   const t0 = performance.now();
-  const r = spawnSync(cmd, args, {
+  const r = spawnSync('sh', ['-c', '"$@" >/dev/null; s=$?; times; exit $s', 'sh', cmd, ...args], {
     cwd,
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, CI: 'true' },
   });
-  const ms = performance.now() - t0;
+  const wallMs = performance.now() - t0;
   if (r.status !== 0)
     throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr.toString().slice(-500)}`);
-  return ms;
+  // `times`: the shell's own user and system time, then its children's, as 0m1.230000s.
+  const children = r.stdout.toString().trim().split('\n').at(-1) ?? '';
+  const cpuMs = [...children.matchAll(/(\d+)m([\d.]+)s/g)].reduce(
+    (sum, m) => sum + (Number(m[1]) * 60 + Number(m[2])) * 1000,
+    0,
+  );
+  return { wallMs, cpuMs };
+}
+
+/** The best wall time and the least CPU time of the rounds. */
+function best(rounds: readonly Measured[]): Measured {
+  return {
+    wallMs: Math.min(...rounds.map((r) => r.wallMs)),
+    cpuMs: Math.min(...rounds.map((r) => r.cpuMs)),
+  };
 }
 
 /** `installedBin`: the `conveyor` command of an installed package (see startup.ts's packAndInstall). */
@@ -73,28 +99,33 @@ export function benchLocalVsMake(installedBin: string, steps = 2000, parallel = 
       'json',
     ];
     // Alternate them so that none profits from a warmer machine; keep the best of each.
-    let makeMs = Infinity;
-    let conveyorMs = Infinity;
-    let npxMs = Infinity;
-    let installedMs = Infinity;
+    const rounds = {
+      make: [] as Measured[],
+      installed: [] as Measured[],
+      checkout: [] as Measured[],
+      npx: [] as Measured[],
+    };
     for (let i = 0; i < ROUNDS; i++) {
-      makeMs = Math.min(makeMs, timed('make', [`-j${parallel}`, '-s'], dir));
-      installedMs = Math.min(installedMs, timed(installedBin, runArgs(`installed${i}`), dir));
-      conveyorMs = Math.min(conveyorMs, timed(process.execPath, [BIN, ...runArgs(`state${i}`)], dir));
-      npxMs = Math.min(npxMs, timed('npx', ['conveyor', ...runArgs(`npx${i}`)], REPO));
+      rounds.make.push(timed('make', [`-j${parallel}`, '-s'], dir));
+      rounds.installed.push(timed(installedBin, runArgs(`installed${i}`), dir));
+      rounds.checkout.push(timed(process.execPath, [BIN, ...runArgs(`state${i}`)], dir));
+      rounds.npx.push(timed('npx', ['conveyor', ...runArgs(`npx${i}`)], REPO));
     }
+    const make = best(rounds.make);
+    const against = (m: Measured): Timing => ({
+      ...m,
+      wallRatio: m.wallMs / make.wallMs,
+      cpuRatio: m.cpuMs / make.cpuMs,
+    });
     const cli = existsSync(COMPILED) ? 'dist' : 'tsx';
     const load: [number, number] = [loadBefore, loadavg()[0] ?? 0];
     return {
       steps,
       parallel,
-      makeMs,
-      installedMs,
-      installedRatio: installedMs / makeMs,
-      conveyorMs,
-      ratio: conveyorMs / makeMs,
-      npxMs,
-      npxRatio: npxMs / makeMs,
+      make: against(make),
+      installed: against(best(rounds.installed)),
+      npx: against(best(rounds.npx)),
+      checkout: against(best(rounds.checkout)),
       load,
       cli,
     };

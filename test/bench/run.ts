@@ -2,7 +2,7 @@
 // process against a reference measured in the same run, never against a fixed threshold.
 import { benchControllerScale } from './controller-scale.ts';
 import { benchEngine } from './engine.ts';
-import { benchLocalVsMake } from './local-vs-make.ts';
+import { benchLocalVsMake, type Timing } from './local-vs-make.ts';
 import { benchOperator } from './operator.ts';
 import { benchStartup } from './startup.ts';
 import { benchStatusSize } from './status-size.ts';
@@ -55,9 +55,14 @@ if (wanted('local')) {
     [2000, 16],
   ] as const) {
     const l = benchLocalVsMake(join(installedPrefix(), 'bin', 'conveyor'), steps, parallel);
+    const cell = (t: Timing): string =>
+      `${fmt(t.wallMs)} ${t.wallRatio.toFixed(2)}x, CPU ${fmt(t.cpuMs)} ${t.cpuRatio.toFixed(2)}x`;
     console.log(
-      `local run: ${l.steps}-step DAG of 'true' at --parallel ${l.parallel}: make -j${l.parallel} ${fmt(l.makeMs)}; installed conveyor ${fmt(l.installedMs)}, ratio ${l.installedRatio.toFixed(2)}x; npx conveyor ${fmt(l.npxMs)}, ratio ${l.npxRatio.toFixed(2)}x; node bin/conveyor.js (${l.cli}) ${fmt(l.conveyorMs)}, ratio ${l.ratio.toFixed(2)}x; load ${l.load.map((x) => x.toFixed(1)).join(' -> ')}`,
+      `local run: ${l.steps}-step DAG of 'true' at --parallel ${l.parallel} (load ${l.load.map((x) => x.toFixed(1)).join(' -> ')}), wall and CPU, best of 3, against make -j${l.parallel}: ${fmt(l.make.wallMs)}, CPU ${fmt(l.make.cpuMs)}`,
     );
+    console.log(`  installed conveyor   ${cell(l.installed)}`);
+    console.log(`  npx conveyor         ${cell(l.npx)}`);
+    console.log(`  node bin/conveyor.js ${cell(l.checkout)} (${l.cli})`);
   }
 }
 if (wanted('status')) {

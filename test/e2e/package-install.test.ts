@@ -4,7 +4,7 @@
 // can be reached (package-source.ts).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { REPO, STAND_IN_PATH, tempDir } from './cli-harness.ts';
@@ -43,6 +43,7 @@ describe('the npm package', () => {
     assert.ok(installed.tarballFiles.includes('schema/workflow.schema.json'));
     assert.ok(installed.tarballFiles.includes('crds/conveyor.dev_workflows.yaml'));
     assert.ok(installed.tarballFiles.includes('dist/cli/builtin/backup-verify.yaml'));
+    assert.ok(installed.tarballFiles.includes('dist/cli/native-launcher.c'));
     const unwanted = installed.tarballFiles.filter(
       (f) => /^(test|src|scripts)\//.test(f) || f.endsWith('.ts'),
     );
@@ -83,6 +84,15 @@ describe('the npm package', () => {
     );
     assert.equal(run.code, 0, run.stderr);
     assert.equal((JSON.parse(run.stdout) as { phase: string }).phase, 'Succeeded');
+    // Its steps were started by the native launcher, compiled from the package on first use.
+    if (process.platform === 'linux') {
+      const cache = join(work, '.cache', 'conveyor');
+      assert.deepEqual(
+        readdirSync(cache).filter((f) => /^launcher-[0-9a-f]{16}$/.test(f)).length,
+        1,
+        readdirSync(cache).join(', '),
+      );
+    }
   });
 
   test('the installed conveyor finds its built-in templates', () => {

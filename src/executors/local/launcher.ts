@@ -1,6 +1,6 @@
-// The contract between the process executor and whatever actually starts processes. Two
-// implementations exist: `PerlLauncher` (a small long-lived helper that forks for us, see
-// perl-launcher.ts for why) and `NodeLauncher` (child_process.spawn, the fallback). Both put each
+// The contract between the process executor and whatever actually starts processes: a
+// `HelperLauncher` (a small long-lived helper process, native or Perl, that starts them for us; see
+// helper-launcher.ts for why) or `NodeLauncher` (child_process.spawn, the fallback). All put each
 // process in its own process group, send its stdout/stderr to files, and report its end once.
 // Given a durable file (the run's journal), both fsync it before starting a process, once for all
 // the requests of a batch: the caller writes the line announcing a start before the request.
@@ -49,7 +49,7 @@ export interface LaunchHandle {
 }
 
 export interface Launcher {
-  readonly kind: 'perl' | 'node';
+  readonly kind: 'native' | 'perl' | 'node';
   /** False once the launcher can take no more requests (its helper process died). */
   readonly usable: boolean;
   start(request: LaunchRequest, events: LaunchEvents): LaunchHandle;

@@ -1,6 +1,6 @@
 // Starts step processes with child_process.spawn: the fallback when perl is not available. Costs
 // ~2 ms of main-thread time per process (libuv forks Node and waits for the exec), which only
-// matters for runs of many very short steps. Behaves like PerlLauncher: own process group (a new
+// matters for runs of many very short steps. Behaves like HelperLauncher: own process group (a new
 // session, via `detached`), output straight to files, exit 127/126 when the program cannot be run.
 import { spawn } from 'node:child_process';
 import { appendFileSync, closeSync, fsyncSync, openSync, statSync } from 'node:fs';

@@ -1,5 +1,5 @@
-// The Perl side of PerlLauncher, run as `perl -e PERL_LAUNCHER_SCRIPT` (why Perl at all: see
-// perl-launcher.ts). It only uses modules from perl-base (POSIX, Fcntl), which every Debian/Ubuntu
+// The Perl helper of HelperLauncher, run as `perl -e PERL_LAUNCHER_SCRIPT` (why a helper: see
+// helper-launcher.ts). It only uses modules from perl-base (POSIX, Fcntl), which every Debian/Ubuntu
 // system and macOS ship; JSON::PP is not in perl-base, hence the tab-separated protocol.
 //
 // Protocol, one line per message, fields separated by TAB; every text field escapes `\` as `\\`,

@@ -6,9 +6,9 @@
 // stderr share `<attempt>.log`; when the output is captured, stdout goes to `<attempt>.out` instead,
 // read back (bounded) when the attempt ends. `conveyor logs` prints both.
 //
-// Processes are started by a Launcher: a Perl helper when perl is available (much cheaper per
-// process, see perl-launcher.ts), child_process.spawn otherwise. CONVEYOR_LAUNCHER=node|perl in
-// the executor's env forces one.
+// Processes are started by a Launcher, the cheapest this machine has (see helper-launcher.ts): the
+// native helper (compiled on first use when a C compiler is there), else the Perl helper, else
+// child_process.spawn. CONVEYOR_LAUNCHER=native|perl|node in the executor's env forces one.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CancelAttemptAction, StartAttemptAction } from '../../engine/types.ts';
@@ -17,10 +17,12 @@ import { attemptFileBase } from './attempt-files.ts';
 import { readCapture } from './capture.ts';
 import { commandLine } from './command-line.ts';
 import type { LaunchHandle, LaunchResult, Launcher } from './launcher.ts';
+import { HelperLauncher } from './helper-launcher.ts';
+import { nativeLauncherProgram } from './native-launcher-build.ts';
 import { NodeLauncher } from './node-launcher.ts';
-import { PerlLauncher } from './perl-launcher.ts';
+import { PERL_LAUNCHER_SCRIPT } from './perl-launcher-script.ts';
 
-export type LauncherChoice = 'auto' | 'perl' | 'node';
+export type LauncherChoice = 'auto' | 'native' | 'perl' | 'node';
 
 export interface ProcessExecutorOptions {
   /** Folder for per-attempt logs and script files. */
@@ -32,7 +34,7 @@ export interface ProcessExecutorOptions {
   readonly killGraceMs?: number;
   /** Bound on captured stdout kept in memory. */
   readonly maxCaptureBytes?: number;
-  /** Which launcher starts processes (default: env CONVEYOR_LAUNCHER, else `auto`: perl if it starts). */
+  /** Which launcher starts processes (default: env CONVEYOR_LAUNCHER, else `auto`: the first that starts of native, perl, node). */
   readonly launcher?: LauncherChoice;
   /**
    * A file that must be on disk before any process starts: the run's journal, whose line announcing
@@ -55,8 +57,8 @@ interface Running {
   resolve(): void;
 }
 
-/** Set once perl failed to start or died in this process: later executors go straight to spawn. */
-let perlUnavailable = false;
+/** Helpers that failed to start or died in this process: later executors skip them. */
+const unavailable = new Set<'native' | 'perl'>();
 
 export class ProcessExecutor implements StepExecutor {
   private readonly running = new Map<string, Running>();
@@ -77,7 +79,9 @@ export class ProcessExecutor implements StepExecutor {
     for (const [k, v] of Object.entries(options.env)) if (v !== undefined) env[k] = v;
     this.baseEnv = env;
     const fromEnv = env.CONVEYOR_LAUNCHER;
-    this.choice = options.launcher ?? (fromEnv === 'perl' || fromEnv === 'node' ? fromEnv : 'auto');
+    this.choice =
+      options.launcher ??
+      (fromEnv === 'native' || fromEnv === 'perl' || fromEnv === 'node' ? fromEnv : 'auto');
     mkdirSync(options.logDir, { recursive: true });
   }
 
@@ -86,8 +90,8 @@ export class ProcessExecutor implements StepExecutor {
     return this.processStarts.get(pid);
   }
 
-  /** Which launcher starts (or will start) processes: 'perl' or 'node'. */
-  get launcherKind(): 'perl' | 'node' {
+  /** Which launcher starts (or will start) processes. */
+  get launcherKind(): Launcher['kind'] {
     return this.launcher().kind;
   }
 
@@ -172,22 +176,41 @@ export class ProcessExecutor implements StepExecutor {
 
   private launcher(): Launcher {
     if (this.current?.usable) return this.current;
-    let launcher: Launcher | undefined;
-    if (this.choice === 'perl' || (this.choice === 'auto' && !perlUnavailable)) {
-      launcher = PerlLauncher.start(
+    this.current =
+      this.helper('native', () => {
+        const program = nativeLauncherProgram(this.baseEnv);
+        if (program.path === undefined && this.choice === 'native')
+          throw new Error(
+            `CONVEYOR_LAUNCHER=native, but the native launcher is not available: ${program.why}`,
+          );
+        return program.path === undefined ? undefined : [program.path];
+      }) ??
+      this.helper('perl', () => ['perl', '-e', PERL_LAUNCHER_SCRIPT]) ??
+      new NodeLauncher(this.baseEnv, this.options.durableFile);
+    return this.current;
+  }
+
+  /** The helper `kind`, when it is chosen (or `auto`), available and starts. */
+  private helper(
+    kind: 'native' | 'perl',
+    argv: () => [string, ...string[]] | undefined,
+  ): Launcher | undefined {
+    const forced = this.choice === kind;
+    if (!forced && (this.choice !== 'auto' || unavailable.has(kind))) return undefined;
+    const command = argv();
+    const launcher =
+      command &&
+      HelperLauncher.start(
+        kind,
+        command,
         this.baseEnv,
-        () => {
-          perlUnavailable = true;
-        },
+        () => unavailable.add(kind),
         this.options.durableFile,
       );
-      if (!launcher) {
-        perlUnavailable = true;
-        if (this.choice === 'perl') throw new Error('CONVEYOR_LAUNCHER=perl, but perl cannot be started');
-      }
-    }
-    this.current = launcher ?? new NodeLauncher(this.baseEnv, this.options.durableFile);
-    return this.current;
+    if (launcher) return launcher;
+    unavailable.add(kind);
+    if (forced) throw new Error(`CONVEYOR_LAUNCHER=${kind}, but the ${kind} launcher cannot be started`);
+    return undefined;
   }
 
   /** SIGTERM to the whole process group, SIGKILL after the grace period. */

@@ -9,11 +9,21 @@ import type {
   Observation,
   StartAttemptAction,
 } from '../../../src/engine/types.ts';
+import { nativeLauncherProgram } from '../../../src/executors/local/native-launcher-build.ts';
 import { ProcessExecutor } from '../../../src/executors/local/process-executor.ts';
 import type { ProcessExecutorOptions } from '../../../src/executors/local/process-executor.ts';
 
-export const LAUNCHERS = ['perl', 'node'] as const;
+export const LAUNCHERS = ['native', 'perl', 'node'] as const;
+export type LauncherName = (typeof LAUNCHERS)[number];
 export const HAS_PERL = spawnSync('perl', ['-e', '1']).status === 0;
+/** Whether the native launcher compiles here (CI installs gcc, so there it must). */
+export const HAS_NATIVE = nativeLauncherProgram(process.env).path !== undefined;
+
+/** Skips a launcher this machine lacks, except in CI, where each must run (a skip is no pass). */
+export function lacks(launcher: LauncherName): boolean {
+  if (process.env.CI) return false;
+  return (launcher === 'perl' && !HAS_PERL) || (launcher === 'native' && !HAS_NATIVE);
+}
 
 export function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'conveyor-exec-'));
@@ -60,7 +70,7 @@ export class Harness {
   readonly dir: string;
   readonly logDir: string;
 
-  constructor(launcher: 'perl' | 'node', options: Partial<ProcessExecutorOptions> = {}) {
+  constructor(launcher: LauncherName, options: Partial<ProcessExecutorOptions> = {}) {
     this.dir = tempDir();
     this.logDir = join(this.dir, 'logs');
     this.executor = new ProcessExecutor(

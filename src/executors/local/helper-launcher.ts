@@ -1,21 +1,21 @@
-// Starts step processes through one long-lived Perl helper instead of child_process.spawn.
+// The Node side of a launcher helper: a small long-lived process that starts step processes for us
+// instead of child_process.spawn, spoken to over its stdin and stdout in the line protocol described
+// in perl-launcher-script.ts. Two helpers speak it: the native one (native-launcher.c, posix_spawn,
+// compiled on first use) and the Perl one (perl-launcher-script.ts, needs no compiler).
 //
-// Why: libuv's spawn forks the whole Node process (hundreds of MB of mappings) and then blocks the
-// main thread until the child has exec'd, about 2 ms per child. For runs of many short steps that is
-// most of the wall time (2,000 `true` steps: ~4 s of spawning alone, while make -j16 finishes the
-// same DAG in well under 2 s). A tiny Perl process forks in tens of microseconds, and it does so off
-// Node's main thread. Perl because perl-base is present on every Debian/Ubuntu system and macOS,
-// needs no build step, and has fork/exec/setpgid/waitpid in its core POSIX module.
+// Why a helper at all: libuv's spawn forks the whole Node process (hundreds of MB of mappings) and
+// then blocks the main thread until the child has exec'd, about 2 ms per child. For runs of many
+// short steps that is most of the wall time (2,000 `true` steps: ~4 s of spawning alone, while
+// make -j16 finishes the same DAG in well under 2 s). A helper starts a process in tens of
+// microseconds, and does so off Node's main thread.
 //
-// The protocol and the Perl side are described in perl-launcher-script.ts. Kills do not go through
-// the helper: Node signals the process group itself (the helper puts the child in its group before
-// reporting the pid).
+// Kills do not go through the helper: Node signals the process group itself (the helper puts the
+// child in its group before reporting the pid).
 import { spawn } from 'node:child_process';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { constants } from 'node:os';
 import { GroupHandle, nulByteIn } from './launcher.ts';
 import type { LaunchEvents, LaunchHandle, LaunchRequest, LaunchResult, Launcher } from './launcher.ts';
-import { PERL_LAUNCHER_SCRIPT } from './perl-launcher-script.ts';
 
 interface Pending {
   readonly handle: GroupHandle;
@@ -28,8 +28,9 @@ const SIGNAL_NAMES = new Map<number, NodeJS.Signals>(
   Object.entries(constants.signals).map(([name, n]) => [n, name as NodeJS.Signals]),
 );
 
-export class PerlLauncher implements Launcher {
-  readonly kind = 'perl';
+export type HelperKind = 'native' | 'perl';
+
+export class HelperLauncher implements Launcher {
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private partial = '';
@@ -42,30 +43,34 @@ export class PerlLauncher implements Launcher {
   private readonly closed: Promise<void>;
 
   /**
-   * Starts the helper; `undefined` when perl cannot be started (not installed). spawn() only
+   * Starts the helper `argv`; `undefined` when it cannot be started (not installed). spawn() only
    * returns a pid once the exec succeeded, so this check costs nothing extra.
    */
   static start(
+    kind: HelperKind,
+    argv: readonly [string, ...string[]],
     baseEnv: Readonly<Record<string, string>>,
     onLost?: () => void,
     durableFile?: string,
-  ): PerlLauncher | undefined {
-    const child = spawn('perl', ['-e', PERL_LAUNCHER_SCRIPT], {
+  ): HelperLauncher | undefined {
+    const child = spawn(argv[0], argv.slice(1), {
       stdio: ['pipe', 'pipe', 'pipe'],
       // Its own session: a terminal's Ctrl-C must reach only Node, which then stops the steps
       // gracefully; the helper has to stay alive to report how they ended.
       detached: true,
-      // Perl must not see the user's PERL5OPT/PERL5LIB; steps get their environment via `E`.
+      // The helper must not see the user's PERL5OPT/PERL5LIB and the like; steps get their
+      // environment via `E`.
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
     });
     if (child.pid === undefined) {
       child.on('error', () => {});
       return undefined;
     }
-    return new PerlLauncher(child, baseEnv, onLost, durableFile);
+    return new HelperLauncher(kind, child, baseEnv, onLost, durableFile);
   }
 
   private constructor(
+    readonly kind: HelperKind,
     private readonly child: ChildProcessWithoutNullStreams,
     baseEnv: Readonly<Record<string, string>>,
     private readonly onLost?: () => void,
