@@ -39,6 +39,9 @@ export function kubectl(args: readonly string[], options: KubectlOptions): Promi
         }
       },
     );
+    // A kubectl that exits without reading its input (a usage error) leaves the write to fail with
+    // EPIPE; its exit code and message, above, say what happened.
+    child.stdin?.on('error', () => {});
     child.stdin?.end(options.input ?? '');
   });
 }
