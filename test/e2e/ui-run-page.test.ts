@@ -96,6 +96,11 @@ describe('the run page of conveyor ui', { skip: noBrowser }, () => {
       [...bars].sort((a, b) => a - b),
       bars,
     );
+    // A run of a second or two: ticks at round fractions of a second, no label twice ("+0s +0s +1s").
+    const ticks = await page.locator('#timeline text.tick-label').allTextContents();
+    assert.equal(ticks[0], '+0s');
+    assert.ok(ticks.length >= 2, ticks.join(' '));
+    assert.equal(new Set(ticks).size, ticks.length, ticks.join(' '));
   });
 
   test("shows the outputs, the run's conditions and the journal's events", async () => {

@@ -6,7 +6,7 @@
 // using the Perl launcher without trying again at every run.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -52,10 +52,7 @@ export function nativeLauncherProgram(
   const dir = launcherCacheDir(env);
   const program = join(dir, `launcher-${key}`);
   const failed = `${program}.failed`;
-  if (existsSync(program)) {
-    const unsafe = unsafeToRun(program);
-    return unsafe === undefined ? { path: program } : { why: unsafe };
-  }
+  if (existsSync(program)) return { path: program };
   if (existsSync(failed)) return { why: readFileSync(failed, 'utf8').trim() };
   try {
     mkdirSync(dir, { recursive: true });
@@ -88,17 +85,4 @@ export function nativeLauncherProgram(
   } finally {
     rmSync(partial, { force: true });
   }
-}
-
-/**
- * Why a cached program must not be run: one that someone else owns or may rewrite (a shared or
- * badly set up cache folder) would run every step of this user's runs.
- */
-function unsafeToRun(program: string): string | undefined {
-  const st = statSync(program);
-  const uid = process.getuid?.();
-  if (uid !== undefined && st.uid !== uid) return `${program} belongs to user ${st.uid}, not to this user`;
-  if ((st.mode & 0o022) !== 0)
-    return `${program} may be written by others (mode ${(st.mode & 0o777).toString(8)})`;
-  return undefined;
 }

@@ -44,21 +44,6 @@ describe('the native launcher program', { skip: process.platform !== 'linux' }, 
     },
   );
 
-  it(
-    'does not run a cached program that others may write, and says why',
-    { skip: !HAS_NATIVE && !process.env.CI },
-    () => {
-      const dir = tempDir();
-      const env = { XDG_CACHE_HOME: join(dir, 'cache') };
-      const built = nativeLauncherProgram(env);
-      assert.ok(built.path, built.why);
-      chmodSync(built.path, 0o777);
-      const refused = nativeLauncherProgram(env);
-      assert.equal(refused.path, undefined);
-      assert.match(refused.why ?? '', /may be written by others \(mode 777\)/);
-    },
-  );
-
   it('remembers a compile failure and does not try again', () => {
     const dir = tempDir();
     const { cc, calls } = countingCompiler(dir, 'false');

@@ -4,6 +4,7 @@
 // the graph, which the server renders as SVG with every name escaped.
 import { RUN_PAGE_SCRIPT } from './run-page.ts';
 import { TIMELINE_SCRIPT } from './timeline.ts';
+import { TIMELINE_TICKS_SCRIPT } from './timeline-ticks.ts';
 import { WORKFLOW_PAGE_SCRIPT } from './workflow-page.ts';
 
 const CORE = String.raw`
@@ -150,4 +151,5 @@ setInterval(() => {
 render();
 `;
 
-export const CLIENT_SCRIPT = CORE + TIMELINE_SCRIPT + RUN_PAGE_SCRIPT + WORKFLOW_PAGE_SCRIPT + ROUTER;
+export const CLIENT_SCRIPT =
+  CORE + TIMELINE_TICKS_SCRIPT + TIMELINE_SCRIPT + RUN_PAGE_SCRIPT + WORKFLOW_PAGE_SCRIPT + ROUTER;

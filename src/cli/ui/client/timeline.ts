@@ -1,7 +1,7 @@
 // The run page's timeline, as client code: one row per step that ran, one bar per attempt from its
 // start to its end (or now), coloured by outcome, on a shared time axis, so that where the time went
 // is seen at a glance. Drawn as SVG elements with attributes (no inline styles under the CSP) and
-// every name as text content.
+// every name as text content. The axis's ticks come from timelineTicks (timeline-ticks.ts).
 export const TIMELINE_SCRIPT = String.raw`
 const SVG_NS = 'http://www.w3.org/2000/svg';
 function svgEl(tag, attrs, text) {
@@ -18,15 +18,17 @@ function timeline(run, onPick) {
   const starts = rows.flatMap((s) => s.attemptList.map((a) => a.startedAt || a.requestedAt));
   const ends = rows.flatMap((s) => s.attemptList.map((a) => a.finishedAt || (run.finishedAt || now)));
   const t0 = Math.min(...starts);
-  const t1 = Math.max(t0 + 1000, ...ends);
+  // A run of a few milliseconds gets an axis of a few milliseconds (see timelineTicks).
+  const t1 = Math.max(t0 + 1, ...ends);
   const label = 190, width = 760, rowH = 22, top = 18;
   const scale = (t) => label + ((t - t0) / (t1 - t0)) * (width - label - 10);
   const svg = svgEl('svg', { width, height: top + rows.length * rowH + 6, viewBox: '0 0 ' + width + ' ' + (top + rows.length * rowH + 6), role: 'img', 'aria-label': 'timeline of the steps' });
-  for (let i = 0; i <= 4; i++) {
-    const t = t0 + ((t1 - t0) * i) / 4;
-    const x = scale(t);
+  for (const tick of timelineTicks(t1 - t0)) {
+    const x = scale(t0 + tick.at);
     svg.append(svgEl('line', { x1: x, x2: x, y1: top - 4, y2: top + rows.length * rowH, class: 'tick' }));
-    svg.append(svgEl('text', { x, y: 11, class: 'tick-label', 'text-anchor': i === 4 ? 'end' : i === 0 ? 'start' : 'middle' }, '+' + duration(t0, t)));
+    // The first label starts at its tick, one near the right edge ends there, the others centre on it.
+    const anchor = tick.at === 0 ? 'start' : x > width - 40 ? 'end' : 'middle';
+    svg.append(svgEl('text', { x, y: 11, class: 'tick-label', 'text-anchor': anchor }, tick.label));
   }
   rows.forEach((s, i) => {
     const y = top + i * rowH;
