@@ -1,4 +1,5 @@
 // The `conveyor` command line: picks the command, runs it, and maps every outcome to an exit code.
+import { tuneCompilerFor } from './compile-budget.ts';
 import { EXIT, UsageError } from './exit-codes.ts';
 import { processIO } from './io.ts';
 import type { CliIO } from './io.ts';
@@ -164,8 +165,10 @@ export async function main(givenArgv: readonly string[], givenIo: CliIO): Promis
 
 /** Runs the CLI as a process: argv from the command line, exit code into process.exitCode. */
 export async function runFromProcess(): Promise<void> {
+  const argv = process.argv.slice(2);
+  tuneCompilerFor(argv.find((a) => !a.startsWith('-')));
   try {
-    process.exitCode = await main(process.argv.slice(2), processIO());
+    process.exitCode = await main(argv, processIO());
   } catch (error) {
     if (isSystemError(error)) {
       // A file or folder the command could not use (read-only, full disk, not a folder): the
