@@ -12,12 +12,16 @@ export interface ActionResult {
 }
 
 export interface WorkflowSummaryView {
+  /** The id of its page, when it is not the name (a local workflow beside a cluster's). */
+  readonly id?: string;
   readonly name: string;
+  /** A local run's workflow in a list mixed with a cluster's. */
+  readonly local?: boolean;
   readonly description?: string;
 }
 
 export interface UiBackend {
-  /** "state directory /x/.conveyor" or "context kind, namespace team-a". */
+  /** "state directory /x/.conveyor", "context kind, namespace team-a", or both joined by "and". */
   readonly where: string;
   listRuns(): Promise<RunSummaryView[]>;
   getRun(id: string): Promise<RunView | undefined>;

@@ -79,7 +79,16 @@ interface RunStatus {
 
 const time = (t: string | undefined) => (t ? Date.parse(t) : undefined);
 
-export function clusterBackend(values: Record<string, unknown>, io: CliIO): UiBackend {
+export interface ClusterBackendOptions {
+  /** Every run carries its namespace, in one namespace too: the list mixes them with local runs. */
+  readonly namespaced?: boolean;
+}
+
+export function clusterBackend(
+  values: Record<string, unknown>,
+  io: CliIO,
+  { namespaced = false }: ClusterBackendOptions = {},
+): UiBackend {
   const target = connect(values, io);
   const scope = new ClusterScope(target, values['all-namespaces'] === true);
   // The connection options as given, for the CLI commands the actions run.
@@ -121,13 +130,16 @@ export function clusterBackend(values: Record<string, unknown>, io: CliIO): UiBa
     const startedAt = time(status.startedAt) ?? time(run.metadata.creationTimestamp as string | undefined);
     const finishedAt = time(status.finishedAt);
     const namespace = run.metadata.namespace ?? target.namespace;
+    const workflow =
+      run.spec?.workflowRef?.name ??
+      (run.metadata.labels?.[LABELS.workflow] as string | undefined) ??
+      '(inline)';
     return {
       id: scope.idOf(namespace, run.metadata.name),
-      ...(scope.allNamespaces ? { namespace } : {}),
-      workflow:
-        run.spec?.workflowRef?.name ??
-        (run.metadata.labels?.[LABELS.workflow] as string | undefined) ??
-        '(inline)',
+      name: run.metadata.name,
+      ...(scope.allNamespaces || namespaced ? { namespace } : {}),
+      workflow,
+      workflowId: scope.idOf(namespace, workflow),
       phase: status.phase ?? 'Pending',
       done: status.progress?.done ?? steps.filter((s) => s.phase && isFinishedStep(s.phase)).length,
       total: status.progress?.total ?? steps.length,

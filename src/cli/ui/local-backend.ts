@@ -55,7 +55,9 @@ export class LocalBackend implements UiBackend {
     const main = saved.state.steps.slice(0, plan?.mainNodeCount ?? saved.state.steps.length);
     return {
       id: saved.runId,
+      name: saved.runId,
       workflow: saved.state.workflow,
+      workflowId: saved.state.workflow,
       // Interrupted: under way in the state file, but no process works on it any more.
       phase: this.store.livePhase(saved),
       done: main.filter((s) => isFinishedStep(s.phase)).length,

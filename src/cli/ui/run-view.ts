@@ -70,11 +70,18 @@ export interface RunActions {
 }
 
 export interface RunSummaryView {
-  /** The run's name; namespace/name when the UI shows all namespaces. */
+  /** What the page calls the run by: its name; namespace/name when the UI shows all namespaces;
+   *  local:name for a local run in a list mixed with a cluster's (see mixed-backend.ts). */
   readonly id: string;
-  /** Set when the UI shows all namespaces (-A). */
+  /** The run's own name (its id without the namespace or the local: mark). */
+  readonly name: string;
+  /** Set when the UI shows all namespaces (-A), or mixes the cluster's runs with local ones. */
   readonly namespace?: string;
+  /** A local run in a list mixed with a cluster's. */
+  readonly local?: boolean;
   readonly workflow: string;
+  /** What the page calls the run's workflow by (the id of its workflow page). */
+  readonly workflowId: string;
   readonly phase: string;
   readonly done: number;
   readonly total: number;

@@ -61,8 +61,14 @@ function duration(from, to) {
   return s < 60 ? s + 's' : s < 3600 ? Math.floor(s / 60) + 'm' + String(s % 60).padStart(2, '0') + 's' : Math.floor(s / 3600) + 'h' + String(Math.floor(s / 60) % 60).padStart(2, '0') + 'm';
 }
 
-/** A run's workflow on the page: namespace/name when the runs of all namespaces are shown. */
-const workflowHref = (r) => '#/workflow/' + encodeURIComponent((r.namespace ? r.namespace + '/' : '') + r.workflow);
+/** A run's workflow page, by the id the server gave it (namespace/name with -A, local:name for a
+ *  local run beside a cluster's). */
+const workflowHref = (r) => '#/workflow/' + encodeURIComponent(r.workflowId);
+
+/** Where a run is, for the list's first column and its filter: a namespace, or the local state
+ *  directory (a value no namespace can take). */
+const LOCAL_PLACE = '(local)';
+const placeOf = (r) => (r.local ? LOCAL_PLACE : r.namespace);
 
 /** A duration on the page; one that has not ended is counted on each second (see the ticker). */
 function since(from, to) {
@@ -70,15 +76,15 @@ function since(from, to) {
 }
 
 function runsTable(runs) {
-  // Across all namespaces (-A) each run says where it is, as kubectl get -A does.
-  const namespaced = runs.some((r) => r.namespace !== undefined);
+  // Across all namespaces (-A), or beside local runs, each run says where it is, as kubectl get -A
+  // does: its namespace, or local.
+  const namespaced = runs.some((r) => placeOf(r) !== undefined);
   const headers = [...(namespaced ? ['Namespace'] : []), 'Run', 'Workflow', 'Phase', 'Progress', 'Duration', 'Started by', 'Waiting for approval'];
   const table = el('table', { id: 'runs' }, el('tr', {}, ...headers.map((h) => el('th', {}, h))));
   for (const r of runs) {
-    const name = r.namespace ? r.id.slice(r.namespace.length + 1) : r.id;
-    table.append(el('tr', { class: 'run-row', 'data-run': r.id, 'data-namespace': r.namespace, onclick: () => { location.hash = '#/run/' + encodeURIComponent(r.id); } },
-      ...(namespaced ? [el('td', { class: 'namespace' }, r.namespace || '')] : []),
-      el('td', {}, el('a', { href: '#/run/' + encodeURIComponent(r.id) }, name)), el('td', {}, el('a', { href: workflowHref(r), class: 'workflow-link' }, r.workflow)), el('td', {}, phase(r.phase)),
+    table.append(el('tr', { class: 'run-row', 'data-run': r.id, 'data-namespace': r.namespace, 'data-local': r.local ? 'true' : undefined, onclick: () => { location.hash = '#/run/' + encodeURIComponent(r.id); } },
+      ...(namespaced ? [el('td', { class: 'namespace' + (r.local ? ' local' : '') }, r.local ? 'local' : r.namespace || '')] : []),
+      el('td', {}, el('a', { href: '#/run/' + encodeURIComponent(r.id) }, r.name)), el('td', {}, el('a', { href: workflowHref(r), class: 'workflow-link' }, r.workflow)), el('td', {}, phase(r.phase)),
       el('td', {}, r.done + '/' + r.total), el('td', {}, since(r.startedAt, r.finishedAt)), el('td', {}, r.createdBy || ''), el('td', {}, r.waiting.join(', '))));
   }
   return table;
@@ -86,16 +92,17 @@ function runsTable(runs) {
 
 async function renderList() {
   const [{ runs }, { workflows: named }] = await Promise.all([getJson('/api/runs'), getJson('/api/workflows')]);
-  const namespaces = [...new Set(runs.flatMap((r) => (r.namespace === undefined ? [] : [r.namespace])))].sort();
+  const namespaces = [...new Set(runs.flatMap((r) => (placeOf(r) === undefined ? [] : [placeOf(r)])))].sort();
   const workflows = [...new Set(runs.map((r) => r.workflow))].sort();
   const phases = [...new Set(runs.map((r) => r.phase))].sort();
   const select = (name, values) => {
     const s = el('select', { id: 'filter-' + name, onchange: () => { filters[name] = s.value; render(); } }, el('option', { value: '' }, 'all ' + name + 's'));
-    for (const v of values) { const o = el('option', { value: v }, v); if (filters[name] === v) o.selected = true; s.append(o); }
+    for (const v of values) { const o = el('option', { value: v }, v === LOCAL_PLACE ? 'local runs' : v); if (filters[name] === v) o.selected = true; s.append(o); }
     return s;
   };
-  const rows = runs.filter((r) => (!filters.namespace || r.namespace === filters.namespace) && (!filters.workflow || r.workflow === filters.workflow) && (!filters.phase || r.phase === filters.phase));
-  const list = el('ul', { id: 'workflows', class: 'workflows' }, ...named.map((w) => el('li', {}, el('a', { href: '#/workflow/' + encodeURIComponent(w.name) }, w.name), w.description ? ' — ' + w.description : '')));
+  const rows = runs.filter((r) => (!filters.namespace || placeOf(r) === filters.namespace) && (!filters.workflow || r.workflow === filters.workflow) && (!filters.phase || r.phase === filters.phase));
+  const list = el('ul', { id: 'workflows', class: 'workflows' }, ...named.map((w) => el('li', { 'data-workflow': w.id || w.name, 'data-local': w.local ? 'true' : undefined },
+    el('a', { href: '#/workflow/' + encodeURIComponent(w.id || w.name) }, w.name), w.local ? ' (local)' : '', w.description ? ' — ' + w.description : '')));
   view.replaceChildren(el('h1', {}, 'Runs'), el('div', { class: 'filters' }, ...(namespaces.length ? [select('namespace', namespaces)] : []), select('workflow', workflows), select('phase', phases)),
     rows.length ? runsTable(rows) : el('p', { class: 'muted' }, 'No runs.'),
     el('h2', {}, 'Workflows'), named.length ? list : el('p', { class: 'muted' }, 'No workflows.'));

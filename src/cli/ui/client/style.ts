@@ -11,6 +11,7 @@ table { border-collapse: collapse; width: 100%; background: #fff; }
 th, td { text-align: left; padding: .35em .6em; border-bottom: 1px solid #e5e7eb; vertical-align: top; }
 th { font-size: 12px; color: #4b5563; text-transform: uppercase; }
 tr.run-row { cursor: pointer; }
+td.namespace.local { font-style: italic; color: #4b5563; }
 tr.run-row:hover, tr.step-row:hover { background: #f3f4f6; }
 .phase { display: inline-block; padding: 0 .5em; border-radius: 9px; border: 1px solid #6b7280; font-size: 12px; }
 .phase-Succeeded { background: #dcfce7; border-color: #15803d; }
