@@ -201,22 +201,47 @@ static int start_time(pid_t pid, char *out, size_t size) {
 }
 
 /*
+ * Where execvp would find `program` (PATH from the step's environment, "/bin:/usr/bin" without one;
+ * a relative entry is relative to the step's directory), in `found`; 0 when it would not.
+ */
+static int find_in_path(const char *program, char **envp, const char *cwd, char *found, size_t size) {
+  if (strchr(program, '/')) return snprintf(found, size, "%s", program) < (int)size;
+  const char *path = "/bin:/usr/bin";
+  for (char **e = envp; *e; e++)
+    if (strncmp(*e, "PATH=", 5) == 0) path = *e + 5;
+  for (const char *p = path;; p++) {
+    const char *end = strchrnul(p, ':');
+    int len = (int)(end - p);
+    int n = len == 0 ? snprintf(found, size, "%s/%s", cwd, program)
+            : p[0] == '/' ? snprintf(found, size, "%.*s/%s", len, p, program)
+                          : snprintf(found, size, "%s/%.*s/%s", cwd, len, p, program);
+    if (n > 0 && (size_t)n < size && access(found, X_OK) == 0) return 1;
+    if (!*end) return 0;
+    p = end;
+  }
+}
+
+/*
  * Starts argv as execvp would: PATH searched in the step's own environment, from its directory,
  * and a file without a #! line run by /bin/sh. Returns 0 or an errno of the exec.
  */
-static int spawn_step(pid_t *pid, char **argv, char **envp, posix_spawn_file_actions_t *actions,
-                      posix_spawnattr_t *attr) {
+static int spawn_step(pid_t *pid, char **argv, char **envp, const char *cwd,
+                      posix_spawn_file_actions_t *actions, posix_spawnattr_t *attr) {
   /* posix_spawnp looks PATH up in the caller's environment: the step's, for this call. */
   char **saved = environ;
   environ = envp;
   int error = posix_spawnp(pid, argv[0], actions, attr, argv, envp);
   environ = saved;
   if (error != ENOEXEC) return error;
+  /* glibc's posix_spawnp no longer falls back to the shell; execvp does, with the file it found. */
+  char script[PATH_MAX];
+  if (!find_in_path(argv[0], envp, cwd, script, sizeof script)) return error;
   size_t argc = 0;
   while (argv[argc]) argc++;
   char **sh = must(calloc(argc + 2, sizeof *sh));
   sh[0] = "/bin/sh";
-  for (size_t i = 0; i < argc; i++) sh[i + 1] = argv[i];
+  sh[1] = script;
+  for (size_t i = 1; i < argc; i++) sh[i + 1] = argv[i];
   error = posix_spawn(pid, "/bin/sh", actions, attr, sh, envp);
   free(sh);
   return error;
@@ -301,12 +326,10 @@ static void start(char **f, size_t count) {
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
 
   pid_t pid = -1;
-  int error = spawn_step(&pid, argv, envp, &actions, &attr);
-  if (error == EAGAIN || error == ENOMEM) {
-    pid = -1;
-    errno = error;
-  } else if (error != 0) {
+  int error = spawn_step(&pid, argv, envp, cwd, &actions, &attr);
+  if (error != 0 && error != EAGAIN && error != ENOMEM) {
     pid = failing_child(e, argv[0], error);
+    if (pid < 0) error = errno;
   }
   posix_spawnattr_destroy(&attr);
   posix_spawn_file_actions_destroy(&actions);
@@ -314,7 +337,7 @@ static void start(char **f, size_t count) {
   free(envp);
   if (e != o) close(e);
   close(o);
-  if (pid < 0) return refuse(n, "cannot fork", NULL, errno);
+  if (pid < 0) return refuse(n, "cannot fork", NULL, error);
   /* The child does this too; whichever runs first wins, and the group exists before Node learns
    * the pid, so an early kill(-pid) cannot miss it. */
   setpgid(pid, pid);

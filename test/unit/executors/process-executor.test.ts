@@ -164,6 +164,20 @@ for (const launcher of LAUNCHERS) {
       assert.equal(bash.output, 'bash\n');
     });
 
+    it('runs a program without a #! line that PATH finds through sh, as execvp does', async () => {
+      const h = harness();
+      const bin = join(h.dir, 'tools');
+      mkdirSync(bin);
+      writeFileSync(join(bin, 'no-shebang-tool'), 'echo "ran $0 with $1"\n', { mode: 0o755 });
+      const r = await h.run('tool', {
+        command: 'no-shebang-tool first',
+        env: { PATH: `${bin}:${process.env.PATH ?? '/usr/bin:/bin'}` },
+        captureOutput: true,
+      });
+      assert.equal(r.exitCode, 0);
+      assert.equal(r.output, `ran ${join(bin, 'no-shebang-tool')} with first\n`);
+    });
+
     it('runs a command with `shell: bash`', async () => {
       const h = harness();
       const r = await h.run('b', {
