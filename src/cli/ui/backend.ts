@@ -20,10 +20,29 @@ export interface WorkflowSummaryView {
   readonly description?: string;
 }
 
+/** A part of the runs that could not be read just now (the cluster, beside local runs), and why. */
+export interface Unavailable {
+  /** Where that part lives, as `where` says it ("context kind, namespace team-a"). */
+  readonly where: string;
+  /** Its error, as the API server or the connection gave it. */
+  readonly message: string;
+}
+
+/** The runs the UI shows, and the parts it could not read (the list shows the rest). */
+export interface RunList {
+  readonly runs: RunSummaryView[];
+  readonly unavailable?: readonly Unavailable[];
+}
+
+export interface WorkflowList {
+  readonly workflows: WorkflowSummaryView[];
+  readonly unavailable?: readonly Unavailable[];
+}
+
 export interface UiBackend {
   /** "state directory /x/.conveyor", "context kind, namespace team-a", or both joined by "and". */
   readonly where: string;
-  listRuns(): Promise<RunSummaryView[]>;
+  listRuns(): Promise<RunList>;
   getRun(id: string): Promise<RunView | undefined>;
   /**
    * Passes on the step's output as it is written (`conveyor logs RUN STEP -f`: every attempt, each
@@ -42,9 +61,10 @@ export interface UiBackend {
   rollback(id: string): Promise<ActionResult>;
   /** A new run of the same workflow text and parameters (conveyor retry). */
   retry(id: string): Promise<ActionResult>;
-  listWorkflows(): Promise<WorkflowSummaryView[]>;
+  listWorkflows(): Promise<WorkflowList>;
   getWorkflow(name: string): Promise<WorkflowView | undefined>;
-  /** Calls `onChange` with the ids of the runs that changed (added, changed or gone); returns a
-   *  function that stops watching. */
+  /** Calls `onChange` with the ids of the runs that changed (added, changed or gone), or with none
+   *  when a part could be read again or no longer (the list is drawn again); returns a function
+   *  that stops watching. */
   watch(onChange: (runs: readonly string[]) => void): () => void;
 }

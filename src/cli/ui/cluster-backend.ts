@@ -199,7 +199,7 @@ export function clusterBackend(
   return {
     where: scope.where,
     async listRuns() {
-      return sortRuns((await scope.listRuns()).map(summary));
+      return { runs: sortRuns((await scope.listRuns()).map(summary)) };
     },
     async getRun(id) {
       const found = scope.locate(id);
@@ -319,12 +319,13 @@ export function clusterBackend(
     rollback: (id) => cli('rollback', id),
     retry: (id) => startsRun('Retrying', id, 'retry'),
     async listWorkflows() {
-      return (await scope.listWorkflows())
+      const workflows = (await scope.listWorkflows())
         .map((wf) => ({
           name: scope.idOf(wf.metadata.namespace ?? target.namespace, wf.metadata.name),
           ...(typeof wf.spec?.description === 'string' ? { description: wf.spec.description } : {}),
         }))
         .sort((a, b) => a.name.localeCompare(b.name));
+      return { workflows };
     },
     async getWorkflow(id) {
       const found = scope.locate(id);
@@ -345,15 +346,10 @@ export function clusterBackend(
       });
     },
     watch(onChange) {
-      const informer = createInformer<KubernetesObject>(target.kc, {
-        path: `/apis/${API_VERSION}/${PLURALS.run}`,
-        namespace: scope.watchedNamespace,
-      });
       let pending: NodeJS.Timeout | undefined;
       const runs = new Set<string>();
       // Several events arrive together (a status write per step): tell the page once.
-      const changed = (run: KubernetesObject) => {
-        runs.add(scope.idOf(run.metadata?.namespace ?? target.namespace, run.metadata?.name ?? ''));
+      const tell = () => {
         pending ??= setTimeout(() => {
           pending = undefined;
           const ids = [...runs];
@@ -361,6 +357,32 @@ export function clusterBackend(
           onChange(ids);
         }, 100);
       };
+      const changed = (run: KubernetesObject) => {
+        runs.add(scope.idOf(run.metadata?.namespace ?? target.namespace, run.metadata?.name ?? ''));
+        tell();
+      };
+      // The list is drawn again when the cluster can no longer be reached and when it can again
+      // (with no run changed, an empty namespace included), so that it says so without a reload.
+      let lost = false;
+      const informer = createInformer<KubernetesObject>(
+        target.kc,
+        {
+          path: `/apis/${API_VERSION}/${PLURALS.run}`,
+          namespace: scope.watchedNamespace,
+        },
+        {
+          onWatchRestart: (reason) => {
+            if (lost || (reason !== 'error' && reason !== 'watchdog')) return;
+            lost = true;
+            tell();
+          },
+          onRecover: () => {
+            lost = false;
+            tell();
+          },
+        },
+      );
+      void informer.waitForSync().then((synced) => synced && tell());
       informer.on('add', changed);
       informer.on('update', changed);
       informer.on('delete', changed);

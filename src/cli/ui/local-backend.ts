@@ -12,7 +12,7 @@ import { renderSvg } from '../graph/svg.ts';
 import { workflowGraph } from '../graph/workflow-graph.ts';
 import type { CliIO } from '../io.ts';
 import type { SavedRun, StateStore } from '../state-store.ts';
-import type { ActionResult, UiBackend, WorkflowSummaryView } from './backend.ts';
+import type { ActionResult, RunList, UiBackend, WorkflowList, WorkflowSummaryView } from './backend.ts';
 import { runCli } from './run-cli.ts';
 import { runConditions } from '../../controller/run-conditions.ts';
 import type { Plan } from '../../engine/types.ts';
@@ -69,8 +69,8 @@ export class LocalBackend implements UiBackend {
     };
   }
 
-  async listRuns(): Promise<RunSummaryView[]> {
-    return sortRuns(this.store.list().map((r) => this.summary(r, this.plan(r))));
+  async listRuns(): Promise<RunList> {
+    return { runs: sortRuns(this.store.list().map((r) => this.summary(r, this.plan(r)))) };
   }
 
   async getRun(id: string): Promise<RunView | undefined> {
@@ -198,12 +198,12 @@ export class LocalBackend implements UiBackend {
     return started.ok ? { ...started, run: newId } : started;
   }
 
-  async listWorkflows(): Promise<WorkflowSummaryView[]> {
+  async listWorkflows(): Promise<WorkflowList> {
     const names = new Map<string, WorkflowSummaryView>();
     for (const saved of this.store.list()) {
       if (!names.has(saved.state.workflow)) names.set(saved.state.workflow, { name: saved.state.workflow });
     }
-    return [...names.values()].sort((a, b) => a.name.localeCompare(b.name));
+    return { workflows: [...names.values()].sort((a, b) => a.name.localeCompare(b.name)) };
   }
 
   /** The workflow as its newest run started it (a state directory keeps runs, not workflows). */
@@ -211,7 +211,7 @@ export class LocalBackend implements UiBackend {
     const saved = this.store.list().find((r) => r.state.workflow === name);
     const plan = saved && this.plan(saved);
     if (!saved || !plan) return undefined;
-    const runs = await this.listRuns();
+    const { runs } = await this.listRuns();
     return workflowView({
       workflow: plan.workflow,
       where: this.where,

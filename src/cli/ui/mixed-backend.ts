@@ -2,12 +2,46 @@
 // list, each run marked with where it is, and every page, output stream and action handed to the
 // backend the run belongs to. A local run's id is `local:` and its own id; no id of the cluster's
 // can start so (Kubernetes names and namespaces have no colon), so a local run and a WorkflowRun
-// may share a name, and a local workflow a Workflow's.
-import type { ActionResult, UiBackend, WorkflowSummaryView } from './backend.ts';
+// may share a name, and a local workflow a Workflow's. A side that cannot be read (the cluster's
+// API server is down, or refuses the user) leaves the other listed, with why beside it.
+import type {
+  ActionResult,
+  RunList,
+  UiBackend,
+  Unavailable,
+  WorkflowList,
+  WorkflowSummaryView,
+} from './backend.ts';
+import { serverMessage } from '../cluster/api.ts';
 import { sortRuns, type RunSummaryView, type RunView } from './run-view.ts';
 import type { WorkflowView } from './workflow-view.ts';
 
 const LOCAL = 'local:';
+
+/** How long a list waits for one side: an API server that takes the connection and never answers
+ *  (a host gone) would otherwise hold the page, local runs and all, for minutes. */
+const LIST_DEADLINE_MS = 20_000;
+
+/** What `read` gave, or why it could not be read, within the deadline. */
+async function settle<T>(where: string, read: () => Promise<T>): Promise<T | Unavailable> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`no answer within ${LIST_DEADLINE_MS / 1000} s`)),
+      LIST_DEADLINE_MS,
+    );
+  });
+  try {
+    return await Promise.race([read(), late]);
+  } catch (error) {
+    return { where, message: serverMessage(error) };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const isUnavailable = (value: unknown): value is Unavailable =>
+  typeof value === 'object' && value !== null && 'message' in value && 'where' in value;
 
 /** A local run as the mixed list shows it. */
 function fromLocal<T extends RunSummaryView>(run: T): T {
@@ -38,9 +72,32 @@ export class MixedBackend implements UiBackend {
     return to.isLocal && result.run !== undefined ? { ...result, run: LOCAL + result.run } : result;
   }
 
-  async listRuns(): Promise<RunSummaryView[]> {
-    const [local, cluster] = await Promise.all([this.local.listRuns(), this.cluster.listRuns()]);
-    return sortRuns([...local.map(fromLocal), ...cluster]);
+  /** Both sides' lists; one that fails is told, not thrown, unless both do. */
+  private async both<T extends { unavailable?: readonly Unavailable[] }>(
+    read: (backend: UiBackend) => Promise<T>,
+  ): Promise<{ local?: T; cluster?: T; unavailable: Unavailable[] }> {
+    const [local, cluster] = await Promise.all([
+      settle(this.local.where, () => read(this.local)),
+      settle(this.cluster.where, () => read(this.cluster)),
+    ]);
+    const unavailable = [local, cluster].flatMap((side) =>
+      isUnavailable(side) ? [side] : [...(side.unavailable ?? [])],
+    );
+    if (isUnavailable(local) && isUnavailable(cluster))
+      throw new Error(unavailable.map((u) => `${u.where}: ${u.message}`).join('; '));
+    return {
+      ...(isUnavailable(local) ? {} : { local }),
+      ...(isUnavailable(cluster) ? {} : { cluster }),
+      unavailable,
+    };
+  }
+
+  async listRuns(): Promise<RunList> {
+    const { local, cluster, unavailable } = await this.both((backend) => backend.listRuns());
+    return {
+      runs: sortRuns([...(local?.runs ?? []).map(fromLocal), ...(cluster?.runs ?? [])]),
+      ...(unavailable.length ? { unavailable } : {}),
+    };
   }
 
   async getRun(id: string): Promise<RunView | undefined> {
@@ -74,11 +131,19 @@ export class MixedBackend implements UiBackend {
     return this.act(id, (backend, own) => backend.retry(own));
   }
 
-  async listWorkflows(): Promise<WorkflowSummaryView[]> {
-    const [local, cluster] = await Promise.all([this.local.listWorkflows(), this.cluster.listWorkflows()]);
-    return [...cluster, ...local.map((w) => ({ ...w, id: LOCAL + (w.id ?? w.name), local: true }))].sort(
-      (a, b) => a.name.localeCompare(b.name) || Number(a.local ?? false) - Number(b.local ?? false),
-    );
+  async listWorkflows(): Promise<WorkflowList> {
+    const { local, cluster, unavailable } = await this.both((backend) => backend.listWorkflows());
+    const localWorkflows = (local?.workflows ?? []).map((w): WorkflowSummaryView => ({
+      ...w,
+      id: LOCAL + (w.id ?? w.name),
+      local: true,
+    }));
+    return {
+      workflows: [...(cluster?.workflows ?? []), ...localWorkflows].sort(
+        (a, b) => a.name.localeCompare(b.name) || Number(a.local ?? false) - Number(b.local ?? false),
+      ),
+      ...(unavailable.length ? { unavailable } : {}),
+    };
   }
 
   async getWorkflow(id: string): Promise<WorkflowView | undefined> {

@@ -98,9 +98,9 @@ export async function startUiServer(backend: UiBackend, token: string, port = 0)
       return;
     }
     if (req.method === 'GET' && path === '/api/runs')
-      return json(res, 200, { where: backend.where, runs: await backend.listRuns() });
+      return json(res, 200, { where: backend.where, ...(await backend.listRuns()) });
     if (req.method === 'GET' && path === '/api/workflows')
-      return json(res, 200, { workflows: await backend.listWorkflows() });
+      return json(res, 200, await backend.listWorkflows());
     const workflow = /^\/api\/workflows\/([^/]+)$/.exec(path);
     if (req.method === 'GET' && workflow) {
       const name = decodeURIComponent(workflow[1]!);

@@ -90,8 +90,19 @@ function runsTable(runs) {
   return table;
 }
 
+/** One note for each part of the list that could not be read (the cluster beside local runs), with
+ *  its error: the list shows the rest, and is drawn again when that part can be read again. */
+function unavailableNotes(...lists) {
+  const byWhere = new Map();
+  for (const u of lists.flatMap((l) => l.unavailable || [])) if (!byWhere.has(u.where)) byWhere.set(u.where, u.message);
+  return [...byWhere].map(([where, message]) => el('div', { class: 'unavailable', role: 'status', 'data-where': where },
+    'The runs of ' + where + ' cannot be shown: ' + message + '\nThe list shows them again once they can be read.'));
+}
+
 async function renderList() {
-  const [{ runs }, { workflows: named }] = await Promise.all([getJson('/api/runs'), getJson('/api/workflows')]);
+  const [listed, workflowList] = await Promise.all([getJson('/api/runs'), getJson('/api/workflows')]);
+  const runs = listed.runs;
+  const named = workflowList.workflows;
   const namespaces = [...new Set(runs.flatMap((r) => (placeOf(r) === undefined ? [] : [placeOf(r)])))].sort();
   const workflows = [...new Set(runs.map((r) => r.workflow))].sort();
   const phases = [...new Set(runs.map((r) => r.phase))].sort();
@@ -103,7 +114,7 @@ async function renderList() {
   const rows = runs.filter((r) => (!filters.namespace || placeOf(r) === filters.namespace) && (!filters.workflow || r.workflow === filters.workflow) && (!filters.phase || r.phase === filters.phase));
   const list = el('ul', { id: 'workflows', class: 'workflows' }, ...named.map((w) => el('li', { 'data-workflow': w.id || w.name, 'data-local': w.local ? 'true' : undefined },
     el('a', { href: '#/workflow/' + encodeURIComponent(w.id || w.name) }, w.name), w.local ? ' (local)' : '', w.description ? ' — ' + w.description : '')));
-  view.replaceChildren(el('h1', {}, 'Runs'), el('div', { class: 'filters' }, ...(namespaces.length ? [select('namespace', namespaces)] : []), select('workflow', workflows), select('phase', phases)),
+  view.replaceChildren(el('h1', {}, 'Runs'), ...unavailableNotes(listed, workflowList), el('div', { class: 'filters' }, ...(namespaces.length ? [select('namespace', namespaces)] : []), select('workflow', workflows), select('phase', phases)),
     rows.length ? runsTable(rows) : el('p', { class: 'muted' }, 'No runs.'),
     el('h2', {}, 'Workflows'), named.length ? list : el('p', { class: 'muted' }, 'No workflows.'));
 }

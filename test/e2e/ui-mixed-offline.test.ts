@@ -1,0 +1,124 @@
+// `conveyor ui --cluster -n NS --state-dir DIR` when the cluster cannot be reached (its kubeconfig
+// points at a loopback port nothing listens on, as when the API server is down), in a real browser:
+// the local runs are still listed and live, their pages, output and workflow pages open, Approve and
+// Resume finish a local run, and the list says once, with the cluster's own error, that the
+// cluster's runs cannot be shown, instead of failing as a whole.
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { conveyor, tempDir } from './cli-harness.ts';
+import { noBrowser, openBrowserPage, startUi, type RunningUi } from './ui-browser.ts';
+
+const GATED = `name: offline-gated
+steps:
+  - name: hello
+    command: echo hello from the local side
+  - name: ship
+    command: echo shipped
+    manual_approval: true
+`;
+
+const QUICK = `name: offline-quick
+steps:
+  - name: only
+    command: echo quick
+`;
+
+/** A loopback port nothing listens on: one the system gave out, then closed. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+describe('conveyor ui over local runs and a cluster that cannot be reached', { skip: noBrowser }, () => {
+  const dir = tempDir('conveyor-ui-offline-');
+  const stateDir = join(dir, 'state');
+  let port: number;
+  let ui: RunningUi;
+  let browser: Browser;
+  let page: Page;
+  let problems: string[] = [];
+
+  const runLocally = async (text: string, name: string, expectedCode: number): Promise<void> => {
+    const file = join(dir, `${name}.yaml`);
+    writeFileSync(file, text);
+    const run = await conveyor(['run', file, '--state-dir', stateDir, '--run-id', name]);
+    assert.equal(run.code, expectedCode, run.stdout + run.stderr);
+  };
+
+  before(async () => {
+    port = await closedPort();
+    const kubeconfig = join(dir, 'kubeconfig');
+    writeFileSync(
+      kubeconfig,
+      `apiVersion: v1
+kind: Config
+clusters:
+  - name: gone
+    cluster:
+      server: https://127.0.0.1:${port}
+      insecure-skip-tls-verify: true
+users:
+  - name: someone
+    user:
+      token: not-a-real-token
+contexts:
+  - name: gone
+    context: { cluster: gone, user: someone, namespace: team-a }
+current-context: gone
+`,
+    );
+    // Exit 3: the run waits for the approval of ship.
+    await runLocally(GATED, 'offline-gated', 3);
+    ui = await startUi(['--cluster', '-n', 'team-a', '--state-dir', stateDir], { KUBECONFIG: kubeconfig });
+    ({ browser, page, problems } = await openBrowserPage());
+  });
+
+  after(async () => {
+    await browser?.close();
+    await ui?.stop();
+  });
+
+  test('lists the local runs and says once, with its error, that the cluster cannot be reached', async () => {
+    await page.goto(ui.url);
+    const row = page.locator('#runs tr[data-run="local:offline-gated"]');
+    await row.waitFor();
+    assert.match(await row.innerText(), /local\s+offline-gated\s+offline-gated\s+AwaitingApproval/);
+    await page.locator('#workflows li[data-workflow="local:offline-gated"]').waitFor();
+    const unavailable = page.locator('.unavailable');
+    assert.equal(await unavailable.count(), 1, 'one notice for the cluster, not one per request');
+    const text = await unavailable.innerText();
+    assert.match(text, /namespace team-a/);
+    assert.match(text, new RegExp(`ECONNREFUSED 127\\.0\\.0\\.1:${port}`));
+    assert.equal(await page.locator('#notice').isHidden(), true, 'the list itself did not fail');
+
+    // The live list goes on though the cluster's watch fails: a new local run comes without a reload.
+    await runLocally(QUICK, 'offline-quick', 0);
+    await page.locator('#runs tr[data-run="local:offline-quick"]').waitFor({ timeout: 30_000 });
+    assert.equal(await page.locator('.unavailable').count(), 1);
+  });
+
+  test("a local run's page, output and workflow page open, and Approve and Resume finish it", async () => {
+    await page.goto(`${ui.url}#/run/local%3Aoffline-gated`);
+    await page.locator('main p.muted', { hasText: `state directory ${stateDir}` }).waitFor();
+    await page.locator('#steps tr[data-step="hello"]').click();
+    await page.locator('#logs', { hasText: 'hello from the local side' }).waitFor();
+    await page.locator('#approve-ship').click();
+    await page.locator('#notice', { hasText: 'Approved ship of offline-gated' }).waitFor();
+    await page.locator('#resume').click();
+    await page.locator('h1 .phase[data-phase="Succeeded"]').waitFor({ timeout: 60_000 });
+    const got = await conveyor(['get', 'offline-gated', '--state-dir', stateDir, '-o', 'json']);
+    assert.equal((JSON.parse(got.stdout) as { phase: string }).phase, 'Succeeded', got.stdout);
+
+    await page.locator('#workflow-link').click();
+    await page.locator('main p.muted', { hasText: 'From the newest run, offline-gated' }).waitFor();
+    await page.locator('#runs tr[data-run="local:offline-gated"]').waitFor();
+    assert.deepEqual(problems, []);
+  });
+});
