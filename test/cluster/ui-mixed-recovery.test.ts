@@ -1,0 +1,140 @@
+// `conveyor ui --cluster -n NS --state-dir DIR` through an outage of the cluster, in a real browser:
+// the UI reaches the test control plane through a TCP forwarder on a loopback port, which the test
+// opens and closes (an API server that is down, then back: connection refused, then TLS straight
+// through to the real one). While the cluster cannot be reached, the list shows the local run with
+// one note naming the error; once it answers again, the WorkflowRun comes back and the note goes,
+// without a reload; when it goes away again, the note comes back.
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { conveyor, tempDir } from '../e2e/cli-harness.ts';
+import { launchBrowser, noBrowser, startUi, type RunningUi } from '../e2e/ui-browser.ts';
+import { createNamespace } from './kubectl.ts';
+import { installCrds } from './install-crds.ts';
+import { useCluster } from './use-cluster.ts';
+
+const suite = await useCluster();
+
+const QUICK = `name: ui-outage
+steps:
+  - name: only
+    command: echo quick
+`;
+
+/** A loopback port that forwards every connection to `target` while open, and refuses them while
+ *  closed (closing cuts the connections it carries, as an API server that stops does). */
+class Forwarder {
+  private server: Server | undefined;
+  private readonly sockets = new Set<Socket>();
+  port = 0;
+
+  constructor(private readonly target: { host: string; port: number }) {}
+
+  async open(): Promise<void> {
+    const server = createServer((client) => {
+      const upstream = connect(this.target.port, this.target.host);
+      for (const socket of [client, upstream]) {
+        this.sockets.add(socket);
+        socket.on('close', () => this.sockets.delete(socket));
+        socket.on('error', () => undefined);
+      }
+      client.pipe(upstream).pipe(client);
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.port, '127.0.0.1', resolve);
+    });
+    this.port = (server.address() as { port: number }).port;
+    this.server = server;
+  }
+
+  async close(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    if (!server) return;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    for (const socket of this.sockets) socket.destroy();
+    await closed;
+  }
+}
+
+describe(
+  'conveyor ui over local runs and a cluster that goes away and comes back',
+  { skip: suite.options.skip || noBrowser },
+  () => {
+    let ns: { name: string; remove: () => Promise<void> };
+    let forwarder: Forwarder;
+    let ui: RunningUi | undefined;
+    let browser: Browser;
+    let page: Page;
+    const work = tempDir('conveyor-ui-outage-');
+    const stateDir = join(work, 'state');
+
+    before(async () => {
+      const { kubeconfig } = suite.get();
+      await installCrds(kubeconfig);
+      ns = await createNamespace('ui-outage', kubeconfig);
+      const file = join(work, 'ui-outage.yaml');
+      writeFileSync(file, QUICK);
+      // No controller: the WorkflowRun only has to be listed.
+      const started = await conveyor(
+        ['run', file, '--cluster', '-n', ns.name, '--run-id', 'ui-outage-remote', '--detach'],
+        { env: { KUBECONFIG: kubeconfig } },
+      );
+      assert.equal(started.code, 0, started.stdout + started.stderr);
+      const local = await conveyor(['run', file, '--state-dir', stateDir, '--run-id', 'ui-outage-local']);
+      assert.equal(local.code, 0, local.stdout + local.stderr);
+
+      const text = readFileSync(kubeconfig, 'utf8');
+      const server = /https:\/\/127\.0\.0\.1:(\d+)/.exec(text);
+      assert.ok(server, `the test kubeconfig names its API server on loopback:\n${text}`);
+      forwarder = new Forwarder({ host: '127.0.0.1', port: Number(server[1]) });
+      // The port is taken once and let go: the UI starts with nothing listening there.
+      await forwarder.open();
+      await forwarder.close();
+      const throughForwarder = join(work, 'kubeconfig');
+      writeFileSync(throughForwarder, text.replace(server[0], `https://127.0.0.1:${forwarder.port}`));
+      ui = await startUi(['--cluster', '-n', ns.name, '--state-dir', stateDir], {
+        KUBECONFIG: throughForwarder,
+      });
+      browser = await launchBrowser();
+      page = await browser.newPage();
+    });
+
+    after(async () => {
+      await browser?.close();
+      await ui?.stop();
+      await forwarder?.close();
+      await ns?.remove();
+    });
+
+    test('the note of the unreachable cluster goes when it answers again, and comes back when it goes', async () => {
+      const local = page.locator('#runs tr[data-run="local:ui-outage-local"]');
+      const remote = page.locator('#runs tr[data-run="ui-outage-remote"]');
+      const note = page.locator('.unavailable');
+      await page.goto(ui!.url);
+      await local.waitFor();
+      assert.match(await note.innerText(), new RegExp(`ECONNREFUSED 127\\.0\\.0\\.1:${forwarder.port}`));
+      assert.equal(await remote.count(), 0);
+
+      await forwarder.open();
+      // No reload: the cluster's watch connects, and the page draws the list again.
+      await remote.waitFor({ timeout: 60_000 });
+      await note.waitFor({ state: 'detached' });
+      assert.equal(await local.count(), 1);
+
+      await forwarder.close();
+      await note.waitFor({ timeout: 60_000 });
+      assert.equal(await note.count(), 1, 'one note, not one per failed attempt');
+      assert.equal(await local.count(), 1);
+      assert.equal(await page.locator('#notice').isHidden(), true);
+
+      await forwarder.open();
+      await remote.waitFor({ timeout: 60_000 });
+      await note.waitFor({ state: 'detached' });
+    });
+  },
+);
