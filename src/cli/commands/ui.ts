@@ -34,7 +34,8 @@ are refused.
   --state-dir DIR         the local runs in DIR (default: $CONVEYOR_STATE_DIR, else ./.conveyor);
                           given with --cluster (or -n, -A, --context, --kubeconfig), the local runs
                           and the cluster's in one list, each marked local or with its namespace,
-                          and each acted on where it lives
+                          and each acted on where it lives; a cluster that cannot be reached
+                          leaves the local runs listed, with its error, until it answers again
 
 ${CLUSTER_USAGE}
 
