@@ -110,12 +110,13 @@ export async function runLocally(req: LocalRunRequest): Promise<number> {
       env: { ...io.env, CONVEYOR_RUN_ID: req.state.runId },
       // Write-ahead: the launcher fsyncs the journal, which has the start lines, before it starts.
       durableFile: journalFile(runDir),
+      // And names each attempt's process there itself, the moment it exists.
+      startedRecord: (action) => journal.startedRecord(action.step, action.attempt),
+      readProcessStart: processStartTime,
     },
     // The loop exists before any attempt starts, so the callback never sees it uninitialised.
     (observation) => {
-      journal.append(
-        journalEntryOf(observation, (pid) => executor.processStartOf(pid) ?? processStartTime(pid)),
-      );
+      journal.append(journalEntryOf(observation));
       loop.observe(observation);
     },
   );
@@ -249,24 +250,8 @@ function startsIn(actions: readonly Action[]): JournalEntry[] {
     .map((a) => ({ event: 'start', step: a.step, attempt: a.attempt }));
 }
 
-function journalEntryOf(
-  observation: Observation,
-  processStart: (pid: number) => string | undefined,
-): JournalEntry[] {
-  if (observation.kind === 'attemptStarted') {
-    const pid = Number(/^pid (\d+)$/.exec(observation.handle ?? '')?.[1]);
-    if (!Number.isInteger(pid)) return [];
-    const start = processStart(pid);
-    return [
-      {
-        event: 'started',
-        step: observation.step,
-        attempt: observation.attempt,
-        pid,
-        ...(start !== undefined ? { process_start: start } : {}),
-      },
-    ];
-  }
+/** The journal's line for an attempt's end (its start is recorded by the launcher: startedRecord). */
+function journalEntryOf(observation: Observation): JournalEntry[] {
   if (observation.kind === 'attemptFinished')
     return [
       {

@@ -6,8 +6,9 @@
 // running by a process that died instead of starting it again beside it.
 //
 // The start lines are written here, and the process launcher fsyncs this file before it starts
-// them (ProcessExecutorOptions.durableFile): one fsync per batch of starts, in the Perl helper,
-// off Node's main thread. An fsync per decision on the main thread was a third of a local run of
+// them (ProcessExecutorOptions.durableFile): one fsync per batch of starts, in the launcher helper,
+// off Node's main thread. The launcher also writes each attempt's `started` line, naming its
+// process, the moment the process exists (startedRecord). An fsync per decision on the main thread was a third of a local run of
 // many short steps (1,000 steps of `true`: ~450 fsyncs, ~0.6 s blocked).
 import { closeSync, fstatSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
@@ -65,6 +66,21 @@ export class RunJournal {
     } catch {
       // A full or vanished disk must not stop the steps in flight; the snapshot is saved apart.
     }
+  }
+
+  /**
+   * The start of the `started` line of an attempt, for the process launcher to complete with the
+   * process and append the moment it exists (LaunchRequest.startedRecord): written by the launcher,
+   * it names the process even when this conveyor process is killed before it hears of the start.
+   */
+  startedRecord(step: string, attempt: number): string {
+    const prefix: Omit<Extract<JournalLine, { event: 'started' }>, 'pid' | 'process_start'> = {
+      at: new Date(this.now()).toISOString(),
+      event: 'started',
+      step,
+      attempt,
+    };
+    return JSON.stringify(prefix).slice(0, -1);
   }
 
   /** The journal's length in bytes: a snapshot of the state records how much of it it includes. */

@@ -46,8 +46,15 @@ test('a run killed with SIGKILL after steps finished but before the next snapsho
   assert.equal(first.code, null, 'the first round was killed');
   assert.deepEqual(ran(dir), ['ran a', 'ran b', 'ran c', 'ran slow']);
   // The orphaned `slow` goes on in its own process group; end it so that resume need not wait 30 s.
-  const journal = readFileSync(join(dir, 'state/runs/j1/journal.jsonl'), 'utf8');
-  const slow = /"event":"started","step":"slow","attempt":1,"pid":(\d+)/.exec(journal);
+  // The journal names its process though conveyor was killed as soon as the step ran: the launcher
+  // (which outlives conveyor) writes that line the moment the process exists, if only just after.
+  const journalPath = join(dir, 'state/runs/j1/journal.jsonl');
+  const startedLine = /"event":"started","step":"slow","attempt":1,"pid":(\d+)/;
+  const deadline = Date.now() + 10_000;
+  while (!startedLine.test(readFileSync(journalPath, 'utf8')) && Date.now() < deadline)
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  const journal = readFileSync(journalPath, 'utf8');
+  const slow = startedLine.exec(journal);
   assert.ok(slow, journal);
   process.kill(-Number(slow[1]), 'SIGKILL');
 

@@ -124,6 +124,7 @@ export class HelperLauncher implements Launcher {
       request.stdoutAppend ? 'a' : 'w',
       escape(request.stdoutPath),
       escape(request.stderrPath ?? ''),
+      escape(request.startedRecord ?? ''),
       String(env.length),
       ...env.flatMap(([k, v]) => [escape(k), escape(v)]),
       ...request.argv.map(escape),

@@ -19,6 +19,19 @@ export interface LaunchRequest {
    * interleave in the order they were written (what a terminal would show).
    */
   readonly stderrPath?: string;
+  /**
+   * The start of a JSON line (`{"at":…,"event":"started",…` without its closing brace) that the
+   * launcher completes with `,"pid":N` (and `,"process_start":"T"` where it read it) and appends to
+   * the durable file as soon as the process exists, before it reports the start. Written by the
+   * launcher, not by whoever hears of the start later: a conveyor process killed in between must
+   * still leave the journal naming the process it left running (see orphaned-attempts.ts).
+   */
+  readonly startedRecord?: string;
+}
+
+/** `record` completed with the process (see LaunchRequest.startedRecord). */
+export function completeStartedRecord(record: string, pid: number, processStart?: string): string {
+  return `${record},"pid":${pid}${processStart !== undefined ? `,"process_start":"${processStart}"` : ''}}\n`;
 }
 
 export interface LaunchResult {
@@ -104,6 +117,7 @@ export function nulByteIn(request: LaunchRequest): string | undefined {
     request.cwd,
     request.stdoutPath,
     request.stderrPath ?? '',
+    request.startedRecord ?? '',
     ...Object.keys(request.env),
     ...Object.values(request.env),
   ];

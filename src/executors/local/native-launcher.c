@@ -262,18 +262,19 @@ static pid_t failing_child(int err_fd, const char *program, int error) {
   return pid;
 }
 
-/* Request R: N CWD MODE STDOUT STDERR NENV KEY VALUE ... ARGV... */
+/* Request R: N CWD MODE STDOUT STDERR RECORD NENV KEY VALUE ... ARGV... */
 static void start(char **f, size_t count) {
   long n = count > 1 ? strtol(f[1], NULL, 10) : 0;
-  if (count < 8) return refuse(n, "malformed start request", NULL, EINVAL);
+  if (count < 9) return refuse(n, "malformed start request", NULL, EINVAL);
   const char *cwd = unescape(f[2]);
   const char *mode = f[3];
   const char *out = unescape(f[4]);
   const char *err = unescape(f[5]);
-  size_t nenv = (size_t)strtoul(f[6], NULL, 10);
-  if (7 + 2 * nenv >= count) return refuse(n, "malformed start request", NULL, EINVAL);
-  char **argv = f + 7 + 2 * nenv;
-  size_t argc = count - 7 - 2 * nenv;
+  const char *record = unescape(f[6]);
+  size_t nenv = (size_t)strtoul(f[7], NULL, 10);
+  if (8 + 2 * nenv >= count) return refuse(n, "malformed start request", NULL, EINVAL);
+  char **argv = f + 8 + 2 * nenv;
+  size_t argc = count - 8 - 2 * nenv;
   for (size_t i = 0; i < argc; i++) unescape(argv[i]);
 
   /* Same checks, in the same order, as the Perl launcher: each is a setup failure (F). */
@@ -296,7 +297,7 @@ static void start(char **f, size_t count) {
   /* The base environment with the request's variables on top. */
   char **envp = must(calloc(nbase + nenv + 1, sizeof *envp));
   size_t nenvp = 0;
-  char **mine = f + 7;
+  char **mine = f + 8;
   for (size_t i = 0; i < nenv; i++) unescape(mine[2 * i]), unescape(mine[2 * i + 1]);
   for (size_t i = 0; i < nbase; i++) {
     size_t keylen = strcspn(base_env[i], "=");
@@ -343,7 +344,20 @@ static void start(char **f, size_t count) {
   setpgid(pid, pid);
   add_child(pid, n);
   char since[32];
-  if (start_time(pid, since, sizeof since)) appendf(&outbox, "S %ld %d %s\n", n, (int)pid, since);
+  int known = start_time(pid, since, sizeof since);
+  /* Written here, not by Node once it hears of the start: a Node killed in between must still leave
+   * the journal naming the process it left running. */
+  if (record[0] && durable >= 0) {
+    buffer line = {0};
+    append(&line, record, strlen(record));
+    appendf(&line, ",\"pid\":%d", (int)pid);
+    if (known) appendf(&line, ",\"process_start\":\"%s\"", since);
+    append(&line, "}\n", 2);
+    ssize_t written = write(durable, line.data, line.len);
+    (void)written; /* As with a full disk: the step runs on; the journal misses its pid. */
+    free(line.data);
+  }
+  if (known) appendf(&outbox, "S %ld %d %s\n", n, (int)pid, since);
   else appendf(&outbox, "S %ld %d\n", n, (int)pid);
 }
 

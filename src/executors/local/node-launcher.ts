@@ -3,8 +3,8 @@
 // matters for runs of many very short steps. Behaves like HelperLauncher: own process group (a new
 // session, via `detached`), output straight to files, exit 127/126 when the program cannot be run.
 import { spawn } from 'node:child_process';
-import { appendFileSync, closeSync, fsyncSync, openSync, statSync } from 'node:fs';
-import { GroupHandle, nulByteIn } from './launcher.ts';
+import { appendFileSync, closeSync, fsyncSync, openSync, statSync, writeSync } from 'node:fs';
+import { completeStartedRecord, GroupHandle, nulByteIn } from './launcher.ts';
 import type { LaunchEvents, LaunchHandle, LaunchRequest, LaunchResult, Launcher } from './launcher.ts';
 
 export class NodeLauncher implements Launcher {
@@ -15,7 +15,11 @@ export class NodeLauncher implements Launcher {
   /** Set while the starts of this turn of the event loop are covered by one fsync. */
   private synced = false;
 
-  constructor(baseEnv: Readonly<Record<string, string>>, durableFile?: string) {
+  constructor(
+    baseEnv: Readonly<Record<string, string>>,
+    durableFile?: string,
+    private readonly readProcessStart?: (pid: number) => string | undefined,
+  ) {
     this.env = baseEnv;
     try {
       if (durableFile !== undefined) this.durableFd = openSync(durableFile, 'a');
@@ -76,6 +80,7 @@ export class NodeLauncher implements Launcher {
       });
       child.on('exit', (code, signal) => end({ exitCode: code, signal }));
       if (child.pid !== undefined) {
+        this.record(request, child.pid);
         handle.started(child.pid);
         events.onStart(child.pid);
       }
@@ -86,6 +91,19 @@ export class NodeLauncher implements Launcher {
       fds.forEach((fd) => closeSync(fd));
     }
     return handle;
+  }
+
+  /** Appends the request's started record to the durable file (see LaunchRequest). */
+  private record(request: LaunchRequest, pid: number): void {
+    if (request.startedRecord === undefined || this.durableFd === undefined) return;
+    try {
+      writeSync(
+        this.durableFd,
+        completeStartedRecord(request.startedRecord, pid, this.readProcessStart?.(pid)),
+      );
+    } catch {
+      // As with a full disk: the steps still run.
+    }
   }
 
   async close(): Promise<void> {

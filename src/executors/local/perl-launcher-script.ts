@@ -9,9 +9,12 @@
 //        J  PATH                                  a file to fsync before starting processes (the
 //                                                  run's journal: a step never starts before the
 //                                                  line announcing it is on disk); once per batch
-//        R  N CWD MODE STDOUT STDERR NENV KEY VALUE ... ARGV...
+//        R  N CWD MODE STDOUT STDERR RECORD NENV KEY VALUE ... ARGV...
 //                                                  start request N; MODE `a` appends to STDOUT, `w`
-//                                                  truncates it; an empty STDERR shares STDOUT's file
+//                                                  truncates it; an empty STDERR shares STDOUT's file;
+//                                                  a RECORD is completed with `,"pid":PID` (and
+//                                                  `,"process_start":"START"`) and `}` and appended
+//                                                  to the J file once the process exists, before S
 //   out  S  N PID [START]                          started; PID is also its process group; START
 //                                                  is field 22 of /proc/PID/stat where there is one
 //        F  N MESSAGE                              could not be set up, no process (a D follows)
@@ -115,7 +118,7 @@ sub refuse {
 # new directory by now); its files are opened here and its environment set here for the fork only.
 sub start {
   my @f = split /\t/, $_[0], -1;
-  my ($n, $cwd, $mode, $out, $err, $count) = splice(@f, 1, 6);
+  my ($n, $cwd, $mode, $out, $err, $record, $count) = splice(@f, 1, 7);
   my %env = map { unescape($_) } splice(@f, 1, 2 * $count);
   my @argv = map { unescape($_) } @f[1 .. $#f];
   $cwd = unescape($cwd);
@@ -143,6 +146,12 @@ sub start {
   POSIX::setpgid($pid, $pid);
   $request_of{$pid} = $n;
   my $since = start_time($pid);
+  # Written here, not by Node once it hears of the start: a Node killed in between must still leave
+  # the journal naming the process it left running.
+  if ($record ne '' && $durable) {
+    my $line = unescape($record) . ',"pid":' . $pid . (defined $since ? ',"process_start":"' . $since . '"' : '') . "}\n";
+    syswrite($durable, $line);
+  }
   report(defined $since ? "S $n $pid $since\n" : "S $n $pid\n");
 }
 

@@ -42,6 +42,13 @@ export interface ProcessExecutorOptions {
    * of starts (Perl off Node's thread, without another wake-up of Node).
    */
   readonly durableFile?: string;
+  /**
+   * The durable file's record of an attempt's start, which the launcher completes with the process
+   * and appends as soon as the process exists (LaunchRequest.startedRecord).
+   */
+  readonly startedRecord?: (action: StartAttemptAction) => string;
+  /** Reads a process's start time, for launchers that do not read it themselves (spawn). */
+  readonly readProcessStart?: (pid: number) => string | undefined;
 }
 
 interface Running {
@@ -127,6 +134,7 @@ export class ProcessExecutor implements StepExecutor {
         stdoutPath: capturePath ?? `${base}.log`,
         stdoutAppend: capturePath === undefined,
         stderrPath: capturePath === undefined ? undefined : `${base}.log`,
+        ...(this.options.startedRecord ? { startedRecord: this.options.startedRecord(action) } : {}),
       },
       {
         onStart: (pid, processStart) => {
@@ -186,7 +194,7 @@ export class ProcessExecutor implements StepExecutor {
         return program.path === undefined ? undefined : [program.path];
       }) ??
       this.helper('perl', () => ['perl', '-e', PERL_LAUNCHER_SCRIPT]) ??
-      new NodeLauncher(this.baseEnv, this.options.durableFile);
+      new NodeLauncher(this.baseEnv, this.options.durableFile, this.options.readProcessStart);
     return this.current;
   }
 

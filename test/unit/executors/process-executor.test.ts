@@ -6,7 +6,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, writeFi
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { processStartTime } from '../../../src/cli/process-identity.ts';
-import { alive, Harness, lacks, LAUNCHERS, readPid, waitFor } from './harness.ts';
+import { action, alive, Harness, lacks, LAUNCHERS, readPid, waitFor } from './harness.ts';
+import { ProcessExecutor } from '../../../src/executors/local/process-executor.ts';
 
 for (const launcher of LAUNCHERS) {
   describe(`ProcessExecutor with the ${launcher} launcher`, { skip: lacks(launcher) }, () => {
@@ -35,6 +36,51 @@ for (const launcher of LAUNCHERS) {
         [0, 0, 0],
       );
       assert.equal(readFileSync(journal, 'utf8'), '{"event":"start","step":"a","attempt":1}\n');
+    });
+
+    it('names each process in the durable file before it reports the start, so that a killed conveyor leaves it recorded', async () => {
+      const dir = harness().dir;
+      const journal = join(dir, 'journal.jsonl');
+      writeFileSync(journal, '');
+      const seenAtStart = new Map<string, string>();
+      const done: Promise<void>[] = [];
+      const ended = new Map<string, () => void>();
+      const executor = new ProcessExecutor(
+        {
+          logDir: join(dir, 'logs'),
+          cwd: dir,
+          env: process.env,
+          launcher,
+          durableFile: journal,
+          startedRecord: (a) => `{"event":"started","step":${JSON.stringify(a.step)},"attempt":${a.attempt}`,
+          readProcessStart: processStartTime,
+        },
+        (o) => {
+          // What the journal holds the moment the start is heard of.
+          if (o.kind === 'attemptStarted') seenAtStart.set(o.step, readFileSync(journal, 'utf8'));
+          if (o.kind === 'attemptFinished') ended.get(o.step)?.();
+        },
+      );
+      for (const step of ['a', 'b\t"quoted"']) {
+        done.push(new Promise((resolve) => ended.set(step, resolve)));
+        executor.start(action(step, { command: 'true' }));
+      }
+      await Promise.all(done);
+      await executor.close();
+      const lines = readFileSync(journal, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+      assert.equal(lines.length, 2, JSON.stringify(lines));
+      for (const step of ['a', 'b\t"quoted"']) {
+        const line = lines.find((l) => l.step === step);
+        assert.ok(line, `${step} recorded`);
+        assert.equal(line.event, 'started');
+        assert.equal(line.attempt, 1);
+        assert.ok(Number.isInteger(line.pid) && (line.pid as number) > 0, JSON.stringify(line));
+        if (process.platform === 'linux') assert.match(String(line.process_start), /^\d+$/);
+        assert.match(seenAtStart.get(step) ?? '', new RegExp(`"pid":${line.pid as number}[,}]`));
+      }
     });
 
     it('gives the start time of a running process as /proc has it, where the launcher read it', async () => {
