@@ -12,6 +12,32 @@ import { LocalBackend } from '../../src/cli/ui/local-backend.ts';
 import { StateStore } from '../../src/cli/state-store.ts';
 import { BIN, conveyor, tempDir } from './cli-harness.ts';
 
+const QUICK = 'name: quick\nsteps:\n  - name: say\n    command: echo said\n';
+const RELEASE =
+  'name: release\nsteps:\n  - name: migrate\n    command: exit 4\nrollback:\n  enabled: true\n  automatic: false\n  steps:\n    - name: restore\n      command: echo restored\n';
+
+/** A run of `workflow` made by the real CLI in a new folder, ended with `code`. */
+async function savedRun(
+  workflow: string,
+  code: number,
+): Promise<{ dir: string; stateDir: string; runId: string }> {
+  const dir = tempDir();
+  const stateDir = join(dir, 'state');
+  writeFileSync(join(dir, 'wf.yaml'), workflow);
+  const run = await conveyor(['run', 'wf.yaml', '--state-dir', stateDir, '-o', 'json'], { cwd: dir });
+  assert.equal(run.code, code, run.stderr);
+  return { dir, stateDir, runId: (JSON.parse(run.stdout) as { run_id: string }).run_id };
+}
+
+/** The UI's local backend over `stateDir`, running `program` as conveyor. */
+function backendOver(stateDir: string, cwd: string, program: string): LocalBackend {
+  return new LocalBackend(
+    new StateStore(stateDir),
+    { cwd, env: {}, now: () => Date.now() } as never,
+    program,
+  );
+}
+
 /** A conveyor program that runs the real CLI one process further down (see above). */
 function conveyorBelow(dir: string): string {
   const program = join(dir, 'conveyor-below.mjs');
@@ -25,18 +51,9 @@ function conveyorBelow(dir: string): string {
 }
 
 test('a retry that ends before the UI sees it under way is told as the retry it was', async () => {
-  const dir = tempDir();
-  const stateDir = join(dir, 'state');
-  writeFileSync(join(dir, 'quick.yaml'), 'name: quick\nsteps:\n  - name: say\n    command: echo said\n');
-  const run = await conveyor(['run', 'quick.yaml', '--state-dir', stateDir, '-o', 'json'], { cwd: dir });
-  assert.equal(run.code, 0, run.stderr);
-  const runId = (JSON.parse(run.stdout) as { run_id: string }).run_id;
+  const { dir, stateDir, runId } = await savedRun(QUICK, 0);
   const program = conveyorBelow(dir);
-  const backend = new LocalBackend(
-    new StateStore(stateDir),
-    { cwd: dir, env: {}, now: () => Date.now() } as never,
-    program,
-  );
+  const backend = backendOver(stateDir, dir, program);
   const result = await backend.retry(runId);
   assert.equal(result.ok, true, result.message);
   assert.match(result.message, new RegExp(`^Retrying ${runId} \\(conveyor retry ${runId} --run-id `));
@@ -50,12 +67,7 @@ test('a retry that ends before the UI sees it under way is told as the retry it 
 // opened a run not yet saved ("no run …"), which replaced the notice. The conveyor program here
 // holds the new run's lock for a while before the real CLI saves the run, as a slow start does.
 test('a retry is answered only once its new run is saved, so the page it opens finds it', async () => {
-  const dir = tempDir();
-  const stateDir = join(dir, 'state');
-  writeFileSync(join(dir, 'quick.yaml'), 'name: quick\nsteps:\n  - name: say\n    command: echo said\n');
-  const run = await conveyor(['run', 'quick.yaml', '--state-dir', stateDir, '-o', 'json'], { cwd: dir });
-  assert.equal(run.code, 0, run.stderr);
-  const runId = (JSON.parse(run.stdout) as { run_id: string }).run_id;
+  const { dir, stateDir, runId } = await savedRun(QUICK, 0);
   const program = join(dir, 'conveyor-slow-start.mjs');
   writeFileSync(
     program,
@@ -74,7 +86,7 @@ test('a retry is answered only once its new run is saved, so the page it opens f
       `process.exit(r.status ?? 1);\n`,
   );
   const store = new StateStore(stateDir);
-  const backend = new LocalBackend(store, { cwd: dir, env: {}, now: () => Date.now() } as never, program);
+  const backend = backendOver(stateDir, dir, program);
   const result = await backend.retry(runId);
   assert.equal(result.ok, true, result.message);
   assert.ok(result.run, JSON.stringify(result));
@@ -85,20 +97,8 @@ test('a retry is answered only once its new run is saved, so the page it opens f
 // Seen once the steps started faster: a rollback of a failed run ends with the run still Failed, so
 // `conveyor rollback` exits 1 (as `run` does for a failed run); that is a rollback done, not refused.
 test('a rollback that ends before the UI sees it under way is told as the rollback it was, though the run stays Failed', async () => {
-  const dir = tempDir();
-  const stateDir = join(dir, 'state');
-  writeFileSync(
-    join(dir, 'release.yaml'),
-    'name: release\nsteps:\n  - name: migrate\n    command: exit 4\nrollback:\n  enabled: true\n  automatic: false\n  steps:\n    - name: restore\n      command: echo restored\n',
-  );
-  const run = await conveyor(['run', 'release.yaml', '--state-dir', stateDir, '-o', 'json'], { cwd: dir });
-  assert.equal(run.code, 1, run.stderr);
-  const runId = (JSON.parse(run.stdout) as { run_id: string }).run_id;
-  const backend = new LocalBackend(
-    new StateStore(stateDir),
-    { cwd: dir, env: {}, now: () => Date.now() } as never,
-    conveyorBelow(dir),
-  );
+  const { dir, stateDir, runId } = await savedRun(RELEASE, 1);
+  const backend = backendOver(stateDir, dir, conveyorBelow(dir));
   const result = await backend.rollback(runId);
   assert.equal(result.ok, true, result.message);
   assert.match(result.message, new RegExp(`^Rolling back ${runId} \\(conveyor rollback ${runId}`));
