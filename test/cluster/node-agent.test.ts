@@ -182,16 +182,38 @@ describe(
       );
     });
 
-    test('a pod past its activeDeadlineSeconds is stopped and Failed with DeadlineExceeded', async () => {
+    test('a pod past its activeDeadlineSeconds is Failed with DeadlineExceeded at once, then stopped', async () => {
+      // As the kubelet: the status says why the pod ends before its containers are killed, so no
+      // reader ever sees it Failed without the reason (CI once did, between the two reports).
       await apply(
-        [pod('pod-deadline', podSpec('echo "pid $$$$"; exec sleep 600', { activeDeadlineSeconds: 2 }))],
+        [
+          pod(
+            'pod-deadline',
+            podSpec('trap "sleep 2; exit 1" TERM; echo "pid $$$$"; while true; do sleep 1; done', {
+              activeDeadlineSeconds: 2,
+              terminationGracePeriodSeconds: 30,
+            }),
+          ),
+        ],
         options,
       );
       const failed = await phase('pod-deadline', 'Failed');
       assert.equal(failed.status?.reason, 'DeadlineExceeded');
       const pid = /^pid (\d+)$/m.exec((await kubectl(['logs', 'pod-deadline'], options)).stdout)?.[1];
       assert.ok(pid, 'the container printed its pid');
-      assert.equal(isAlive(Number(pid)), false);
+      assert.equal(isAlive(Number(pid)), true, 'Failed is reported while the container still stops');
+      await waitFor('the container to stop', async () => !isAlive(Number(pid)), show('pod-deadline'), 20_000);
+      const stopped = await waitFor(
+        'the stopped container in the status',
+        async () => {
+          const p = await getPod('pod-deadline');
+          return p?.status?.containerStatuses?.[0]?.state?.terminated && p;
+        },
+        show('pod-deadline'),
+      );
+      assert.equal(stopped.status?.phase, 'Failed');
+      assert.equal(stopped.status?.reason, 'DeadlineExceeded');
+      assert.equal(stopped.status?.containerStatuses?.[0]?.state?.terminated?.exitCode, 1);
     });
 
     test('a container without a runnable command fails with StartError, saying why', async () => {

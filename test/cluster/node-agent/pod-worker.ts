@@ -300,15 +300,18 @@ export class PodWorker {
       clearTimeout(this.deadline);
       if (wasTerminal) return;
       this.ctx.log(`pod ${this.name}: stopping (${why}, grace ${grace}s)`);
+      if (why === 'deadline') {
+        // The kubelet reports the pod Failed, and why, before it kills the containers: every
+        // report from here on, including those as each container stops, carries the reason.
+        this.record.terminal = {
+          reason: 'DeadlineExceeded',
+          message: 'Pod was active on the node longer than the specified deadline',
+        };
+        this.reporter.request();
+      }
       await Promise.all([...this.running].map((process) => process.stop(grace)));
       await this.run;
-      this.record.terminal =
-        why === 'deadline'
-          ? {
-              reason: 'DeadlineExceeded',
-              message: 'Pod was active on the node longer than the specified deadline',
-            }
-          : {};
+      this.record.terminal ??= {};
       await this.reporter.flush();
     })();
     return this.stopping;
