@@ -3,7 +3,8 @@
 // opens and closes (an API server that is down, then back: connection refused, then TLS straight
 // through to the real one). While the cluster cannot be reached, the list shows the local run with
 // one note naming the error; once it answers again, the WorkflowRun comes back and the note goes,
-// without a reload; when it goes away again, the note comes back.
+// without a reload; when it goes away again, the note comes back, and the WorkflowRun stays listed
+// (and its page shown) as last seen, marked so and without its actions, until the cluster is back.
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
@@ -111,7 +112,7 @@ describe(
       await ns?.remove();
     });
 
-    test('the note of the unreachable cluster goes when it answers again, and comes back when it goes', async () => {
+    test('the note of the unreachable cluster goes when it answers again, and comes back with its runs as last seen when it goes', async () => {
       const local = page.locator('#runs tr[data-run="local:ui-outage-local"]');
       const remote = page.locator('#runs tr[data-run="ui-outage-remote"]');
       const note = page.locator('.unavailable');
@@ -131,10 +132,26 @@ describe(
       assert.equal(await note.count(), 1, 'one note, not one per failed attempt');
       assert.equal(await local.count(), 1);
       assert.equal(await page.locator('#notice').isHidden(), true);
+      // The WorkflowRun seen before stays listed as it was last seen, marked so, with the time.
+      assert.equal(await remote.count(), 1, 'the WorkflowRun stays listed while the cluster is away');
+      assert.equal(await remote.getAttribute('data-stale'), 'true');
+      assert.match(await remote.innerText(), /last seen \d/);
+      assert.match(await note.innerText(), /as last seen at \d/);
+      // Its page shows it as last seen, with the cluster's error, and offers none of its actions.
+      await remote.locator('a').first().click();
+      const stale = page.locator('#stale');
+      await stale.waitFor();
+      assert.match(await stale.innerText(), /ECONNREFUSED/);
+      assert.equal(await page.locator('main button').count(), 0);
 
       await forwarder.open();
-      await remote.waitFor({ timeout: 60_000 });
+      // Live again, without a reload: its page, then its row.
+      await stale.waitFor({ state: 'detached', timeout: 60_000 });
+      await page.locator('#cancel').waitFor();
+      await page.locator('#home').click();
+      await remote.waitFor();
       await note.waitFor({ state: 'detached' });
+      assert.equal(await remote.getAttribute('data-stale'), null);
     });
   },
 );

@@ -35,7 +35,8 @@ are refused.
                           given with --cluster (or -n, -A, --context, --kubeconfig), the local runs
                           and the cluster's in one list, each marked local or with its namespace,
                           and each acted on where it lives; a cluster that cannot be reached
-                          leaves the local runs listed, with its error, until it answers again
+                          leaves the local runs listed, with its error, and its runs as last
+                          seen (marked so, without actions) until it answers again
 
 ${CLUSTER_USAGE}
 

@@ -26,6 +26,8 @@ export interface Unavailable {
   readonly where: string;
   /** Its error, as the API server or the connection gave it. */
   readonly message: string;
+  /** When its runs (listed as last seen, each marked `stale`) could last be read. */
+  readonly lastSeenAt?: number;
 }
 
 /** The runs the UI shows, and the parts it could not read (the list shows the rest). */

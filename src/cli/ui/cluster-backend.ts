@@ -5,7 +5,7 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { WorkflowRunObject } from '../../controller/resources.ts';
 import { ANNOTATIONS, API_VERSION, LABELS, labelValue, PLURALS } from '../../spec/crd/identity.ts';
-import { createInformer } from '../../kube/informer.ts';
+import { createInformer, type Informer } from '../../kube/informer.ts';
 import { PINNED_KEY } from '../../controller/start-run.ts';
 import { decodeEngineState } from '../../controller/engine-state-codec.ts';
 import { buildPlan } from '../../engine/plan.ts';
@@ -31,6 +31,7 @@ import {
   type EventView,
   type RunSummaryView,
   type RunView,
+  type StaleView,
   type StepView,
 } from './run-view.ts';
 import { stepViews } from './step-views.ts';
@@ -120,6 +121,21 @@ export function clusterBackend(
     };
   };
 
+  /** The watch's informer once watch() started it: its cache holds the runs as last seen. */
+  let informer: Informer<KubernetesObject> | undefined;
+  /** When reads of the cluster began to fail, for as long as they do (its watch may not know yet). */
+  let failingSince: number | undefined;
+  /** What a read that failed with `error` can still show: the watch's runs as last seen, since when
+   *  and why they are not current; undefined when the watch never had them. */
+  const lastSeen = (error: unknown): { runs: WorkflowRunObject[]; stale: StaleView } | undefined => {
+    if (!informer?.hasSynced) return undefined;
+    failingSince ??= Date.now();
+    return {
+      runs: informer.list() as WorkflowRunObject[],
+      stale: { lastSeenAt: informer.stats().staleSince ?? failingSince, message: serverMessage(error) },
+    };
+  };
+
   const summary = (run: WorkflowRunObject): RunSummaryView => {
     const status = (run.status ?? {}) as RunStatus;
     const steps = Object.values(status.steps ?? {});
@@ -198,17 +214,46 @@ export function clusterBackend(
 
   return {
     where: scope.where,
+    /** The runs as the API server lists them now or, when it cannot be reached (or refuses), as the
+     *  watch last saw them, each marked stale, with why beside them. */
     async listRuns() {
-      return { runs: sortRuns((await scope.listRuns()).map(summary)) };
+      let runs: WorkflowRunObject[];
+      try {
+        runs = await scope.listRuns();
+      } catch (error) {
+        const seen = lastSeen(error);
+        if (!seen) throw error;
+        return {
+          runs: sortRuns(seen.runs.map((run) => ({ ...summary(run), stale: seen.stale }))),
+          unavailable: [{ where: scope.where, ...seen.stale }],
+        };
+      }
+      failingSince = undefined;
+      return { runs: sortRuns(runs.map(summary)) };
     },
     async getRun(id) {
       const found = scope.locate(id);
-      const run = found && (await found.api.getRun(found.name));
-      if (!found || !run) return undefined;
+      if (!found) return undefined;
+      let run: WorkflowRunObject | undefined;
+      let stale: StaleView | undefined;
+      try {
+        run = await found.api.getRun(found.name);
+        failingSince = undefined;
+      } catch (error) {
+        // As last seen, with no further request: the graph and Events need the API server too.
+        const seen = lastSeen(error);
+        run = seen?.runs.find(
+          (r) =>
+            (r.metadata.namespace ?? target.namespace) === found.namespace && r.metadata.name === found.name,
+        );
+        if (!seen || !run) throw error;
+        stale = seen.stale;
+      }
+      if (!run) return undefined;
       const { api, name } = found;
       const status = (run.status ?? {}) as RunStatus;
-      const base = summary(run);
-      const text = await workflowTextOf(api, run, status).catch(() => undefined);
+      const base = stale ? { ...summary(run), stale } : summary(run);
+      const text = stale ? undefined : await workflowTextOf(api, run, status).catch(() => undefined);
       let source: ReturnType<typeof clusterRunSource> | undefined;
       try {
         source = text === undefined ? undefined : clusterRunSource(run, text, `workflowrun/${name}`);
@@ -269,13 +314,16 @@ export function clusterBackend(
           ...(c.lastTransitionTime ? { lastTransitionTime: c.lastTransitionTime } : {}),
         })),
         raised: state?.raised ?? [],
-        events: await eventsOf(api, name),
+        events: stale ? [] : await eventsOf(api, name),
         svg,
-        actions: {
-          ...runActions(plan, state, base.phase, 'cluster', approvals.length > 0),
-          // Asked for already: the controller is on it.
-          ...(run.spec?.rollback === true ? { rollback: false } : {}),
-        },
+        actions: stale
+          ? // Each would be refused for the same reason until the cluster answers again.
+            { approve: false, cancel: false, resume: false, rollback: false, retry: false }
+          : {
+              ...runActions(plan, state, base.phase, 'cluster', approvals.length > 0),
+              // Asked for already: the controller is on it.
+              ...(run.spec?.rollback === true ? { rollback: false } : {}),
+            },
       };
       return view;
     },
@@ -357,14 +405,21 @@ export function clusterBackend(
           onChange(ids);
         }, 100);
       };
+      const idOf = (run: KubernetesObject) =>
+        scope.idOf(run.metadata?.namespace ?? target.namespace, run.metadata?.name ?? '');
       const changed = (run: KubernetesObject) => {
-        runs.add(scope.idOf(run.metadata?.namespace ?? target.namespace, run.metadata?.name ?? ''));
+        runs.add(idOf(run));
         tell();
       };
       // The list is drawn again when the cluster can no longer be reached and when it can again
-      // (with no run changed, an empty namespace included), so that it says so without a reload.
+      // (an empty namespace included), so that it says so without a reload, and so is the page of
+      // every run it had seen: shown as last seen, then live again.
       let lost = false;
-      const informer = createInformer<KubernetesObject>(
+      const everyRun = () => {
+        for (const run of watching.list()) runs.add(idOf(run));
+        tell();
+      };
+      const watching = createInformer<KubernetesObject>(
         target.kc,
         {
           path: `/apis/${API_VERSION}/${PLURALS.run}`,
@@ -374,22 +429,24 @@ export function clusterBackend(
           onWatchRestart: (reason) => {
             if (lost || (reason !== 'error' && reason !== 'watchdog')) return;
             lost = true;
-            tell();
+            everyRun();
           },
           onRecover: () => {
             lost = false;
-            tell();
+            everyRun();
           },
         },
       );
-      void informer.waitForSync().then((synced) => synced && tell());
-      informer.on('add', changed);
-      informer.on('update', changed);
-      informer.on('delete', changed);
-      informer.start();
+      informer = watching;
+      void watching.waitForSync().then((synced) => synced && tell());
+      watching.on('add', changed);
+      watching.on('update', changed);
+      watching.on('delete', changed);
+      watching.start();
       return () => {
         if (pending) clearTimeout(pending);
-        void informer.stop();
+        if (informer === watching) informer = undefined;
+        void watching.stop();
       };
     },
   };

@@ -90,6 +90,16 @@ export interface RunSummaryView {
   readonly finishedAt?: number;
   /** Steps waiting for approval: such runs are listed first. */
   readonly waiting: readonly string[];
+  /** Set when the run's cluster cannot be reached: the run is shown as it was last seen. */
+  readonly stale?: StaleView;
+}
+
+/** A run shown as it was last seen, because where it lives cannot be reached just now. */
+export interface StaleView {
+  /** When it was last seen current. */
+  readonly lastSeenAt: number;
+  /** Why it cannot be read now, as the API server or the connection said. */
+  readonly message: string;
 }
 
 export interface RunView extends RunSummaryView {

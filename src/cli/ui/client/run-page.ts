@@ -133,6 +133,8 @@ async function renderRun(id) {
   const meta = el('p', { class: 'muted' }, el('a', { href: workflowHref(run), id: 'workflow-link' }, run.workflow),
     ' · ' + run.done + '/' + run.total + ' steps · ', since(run.startedAt, run.finishedAt), (run.createdBy ? ' · started by ' + run.createdBy : '') + ' · ' + run.where);
   const parts = [el('h1', {}, run.id + ' ', phase(run.phase)), meta];
+  if (run.stale) parts.push(el('div', { id: 'stale', class: 'unavailable', role: 'status' }, run.where + ' cannot be reached just now: ' + run.stale.message +
+    '\nThis is the run as last seen at ' + new Date(run.stale.lastSeenAt).toLocaleTimeString() + '; its actions come back when the cluster answers again.'));
   if (run.message) parts.push(el('p', { id: 'run-message' }, [run.reason, run.message].filter(Boolean).join(': ')));
   for (const a of run.approvals) parts.push(approvalBox(run, a));
   parts.push(actionButtons(run));

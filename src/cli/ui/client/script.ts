@@ -82,9 +82,11 @@ function runsTable(runs) {
   const headers = [...(namespaced ? ['Namespace'] : []), 'Run', 'Workflow', 'Phase', 'Progress', 'Duration', 'Started by', 'Waiting for approval'];
   const table = el('table', { id: 'runs' }, el('tr', {}, ...headers.map((h) => el('th', {}, h))));
   for (const r of runs) {
-    table.append(el('tr', { class: 'run-row', 'data-run': r.id, 'data-namespace': r.namespace, 'data-local': r.local ? 'true' : undefined, onclick: () => { location.hash = '#/run/' + encodeURIComponent(r.id); } },
+    // A run of a cluster that cannot be reached, as last seen: greyed, and saying since when.
+    const stale = r.stale ? [el('span', { class: 'stale-mark', title: r.stale.message }, ' last seen ' + new Date(r.stale.lastSeenAt).toLocaleTimeString())] : [];
+    table.append(el('tr', { class: 'run-row' + (r.stale ? ' stale' : ''), 'data-run': r.id, 'data-namespace': r.namespace, 'data-local': r.local ? 'true' : undefined, 'data-stale': r.stale ? 'true' : undefined, onclick: () => { location.hash = '#/run/' + encodeURIComponent(r.id); } },
       ...(namespaced ? [el('td', { class: 'namespace' + (r.local ? ' local' : '') }, r.local ? 'local' : r.namespace || '')] : []),
-      el('td', {}, el('a', { href: '#/run/' + encodeURIComponent(r.id) }, r.name)), el('td', {}, el('a', { href: workflowHref(r), class: 'workflow-link' }, r.workflow)), el('td', {}, phase(r.phase)),
+      el('td', {}, el('a', { href: '#/run/' + encodeURIComponent(r.id) }, r.name)), el('td', {}, el('a', { href: workflowHref(r), class: 'workflow-link' }, r.workflow)), el('td', {}, phase(r.phase), ...stale),
       el('td', {}, r.done + '/' + r.total), el('td', {}, since(r.startedAt, r.finishedAt)), el('td', {}, r.createdBy || ''), el('td', {}, r.waiting.join(', '))));
   }
   return table;
@@ -94,9 +96,11 @@ function runsTable(runs) {
  *  its error: the list shows the rest, and is drawn again when that part can be read again. */
 function unavailableNotes(...lists) {
   const byWhere = new Map();
-  for (const u of lists.flatMap((l) => l.unavailable || [])) if (!byWhere.has(u.where)) byWhere.set(u.where, u.message);
-  return [...byWhere].map(([where, message]) => el('div', { class: 'unavailable', role: 'status', 'data-where': where },
-    'The runs of ' + where + ' cannot be shown: ' + message + '\nThe list shows them again once they can be read.'));
+  for (const u of lists.flatMap((l) => l.unavailable || [])) if (!byWhere.has(u.where) || u.lastSeenAt) byWhere.set(u.where, u);
+  return [...byWhere].map(([where, u]) => el('div', { class: 'unavailable', role: 'status', 'data-where': where },
+    u.lastSeenAt
+      ? 'The runs of ' + where + ' cannot be read just now: ' + u.message + '\nThey are shown as last seen at ' + new Date(u.lastSeenAt).toLocaleTimeString() + ', marked so, and cannot be acted on until it answers again.'
+      : 'The runs of ' + where + ' cannot be shown: ' + u.message + '\nThe list shows them again once they can be read.'));
 }
 
 async function renderList() {

@@ -28,6 +28,9 @@ tr.run-row:hover, tr.step-row:hover { background: #f3f4f6; }
 .actions button, .approval button { margin-right: .5em; }
 #notice { margin: .6em 1em; padding: .6em 1em; border: 1px solid #b91c1c; background: #fee2e2; white-space: pre-wrap; }
 #notice.ok { border-color: #15803d; background: #dcfce7; }
+tr.run-row.stale td { color: #6b7280; }
+tr.run-row.stale .phase { opacity: .6; }
+.stale-mark { font-size: 12px; color: #b45309; white-space: nowrap; }
 .unavailable { padding: .6em 1em; margin-bottom: .8em; border: 1px solid #b45309; background: #fef3c7; white-space: pre-wrap; }
 pre.logs { background: #111827; color: #e5e7eb; padding: .8em; overflow: auto; max-height: 30em; white-space: pre-wrap; }
 .muted { color: #6b7280; }
