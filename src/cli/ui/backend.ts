@@ -26,6 +26,8 @@ export interface Unavailable {
   readonly where: string;
   /** Its error, as the API server or the connection gave it. */
   readonly message: string;
+  /** What would let it be read, when that is likely (a refusal: the role the user lacks). */
+  readonly hint?: string;
   /** When its runs (listed as last seen, each marked `stale`) could last be read. */
   readonly lastSeenAt?: number;
 }

@@ -20,7 +20,7 @@ import { layoutGraph } from '../graph/layout.ts';
 import { renderSvg } from '../graph/svg.ts';
 import { workflowGraph } from '../graph/workflow-graph.ts';
 import type { CliIO } from '../io.ts';
-import type { ActionResult, UiBackend } from './backend.ts';
+import type { ActionResult, UiBackend, Unavailable } from './backend.ts';
 import { ClusterScope, type Located } from './cluster-scope.ts';
 import { runActions } from './run-actions.ts';
 import { runCli } from './run-cli.ts';
@@ -35,6 +35,7 @@ import {
   type StepView,
 } from './run-view.ts';
 import { stepViews } from './step-views.ts';
+import { unavailable } from './unavailable.ts';
 import { workflowView } from './workflow-view.ts';
 
 interface RunStatus {
@@ -127,12 +128,17 @@ export function clusterBackend(
   let failingSince: number | undefined;
   /** What a read that failed with `error` can still show: the watch's runs as last seen, since when
    *  and why they are not current; undefined when the watch never had them. */
-  const lastSeen = (error: unknown): { runs: WorkflowRunObject[]; stale: StaleView } | undefined => {
+  const lastSeen = (
+    error: unknown,
+  ): { runs: WorkflowRunObject[]; stale: StaleView; unavailable: Unavailable } | undefined => {
     if (!informer?.hasSynced) return undefined;
     failingSince ??= Date.now();
+    const lastSeenAt = informer.stats().staleSince ?? failingSince;
+    const told = unavailable(scope.where, error, lastSeenAt);
     return {
       runs: informer.list() as WorkflowRunObject[],
-      stale: { lastSeenAt: informer.stats().staleSince ?? failingSince, message: serverMessage(error) },
+      stale: { lastSeenAt, message: told.message },
+      unavailable: told,
     };
   };
 
@@ -225,7 +231,7 @@ export function clusterBackend(
         if (!seen) throw error;
         return {
           runs: sortRuns(seen.runs.map((run) => ({ ...summary(run), stale: seen.stale }))),
-          unavailable: [{ where: scope.where, ...seen.stale }],
+          unavailable: [seen.unavailable],
         };
       }
       failingSince = undefined;

@@ -12,8 +12,8 @@ import type {
   WorkflowList,
   WorkflowSummaryView,
 } from './backend.ts';
-import { serverMessage } from '../cluster/api.ts';
 import { sortRuns, type RunSummaryView, type RunView } from './run-view.ts';
+import { unavailable } from './unavailable.ts';
 import type { WorkflowView } from './workflow-view.ts';
 
 const LOCAL = 'local:';
@@ -34,7 +34,7 @@ async function settle<T>(where: string, read: () => Promise<T>): Promise<T | Una
   try {
     return await Promise.race([read(), late]);
   } catch (error) {
-    return { where, message: serverMessage(error) };
+    return unavailable(where, error);
   } finally {
     clearTimeout(timer);
   }
