@@ -2,8 +2,10 @@
 // control plane, for what spans namespaces and what streams: with -A the runs list shows every
 // namespace's runs, each with its namespace, filters by namespace, and lists a run started later
 // without a reload; a run opened from it is acted on in its own namespace (Cancel sets spec.cancel
-// there); a running step's output comes from its pod's log as the step writes it, through one
-// server-sent event stream, and a finished step whose pods are gone says so.
+// there); beside a state directory (-A --state-dir) the local runs join the list, marked local, and
+// each run, local or not, opens from where it lives; a running step's output comes from its pod's
+// log as the step writes it, through one server-sent event stream, and a finished step whose pods
+// are gone says so.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -11,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page, Request } from 'playwright-core';
+import { conveyor } from '../e2e/cli-harness.ts';
 import { launchBrowser, noBrowser, startUi, type RunningUi } from '../e2e/ui-browser.ts';
 import { REPO_ROOT } from './harness.ts';
 import { createNamespace, kubectl } from './kubectl.ts';
@@ -131,6 +134,62 @@ describe(
       await page.locator('#workflow-link').click();
       await page.locator(`#runs tr[data-run="${b.name}/ui-quick-2"]`).waitFor();
       assert.equal(await page.locator(`#runs tr[data-run="${a.name}/ui-quick-1"]`).count(), 0);
+    });
+
+    test("-A with --state-dir lists both namespaces' runs and the local ones, each with where it is, and opens each from where it lives", async () => {
+      // A local run named as the WorkflowRun in each namespace: only where it is tells them apart.
+      const stateDir = join(work, 'state');
+      const file = join(work, 'ui-quick-local.yaml');
+      writeFileSync(file, QUICK.replace('echo hello', 'echo hello from the local side'));
+      const local = await conveyor(['run', file, '--state-dir', stateDir, '--run-id', 'ui-quick-1']);
+      assert.equal(local.code, 0, local.stdout + local.stderr);
+      const page = await openUi(['-A', '--state-dir', stateDir]);
+      const rows = [
+        {
+          id: 'local:ui-quick-1',
+          place: 'local',
+          where: `state directory ${stateDir}`,
+          output: 'hello from the local side',
+          workflowFrom: 'From the newest run, ui-quick-1',
+        },
+        ...[a.name, b.name].map((ns) => ({
+          id: `${ns}/ui-quick-1`,
+          place: ns,
+          where: `namespace ${ns}`,
+          output: 'hello',
+          workflowFrom: new RegExp(`From Workflow ui-quick .*namespace ${ns}`),
+        })),
+      ];
+      for (const row of rows) {
+        const tr = page.locator(`#runs tr[data-run="${row.id}"]`);
+        await tr.waitFor();
+        assert.equal(await tr.locator('td.namespace').innerText(), row.place);
+        assert.match(await tr.innerText(), /ui-quick-1\s+ui-quick\s+Succeeded/);
+      }
+      const where = await page.locator('#where').innerText();
+      assert.match(where, new RegExp(`state directory ${stateDir}`));
+      assert.match(where, /all namespaces/);
+      const places = await page.locator('#filter-namespace option').allInnerTexts();
+      for (const place of ['local runs', a.name, b.name])
+        assert.ok(places.includes(place), places.join(', '));
+      assert.equal(await page.locator('.unavailable').count(), 0);
+
+      for (const row of rows) {
+        await page.locator('#home').click();
+        await page.locator(`#runs tr[data-run="${row.id}"] a`).first().click();
+        await page.locator('main p.muted', { hasText: row.where }).waitFor();
+        assert.equal(await page.locator('h1').innerText(), `${row.id} Succeeded`);
+        await page.locator('#steps tr[data-step="hello"]').click();
+        await page.locator('#logs', { hasText: row.output }).waitFor({ timeout: 30_000 });
+        if (!row.id.startsWith('local:'))
+          assert.doesNotMatch(await page.locator('#logs').innerText(), /local side/);
+        // Its workflow's page too: the one on its side, listing its run and neither of the others.
+        await page.locator('#workflow-link').click();
+        await page.locator('main p.muted', { hasText: row.workflowFrom }).waitFor();
+        await page.locator(`#runs tr[data-run="${row.id}"]`).waitFor();
+        for (const other of rows.filter((r) => r !== row))
+          assert.equal(await page.locator(`#runs tr[data-run="${other.id}"]`).count(), 0, other.id);
+      }
     });
 
     test("-A acts on a run in its own namespace: Cancel sets that run's spec.cancel", async () => {
