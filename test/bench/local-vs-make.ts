@@ -6,6 +6,11 @@
 // - npx: `npx conveyor` in the checkout (the README's way from a clone; npm's own start-up included);
 // - checkout bin: `node bin/conveyor.js` in the checkout (compiled dist/ when it is current, after a
 //   check of dist/ against the sources; else the sources through tsx: `cli` says which).
+// Beside them, two references that are not conveyor (launcher-floor.mjs): a Node program that drives
+// the same DAG through the same native launcher with nothing but a dependency count, writing each
+// step's log file as conveyor does, and the same without log files. They show how much of the gap to
+// make is a Node coordinator with a helper process and per-step log files, and how much is
+// conveyor's own logic (engine, journal, state, progress) above them.
 // Each is timed twice: wall time, and CPU time (user + system of the command and every process under
 // it, from the shell's `times`), which a shared machine's load moves far less than wall time. The
 // load average is reported with them.
@@ -14,11 +19,13 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { nativeLauncherProgram } from '../../src/executors/local/native-launcher-build.ts';
 import { dagMakefile, dagWorkflow, randomDag } from './dag.ts';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = fileURLToPath(new URL('../../bin/conveyor.js', import.meta.url));
 const COMPILED = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+const FLOOR = fileURLToPath(new URL('./launcher-floor.mjs', import.meta.url));
 /** Alternating rounds; the best of each is kept (a busy machine only ever makes a run slower). */
 const ROUNDS = 3;
 
@@ -41,6 +48,8 @@ export interface LocalVsMake {
   readonly npx: Timing;
   /** node bin/conveyor.js run … */
   readonly checkout: Timing;
+  /** launcher-floor.mjs with a log file per step, and with output to /dev/null (undefined without the native launcher). */
+  readonly floor?: { readonly logFiles: Timing; readonly noLogs: Timing };
   /** The 1-minute load average before and after. */
   readonly load: readonly [number, number];
   /** Which CLI bin/conveyor.js ran: the compiled one or the TypeScript sources through tsx. */
@@ -87,6 +96,8 @@ export function benchLocalVsMake(installedBin: string, steps = 2000, parallel = 
     const dag = randomDag(steps, 100);
     writeFileSync(join(dir, 'dag.yaml'), dagWorkflow(dag, 'true'));
     writeFileSync(join(dir, 'Makefile'), dagMakefile(dag, 'true'));
+    writeFileSync(join(dir, 'dag.json'), JSON.stringify(dag));
+    const launcher = nativeLauncherProgram(process.env).path;
     const loadBefore = loadavg()[0] ?? 0;
     const runArgs = (state: string): string[] => [
       'run',
@@ -104,12 +115,25 @@ export function benchLocalVsMake(installedBin: string, steps = 2000, parallel = 
       installed: [] as Measured[],
       checkout: [] as Measured[],
       npx: [] as Measured[],
+      floorLogs: [] as Measured[],
+      floorNoLogs: [] as Measured[],
     };
     for (let i = 0; i < ROUNDS; i++) {
       rounds.make.push(timed('make', [`-j${parallel}`, '-s'], dir));
       rounds.installed.push(timed(installedBin, runArgs(`installed${i}`), dir));
       rounds.checkout.push(timed(process.execPath, [BIN, ...runArgs(`state${i}`)], dir));
       rounds.npx.push(timed('npx', ['conveyor', ...runArgs(`npx${i}`)], REPO));
+      if (launcher !== undefined) {
+        const floor = (logs: string): string[] => [
+          FLOOR,
+          join(dir, 'dag.json'),
+          String(parallel),
+          launcher,
+          logs,
+        ];
+        rounds.floorLogs.push(timed(process.execPath, floor(join(dir, `floor${i}`)), dir));
+        rounds.floorNoLogs.push(timed(process.execPath, floor('-'), dir));
+      }
     }
     const make = best(rounds.make);
     const against = (m: Measured): Timing => ({
@@ -126,6 +150,9 @@ export function benchLocalVsMake(installedBin: string, steps = 2000, parallel = 
       installed: against(best(rounds.installed)),
       npx: against(best(rounds.npx)),
       checkout: against(best(rounds.checkout)),
+      ...(launcher !== undefined
+        ? { floor: { logFiles: against(best(rounds.floorLogs)), noLogs: against(best(rounds.floorNoLogs)) } }
+        : {}),
       load,
       cli,
     };

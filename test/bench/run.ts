@@ -63,6 +63,13 @@ if (wanted('local')) {
     console.log(`  installed conveyor   ${cell(l.installed)}`);
     console.log(`  npx conveyor         ${cell(l.npx)}`);
     console.log(`  node bin/conveyor.js ${cell(l.checkout)} (${l.cli})`);
+    if (l.floor) {
+      console.log(
+        `  reference, not conveyor: a bare Node driver of the same native launcher (launcher-floor.mjs)`,
+      );
+      console.log(`    with a log file per step ${cell(l.floor.logFiles)}`);
+      console.log(`    output to /dev/null      ${cell(l.floor.noLogs)}`);
+    } else console.log('  (no native launcher here: no floor reference)');
   }
 }
 if (wanted('status')) {
