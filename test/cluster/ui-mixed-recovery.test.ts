@@ -4,7 +4,9 @@
 // through to the real one). While the cluster cannot be reached, the list shows the local run with
 // one note naming the error; once it answers again, the WorkflowRun comes back and the note goes,
 // without a reload; when it goes away again, the note comes back, and the WorkflowRun stays listed
-// (and its page shown) as last seen, marked so and without its actions, until the cluster is back.
+// (and its page shown) as last seen, marked so and without its actions, until the cluster is back;
+// so it does, after a few seconds, while the cluster takes connections and never answers, and so
+// does conveyor ui --cluster alone.
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
@@ -26,16 +28,40 @@ steps:
 `;
 
 /** A loopback port that forwards every connection to `target` while open, and refuses them while
- *  closed (closing cuts the connections it carries, as an API server that stops does). */
+ *  closed (closing cuts the connections it carries, as an API server that stops does); while it
+ *  holds, it takes connections and never answers (a host that hangs). */
 class Forwarder {
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
+  private holding = false;
   port = 0;
 
   constructor(private readonly target: { host: string; port: number }) {}
 
+  /** Cuts every connection, then takes new ones and says nothing on them. */
+  hold(): void {
+    this.holding = true;
+    this.cut();
+  }
+
+  private cut(): void {
+    for (const socket of this.sockets) socket.destroy();
+  }
+
   async open(): Promise<void> {
+    if (this.holding) {
+      // The host is back: what hung on it is cut, as by a reset.
+      this.holding = false;
+      this.cut();
+    }
+    if (this.server) return;
     const server = createServer((client) => {
+      if (this.holding) {
+        this.sockets.add(client);
+        client.on('close', () => this.sockets.delete(client));
+        client.on('error', () => undefined);
+        return;
+      }
       const upstream = connect(this.target.port, this.target.host);
       for (const socket of [client, upstream]) {
         this.sockets.add(socket);
@@ -57,7 +83,7 @@ class Forwarder {
     this.server = undefined;
     if (!server) return;
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    for (const socket of this.sockets) socket.destroy();
+    this.cut();
     await closed;
   }
 }
@@ -69,6 +95,8 @@ describe(
     let ns: { name: string; remove: () => Promise<void> };
     let forwarder: Forwarder;
     let ui: RunningUi | undefined;
+    /** `conveyor ui --cluster -n NS` alone, through the same forwarder. */
+    let clusterUi: RunningUi | undefined;
     let browser: Browser;
     let page: Page;
     const work = tempDir('conveyor-ui-outage-');
@@ -101,14 +129,17 @@ describe(
       ui = await startUi(['--cluster', '-n', ns.name, '--state-dir', stateDir], {
         KUBECONFIG: throughForwarder,
       });
+      clusterUi = await startUi(['--cluster', '-n', ns.name], { KUBECONFIG: throughForwarder });
       browser = await launchBrowser();
       page = await browser.newPage();
     });
 
     after(async () => {
       await browser?.close();
-      await ui?.stop();
+      // First: requests the UI has in flight to a holding forwarder would keep it from exiting.
       await forwarder?.close();
+      await ui?.stop();
+      await clusterUi?.stop();
       await ns?.remove();
     });
 
@@ -152,6 +183,34 @@ describe(
       await remote.waitFor();
       await note.waitFor({ state: 'detached' });
       assert.equal(await remote.getAttribute('data-stale'), null);
+    });
+
+    test('a cluster that takes connections and never answers leaves its runs listed as last seen, until it answers', async () => {
+      // The mixed list, and the cluster's alone.
+      const alone = await browser.newPage();
+      await alone.goto(clusterUi!.url);
+      for (const shown of [page, alone])
+        await shown.locator('#runs tr[data-run="ui-outage-remote"]').waitFor();
+      forwarder.hold();
+      for (const shown of [page, alone]) {
+        const remote = shown.locator('#runs tr[data-run="ui-outage-remote"]');
+        const note = shown.locator('.unavailable');
+        await note.waitFor({ timeout: 60_000 });
+        assert.match(await note.innerText(), /no answer within/);
+        assert.equal(await remote.count(), 1, 'the WorkflowRun stays listed while the cluster hangs');
+        assert.equal(await remote.getAttribute('data-stale'), 'true');
+        assert.equal(await shown.locator('#notice').isHidden(), true);
+      }
+      assert.equal(await page.locator('#runs tr[data-run="local:ui-outage-local"]').count(), 1);
+
+      await forwarder.open();
+      for (const shown of [page, alone]) {
+        await shown.locator('.unavailable').waitFor({ state: 'detached', timeout: 60_000 });
+        assert.equal(
+          await shown.locator('#runs tr[data-run="ui-outage-remote"]').getAttribute('data-stale'),
+          null,
+        );
+      }
     });
   },
 );

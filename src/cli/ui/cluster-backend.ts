@@ -3,7 +3,7 @@
 // in the run's namespace (approve as a patch keyed by that user, which the admission policy judges;
 // cancel; resume as a new run).
 import type { KubernetesObject } from '@kubernetes/client-node';
-import type { WorkflowRunObject } from '../../controller/resources.ts';
+import type { WorkflowObject, WorkflowRunObject } from '../../controller/resources.ts';
 import { ANNOTATIONS, API_VERSION, LABELS, labelValue, PLURALS } from '../../spec/crd/identity.ts';
 import { createInformer, type Informer } from '../../kube/informer.ts';
 import { PINNED_KEY } from '../../controller/start-run.ts';
@@ -20,7 +20,7 @@ import { layoutGraph } from '../graph/layout.ts';
 import { renderSvg } from '../graph/svg.ts';
 import { workflowGraph } from '../graph/workflow-graph.ts';
 import type { CliIO } from '../io.ts';
-import type { ActionResult, UiBackend, Unavailable } from './backend.ts';
+import type { ActionResult, UiBackend, Unavailable, WorkflowSummaryView } from './backend.ts';
 import { ClusterScope, type Located } from './cluster-scope.ts';
 import { runActions } from './run-actions.ts';
 import { runCli } from './run-cli.ts';
@@ -81,6 +81,10 @@ interface RunStatus {
 
 const time = (t: string | undefined) => (t ? Date.parse(t) : undefined);
 
+/** How long a read waits while the watch has lost the API server, before the page is given what was
+ *  last seen: a host that takes connections and never answers would otherwise hold it. */
+const LOST_READ_DEADLINE_MS = 3_000;
+
 export interface ClusterBackendOptions {
   /** Every run carries its namespace, in one namespace too: the list mixes them with local runs. */
   readonly namespaced?: boolean;
@@ -128,6 +132,24 @@ export function clusterBackend(
   let failingSince: number | undefined;
   /** What a read that failed with `error` can still show: the watch's runs as last seen, since when
    *  and why they are not current; undefined when the watch never had them. */
+  /** A read of the cluster: while the watch has lost contact, one that gets no answer soon fails. */
+  const read = async <T>(fn: () => Promise<T>): Promise<T> => {
+    if (!informer?.hasSynced || informer.isCurrent) return fn();
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`no answer within ${LOST_READ_DEADLINE_MS / 1000} s`)),
+        LOST_READ_DEADLINE_MS,
+      );
+    });
+    try {
+      return await Promise.race([fn(), late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+  /** The workflows as last listed, shown (with why) while they cannot be listed. */
+  let lastWorkflows: WorkflowSummaryView[] | undefined;
   const lastSeen = (
     error: unknown,
   ): { runs: WorkflowRunObject[]; stale: StaleView; unavailable: Unavailable } | undefined => {
@@ -225,7 +247,7 @@ export function clusterBackend(
     async listRuns() {
       let runs: WorkflowRunObject[];
       try {
-        runs = await scope.listRuns();
+        runs = await read(() => scope.listRuns());
       } catch (error) {
         const seen = lastSeen(error);
         if (!seen) throw error;
@@ -243,7 +265,7 @@ export function clusterBackend(
       let run: WorkflowRunObject | undefined;
       let stale: StaleView | undefined;
       try {
-        run = await found.api.getRun(found.name);
+        run = await read(() => found.api.getRun(found.name));
         failingSince = undefined;
       } catch (error) {
         // As last seen, with no further request: the graph and Events need the API server too.
@@ -373,12 +395,21 @@ export function clusterBackend(
     rollback: (id) => cli('rollback', id),
     retry: (id) => startsRun('Retrying', id, 'retry'),
     async listWorkflows() {
-      const workflows = (await scope.listWorkflows())
+      let listed: WorkflowObject[];
+      try {
+        listed = await read(() => scope.listWorkflows());
+      } catch (error) {
+        // Beside runs as last seen (the watch had them), the list still draws, without workflows.
+        if (!lastWorkflows && !informer?.hasSynced) throw error;
+        return { workflows: lastWorkflows ?? [], unavailable: [unavailable(scope.where, error)] };
+      }
+      const workflows = listed
         .map((wf) => ({
           name: scope.idOf(wf.metadata.namespace ?? target.namespace, wf.metadata.name),
           ...(typeof wf.spec?.description === 'string' ? { description: wf.spec.description } : {}),
         }))
         .sort((a, b) => a.name.localeCompare(b.name));
+      lastWorkflows = workflows;
       return { workflows };
     },
     async getWorkflow(id) {
