@@ -2,10 +2,11 @@
 // points at a loopback port nothing listens on, as when the API server is down), in a real browser:
 // the local runs are still listed and live, their pages, output and workflow pages open, Approve and
 // Resume finish a local run, and the list says once, with the cluster's own error, that the
-// cluster's runs cannot be shown, instead of failing as a whole.
+// cluster's runs cannot be shown, instead of failing as a whole. And a UI whose cluster takes
+// connections and never answers still stops on SIGTERM.
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
@@ -121,4 +122,61 @@ current-context: gone
     await page.locator('#runs tr[data-run="local:offline-gated"]').waitFor();
     assert.deepEqual(problems, []);
   });
+});
+
+describe('conveyor ui stopped while a cluster that never answers holds its requests', () => {
+  const dir = tempDir('conveyor-ui-hung-');
+  const held = new Set<Socket>();
+  // Takes every connection and says nothing on it: a host that hangs.
+  const hung: Server = createServer((socket) => {
+    held.add(socket);
+    socket.on('error', () => undefined);
+  });
+  let ui: RunningUi | undefined;
+
+  after(async () => {
+    if (ui?.process.exitCode === null) ui.process.kill('SIGKILL');
+    for (const socket of held) socket.destroy();
+    await new Promise<void>((resolve) => hung.close(() => resolve()));
+  });
+
+  test(
+    'exits on SIGTERM, though a list of the cluster is still waiting for an answer',
+    { timeout: 60_000 },
+    async () => {
+      await new Promise<void>((resolve) => hung.listen(0, '127.0.0.1', resolve));
+      const kubeconfig = join(dir, 'kubeconfig');
+      writeFileSync(
+        kubeconfig,
+        `apiVersion: v1
+kind: Config
+clusters:
+  - name: hung
+    cluster:
+      server: https://127.0.0.1:${(hung.address() as AddressInfo).port}
+      insecure-skip-tls-verify: true
+users:
+  - name: someone
+    user:
+      token: not-a-real-token
+contexts:
+  - name: hung
+    context: { cluster: hung, user: someone, namespace: team-a }
+current-context: hung
+`,
+      );
+      ui = await startUi(['--cluster', '-n', 'team-a', '--state-dir', join(dir, 'state')], {
+        KUBECONFIG: kubeconfig,
+      });
+      // The page's list asks the cluster too: its request waits beside the watch's.
+      const listing = fetch(ui.url.replace('/?token=', '/api/runs?token=')).catch(() => undefined);
+      while (held.size < 2) await new Promise((resolve) => setTimeout(resolve, 50));
+      const exited = new Promise<number | null>((resolve) =>
+        ui!.process.once('exit', (code) => resolve(code)),
+      );
+      ui.process.kill('SIGTERM');
+      assert.equal(await exited, 0);
+      await listing;
+    },
+  );
 });

@@ -86,5 +86,9 @@ export async function uiCommand(argv: readonly string[], io: CliIO): Promise<num
     process.once('SIGTERM', resolve);
   });
   await server.close();
+  // Every request has been answered, but one the backend sent to a cluster that takes connections
+  // and never answers (client-node sets no timeout) would keep the process for as long as that host
+  // hangs: nothing is left to do, so the process ends if anything still holds it.
+  setTimeout(() => process.exit(), 500).unref();
   return EXIT.succeeded;
 }

@@ -16,6 +16,8 @@ export interface UiServer {
 }
 
 const MAX_BODY = 64 * 1024;
+/** How long close() lets requests under way finish (an action the CLI is carrying out). */
+const CLOSE_GRACE_MS = 2_000;
 
 function send(res: ServerResponse, status: number, type: string, body: string): void {
   res.writeHead(status, { ...SECURITY_HEADERS, 'Content-Type': type });
@@ -159,6 +161,9 @@ export async function startUiServer(backend: UiBackend, token: string, port = 0)
         for (const abort of logStreams) abort.abort();
         for (const res of listeners) res.end();
         server.close(() => resolve());
+        server.closeIdleConnections();
+        // A request still waiting for a cluster that does not answer gets a moment, not minutes.
+        setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS).unref();
       }),
   };
 }
