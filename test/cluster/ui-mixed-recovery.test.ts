@@ -6,7 +6,8 @@
 // without a reload; when it goes away again, the note comes back, and the WorkflowRun stays listed
 // (and its page shown) as last seen, marked so and without its actions, until the cluster is back;
 // so it does, after a few seconds, while the cluster takes connections and never answers, and so
-// does conveyor ui --cluster alone.
+// does conveyor ui --cluster alone; and when the cluster goes silent on the connections it keeps open
+// (nothing tells the watch), once a list has waited long enough.
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
@@ -29,10 +30,13 @@ steps:
 
 /** A loopback port that forwards every connection to `target` while open, and refuses them while
  *  closed (closing cuts the connections it carries, as an API server that stops does); while it
- *  holds, it takes connections and never answers (a host that hangs). */
+ *  holds, it takes connections and never answers (a host that hangs); frozen, it also keeps the
+ *  connections it carries open and passes nothing on them (a host gone without a word: nothing
+ *  tells a watch on such a connection that it ended). */
 class Forwarder {
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
+  private readonly piped = new Set<readonly [Socket, Socket]>();
   private holding = false;
   port = 0;
 
@@ -42,6 +46,17 @@ class Forwarder {
   hold(): void {
     this.holding = true;
     this.cut();
+  }
+
+  /** Holds, and leaves the connections it carries open but silent. */
+  freeze(): void {
+    this.holding = true;
+    for (const [client, upstream] of this.piped) {
+      client.unpipe(upstream);
+      upstream.unpipe(client);
+      client.pause();
+      upstream.pause();
+    }
   }
 
   private cut(): void {
@@ -68,6 +83,9 @@ class Forwarder {
         socket.on('close', () => this.sockets.delete(socket));
         socket.on('error', () => undefined);
       }
+      const pair = [client, upstream] as const;
+      this.piped.add(pair);
+      client.on('close', () => this.piped.delete(pair));
       client.pipe(upstream).pipe(client);
     });
     await new Promise<void>((resolve, reject) => {
@@ -211,6 +229,32 @@ describe(
           null,
         );
       }
+    });
+
+    test('a cluster that goes silent on the connections it keeps open leaves its runs listed as last seen', async () => {
+      const remote = page.locator('#runs tr[data-run="ui-outage-remote"]');
+      const note = page.locator('.unavailable');
+      await remote.waitFor();
+      forwarder.freeze();
+      // Something for the list to draw: a new local run. The cluster's part waits for an answer, and
+      // then shows what was last seen, though its watch has noticed nothing.
+      const local = await conveyor([
+        'run',
+        join(work, 'ui-outage.yaml'),
+        '--state-dir',
+        stateDir,
+        '--run-id',
+        'ui-outage-local-2',
+      ]);
+      assert.equal(local.code, 0, local.stdout + local.stderr);
+      await page.locator('#runs tr[data-run="local:ui-outage-local-2"]').waitFor({ timeout: 60_000 });
+      assert.match(await note.innerText(), /no answer within/);
+      assert.equal(await remote.count(), 1, 'the WorkflowRun stays listed while the cluster is silent');
+      assert.equal(await remote.getAttribute('data-stale'), 'true');
+
+      await forwarder.open();
+      await note.waitFor({ state: 'detached', timeout: 60_000 });
+      assert.equal(await remote.getAttribute('data-stale'), null);
     });
   },
 );

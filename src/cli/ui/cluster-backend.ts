@@ -84,6 +84,10 @@ const time = (t: string | undefined) => (t ? Date.parse(t) : undefined);
 /** How long a read waits while the watch has lost the API server, before the page is given what was
  *  last seen: a host that takes connections and never answers would otherwise hold it. */
 const LOST_READ_DEADLINE_MS = 3_000;
+/** The same while the watch has noticed nothing: a connection that went silent without being
+ *  closed (a host gone, its TCP connections half-open) shows only when the watchdog barks, minutes
+ *  later. Under the mixed list's own deadline (mixed-backend.ts), so that the runs stay listed. */
+const QUIET_READ_DEADLINE_MS = 15_000;
 
 export interface ClusterBackendOptions {
   /** Every run carries its namespace, in one namespace too: the list mixes them with local runs. */
@@ -130,17 +134,14 @@ export function clusterBackend(
   let informer: Informer<KubernetesObject> | undefined;
   /** When reads of the cluster began to fail, for as long as they do (its watch may not know yet). */
   let failingSince: number | undefined;
-  /** What a read that failed with `error` can still show: the watch's runs as last seen, since when
-   *  and why they are not current; undefined when the watch never had them. */
-  /** A read of the cluster: while the watch has lost contact, one that gets no answer soon fails. */
+  /** A read of the cluster that, once the watch has runs to show instead, fails when it gets no
+   *  answer in time: soon while the watch has lost contact, later while it has not noticed. */
   const read = async <T>(fn: () => Promise<T>): Promise<T> => {
-    if (!informer?.hasSynced || informer.isCurrent) return fn();
+    if (!informer?.hasSynced) return fn();
+    const ms = informer.isCurrent ? QUIET_READ_DEADLINE_MS : LOST_READ_DEADLINE_MS;
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`no answer within ${LOST_READ_DEADLINE_MS / 1000} s`)),
-        LOST_READ_DEADLINE_MS,
-      );
+      timer = setTimeout(() => reject(new Error(`no answer within ${ms / 1000} s`)), ms);
     });
     try {
       return await Promise.race([fn(), late]);
@@ -150,6 +151,8 @@ export function clusterBackend(
   };
   /** The workflows as last listed, shown (with why) while they cannot be listed. */
   let lastWorkflows: WorkflowSummaryView[] | undefined;
+  /** What a read that failed with `error` can still show: the watch's runs as last seen, since when
+   *  and why they are not current; undefined when the watch never had them. */
   const lastSeen = (
     error: unknown,
   ): { runs: WorkflowRunObject[]; stale: StaleView; unavailable: Unavailable } | undefined => {
