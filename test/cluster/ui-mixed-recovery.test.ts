@@ -175,6 +175,13 @@ describe(
       await remote.waitFor({ timeout: 60_000 });
       await note.waitFor({ state: 'detached' });
       assert.equal(await local.count(), 1);
+      // Its page, once, while the cluster answers: its graph, and its actions.
+      const graph = page.locator('#graph g.step[data-step="only"]');
+      await remote.locator('a').first().click();
+      await graph.waitFor();
+      await page.locator('#cancel').waitFor();
+      await page.locator('#home').click();
+      await remote.waitFor();
 
       await forwarder.close();
       await note.waitFor({ timeout: 60_000 });
@@ -186,11 +193,13 @@ describe(
       assert.equal(await remote.getAttribute('data-stale'), 'true');
       assert.match(await remote.innerText(), /last seen \d/);
       assert.match(await note.innerText(), /as last seen at \d/);
-      // Its page shows it as last seen, with the cluster's error, and offers none of its actions.
+      // Its page shows it as last seen (its graph too), with the cluster's error, and offers none of
+      // its actions.
       await remote.locator('a').first().click();
       const stale = page.locator('#stale');
       await stale.waitFor();
       assert.match(await stale.innerText(), /ECONNREFUSED/);
+      assert.equal(await graph.count(), 1, 'the graph as last drawn');
       assert.equal(await page.locator('main button').count(), 0);
 
       await forwarder.open();

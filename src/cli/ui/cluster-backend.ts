@@ -149,6 +149,9 @@ export function clusterBackend(
       clearTimeout(timer);
     }
   };
+  /** Of each run whose page was shown: its workflow's text and its Events, as last read, for its page
+   *  as last seen (the graph coloured by the watch's copy) while the cluster cannot be read. */
+  const lastRead = new Map<string, { text: string | undefined; events: EventView[] }>();
   /** The workflows as last listed, shown (with why) while they cannot be listed. */
   let lastWorkflows: WorkflowSummaryView[] | undefined;
   /** What a read that failed with `error` can still show: the watch's runs as last seen, since when
@@ -271,7 +274,8 @@ export function clusterBackend(
         run = await read(() => found.api.getRun(found.name));
         failingSince = undefined;
       } catch (error) {
-        // As last seen, with no further request: the graph and Events need the API server too.
+        // As last seen, with no further request: the watch's copy, and the workflow and Events as
+        // last read for this page.
         const seen = lastSeen(error);
         run = seen?.runs.find(
           (r) =>
@@ -284,7 +288,9 @@ export function clusterBackend(
       const { api, name } = found;
       const status = (run.status ?? {}) as RunStatus;
       const base = stale ? { ...summary(run), stale } : summary(run);
-      const text = stale ? undefined : await workflowTextOf(api, run, status).catch(() => undefined);
+      const text = stale
+        ? lastRead.get(id)?.text
+        : await workflowTextOf(api, run, status).catch(() => undefined);
       let source: ReturnType<typeof clusterRunSource> | undefined;
       try {
         source = text === undefined ? undefined : clusterRunSource(run, text, `workflowrun/${name}`);
@@ -329,6 +335,8 @@ export function clusterBackend(
           })),
         };
       });
+      const events = stale ? (lastRead.get(id)?.events ?? []) : await eventsOf(api, name);
+      if (!stale) lastRead.set(id, { text, events });
       const view: RunView = {
         ...base,
         where: api.target.where,
@@ -345,7 +353,7 @@ export function clusterBackend(
           ...(c.lastTransitionTime ? { lastTransitionTime: c.lastTransitionTime } : {}),
         })),
         raised: state?.raised ?? [],
-        events: stale ? [] : await eventsOf(api, name),
+        events,
         svg,
         actions: stale
           ? // Each would be refused for the same reason until the cluster answers again.
