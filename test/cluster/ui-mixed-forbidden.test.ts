@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { conveyor, tempDir } from '../e2e/cli-harness.ts';
+import { conveyor, gatedWorkflow, tempDir } from '../e2e/cli-harness.ts';
 import { launchBrowser, noBrowser, startUi, type RunningUi } from '../e2e/ui-browser.ts';
 import { apply, createNamespace } from './kubectl.ts';
 import { installCrds } from './install-crds.ts';
@@ -19,14 +19,7 @@ const suite = await useCluster();
 /** Authenticated, and given no right anywhere by any test. */
 const OUTSIDER = 'ui-outsider';
 
-const GATED = `name: forbidden-gated
-steps:
-  - name: hello
-    command: echo hello from the local side
-  - name: ship
-    command: echo shipped
-    manual_approval: true
-`;
+const GATED = gatedWorkflow('forbidden-gated');
 
 describe(
   'conveyor ui over local runs and a namespace whose WorkflowRuns the user may not list',

@@ -10,7 +10,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { conveyor, tempDir } from '../e2e/cli-harness.ts';
+import { conveyor, gatedWorkflow, tempDir } from '../e2e/cli-harness.ts';
 import { launchBrowser, noBrowser, startUi, type RunningUi } from '../e2e/ui-browser.ts';
 import { createNamespace, kubectl, type KubectlOptions } from './kubectl.ts';
 import { startController, type ControllerProcess } from './controller-process.ts';
@@ -20,16 +20,7 @@ import { useCluster } from './use-cluster.ts';
 const suite = await useCluster();
 
 /** The same workflow name on both sides; each side's first step says which side ran it. */
-function twin(side: string): string {
-  return `name: ui-twin
-steps:
-  - name: hello
-    command: echo hello from the ${side}
-  - name: ship
-    command: echo shipped
-    manual_approval: true
-`;
-}
+const twin = (side: string): string => gatedWorkflow('ui-twin', side);
 
 const QUICK = `name: ui-quick
 steps:

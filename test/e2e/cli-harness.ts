@@ -39,6 +39,18 @@ steps:
     depends_on: [first]
 `;
 
+/** A workflow `name` whose step `hello` says who ran it, then waits for the approval of `ship`. */
+export function gatedWorkflow(name: string, side = 'local side'): string {
+  return `name: ${name}
+steps:
+  - name: hello
+    command: echo hello from the ${side}
+  - name: ship
+    command: echo shipped
+    manual_approval: true
+`;
+}
+
 export interface CliResult {
   readonly code: number | null;
   readonly stdout: string;

@@ -10,17 +10,10 @@ import { createServer, type AddressInfo, type Server, type Socket } from 'node:n
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { conveyor, tempDir } from './cli-harness.ts';
+import { conveyor, gatedWorkflow, tempDir } from './cli-harness.ts';
 import { noBrowser, openBrowserPage, startUi, type RunningUi } from './ui-browser.ts';
 
-const GATED = `name: offline-gated
-steps:
-  - name: hello
-    command: echo hello from the local side
-  - name: ship
-    command: echo shipped
-    manual_approval: true
-`;
+const GATED = gatedWorkflow('offline-gated');
 
 const QUICK = `name: offline-quick
 steps:
@@ -35,6 +28,26 @@ async function closedPort(): Promise<number> {
   const { port } = server.address() as { port: number };
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
+}
+
+/** A kubeconfig for a cluster `name` on a loopback port that is not a Kubernetes API server. */
+function kubeconfigFor(name: string, port: number): string {
+  return `apiVersion: v1
+kind: Config
+clusters:
+  - name: ${name}
+    cluster:
+      server: https://127.0.0.1:${port}
+      insecure-skip-tls-verify: true
+users:
+  - name: someone
+    user:
+      token: not-a-real-token
+contexts:
+  - name: ${name}
+    context: { cluster: ${name}, user: someone, namespace: team-a }
+current-context: ${name}
+`;
 }
 
 describe('conveyor ui over local runs and a cluster that cannot be reached', { skip: noBrowser }, () => {
@@ -56,25 +69,7 @@ describe('conveyor ui over local runs and a cluster that cannot be reached', { s
   before(async () => {
     port = await closedPort();
     const kubeconfig = join(dir, 'kubeconfig');
-    writeFileSync(
-      kubeconfig,
-      `apiVersion: v1
-kind: Config
-clusters:
-  - name: gone
-    cluster:
-      server: https://127.0.0.1:${port}
-      insecure-skip-tls-verify: true
-users:
-  - name: someone
-    user:
-      token: not-a-real-token
-contexts:
-  - name: gone
-    context: { cluster: gone, user: someone, namespace: team-a }
-current-context: gone
-`,
-    );
+    writeFileSync(kubeconfig, kubeconfigFor('gone', port));
     // Exit 3: the run waits for the approval of ship.
     await runLocally(GATED, 'offline-gated', 3);
     ui = await startUi(['--cluster', '-n', 'team-a', '--state-dir', stateDir], { KUBECONFIG: kubeconfig });
@@ -146,25 +141,7 @@ describe('conveyor ui stopped while a cluster that never answers holds its reque
     async () => {
       await new Promise<void>((resolve) => hung.listen(0, '127.0.0.1', resolve));
       const kubeconfig = join(dir, 'kubeconfig');
-      writeFileSync(
-        kubeconfig,
-        `apiVersion: v1
-kind: Config
-clusters:
-  - name: hung
-    cluster:
-      server: https://127.0.0.1:${(hung.address() as AddressInfo).port}
-      insecure-skip-tls-verify: true
-users:
-  - name: someone
-    user:
-      token: not-a-real-token
-contexts:
-  - name: hung
-    context: { cluster: hung, user: someone, namespace: team-a }
-current-context: hung
-`,
-      );
+      writeFileSync(kubeconfig, kubeconfigFor('hung', (hung.address() as AddressInfo).port));
       ui = await startUi(['--cluster', '-n', 'team-a', '--state-dir', join(dir, 'state')], {
         KUBECONFIG: kubeconfig,
       });
