@@ -8,8 +8,15 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { conveyor, gatedWorkflow, tempDir } from '../e2e/cli-harness.ts';
-import { launchBrowser, noBrowser, startUi, type RunningUi } from '../e2e/ui-browser.ts';
+import { gatedWorkflow, runLocal, submitRun, tempDir } from '../e2e/cli-harness.ts';
+import {
+  approveShipAndResume,
+  launchBrowser,
+  noBrowser,
+  type RunningUi,
+  showsLocalGatedRun,
+  startUi,
+} from '../e2e/ui-browser.ts';
 import { apply, createNamespace } from './kubectl.ts';
 import { installCrds } from './install-crds.ts';
 import { useCluster } from './use-cluster.ts';
@@ -39,14 +46,9 @@ describe(
       const file = join(work, 'forbidden-gated.yaml');
       writeFileSync(file, GATED);
       // No controller: the WorkflowRun only has to be listed.
-      const started = await conveyor(
-        ['run', file, '--cluster', '-n', ns.name, '--run-id', 'forbidden-remote', '--detach'],
-        { env: { KUBECONFIG: kubeconfig } },
-      );
-      assert.equal(started.code, 0, started.stdout + started.stderr);
+      await submitRun(file, ns.name, 'forbidden-remote', kubeconfig);
       // Exit 3: the local run waits for the approval of ship.
-      const local = await conveyor(['run', file, '--state-dir', stateDir, '--run-id', 'forbidden-local']);
-      assert.equal(local.code, 3, local.stdout + local.stderr);
+      await runLocal(file, stateDir, 'forbidden-local', 3);
       ui = await startUi(['--cluster', '-n', ns.name, '--state-dir', stateDir], {
         KUBECONFIG: await suite.get().kubeconfigFor(OUTSIDER),
       });
@@ -85,13 +87,8 @@ describe(
       await page.locator('#workflows li[data-workflow="local:forbidden-gated"]').waitFor();
 
       await local.click();
-      await page.locator('main p.muted', { hasText: `state directory ${stateDir}` }).waitFor();
-      await page.locator('#steps tr[data-step="hello"]').click();
-      await page.locator('#logs', { hasText: 'hello from the local side' }).waitFor();
-      await page.locator('#approve-ship').click();
-      await page.locator('#notice', { hasText: 'Approved ship of forbidden-local' }).waitFor();
-      await page.locator('#resume').click();
-      await page.locator('h1 .phase[data-phase="Succeeded"]').waitFor({ timeout: 60_000 });
+      await showsLocalGatedRun(page, stateDir);
+      await approveShipAndResume(page, 'forbidden-local');
     });
 
     test('the WorkflowRun comes and the note goes, without a reload, once the user may list them', async () => {

@@ -14,7 +14,7 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { conveyor, tempDir } from '../e2e/cli-harness.ts';
+import { conveyor, runLocal, submitRun, tempDir } from '../e2e/cli-harness.ts';
 import { launchBrowser, noBrowser, startUi, type RunningUi } from '../e2e/ui-browser.ts';
 import { createNamespace } from './kubectl.ts';
 import { installCrds } from './install-crds.ts';
@@ -127,13 +127,8 @@ describe(
       const file = join(work, 'ui-outage.yaml');
       writeFileSync(file, QUICK);
       // No controller: the WorkflowRun only has to be listed.
-      const started = await conveyor(
-        ['run', file, '--cluster', '-n', ns.name, '--run-id', 'ui-outage-remote', '--detach'],
-        { env: { KUBECONFIG: kubeconfig } },
-      );
-      assert.equal(started.code, 0, started.stdout + started.stderr);
-      const local = await conveyor(['run', file, '--state-dir', stateDir, '--run-id', 'ui-outage-local']);
-      assert.equal(local.code, 0, local.stdout + local.stderr);
+      await submitRun(file, ns.name, 'ui-outage-remote', kubeconfig);
+      await runLocal(file, stateDir, 'ui-outage-local');
 
       const text = readFileSync(kubeconfig, 'utf8');
       const server = /https:\/\/127\.0\.0\.1:(\d+)/.exec(text);

@@ -10,8 +10,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { conveyor, gatedWorkflow, tempDir } from '../e2e/cli-harness.ts';
-import { launchBrowser, noBrowser, startUi, type RunningUi } from '../e2e/ui-browser.ts';
+import { conveyor, gatedWorkflow, runLocal, submitRun, tempDir } from '../e2e/cli-harness.ts';
+import { launchBrowser, noBrowser, type RunningUi, showsLocalGatedRun, startUi } from '../e2e/ui-browser.ts';
 import { createNamespace, kubectl, type KubectlOptions } from './kubectl.ts';
 import { startController, type ControllerProcess } from './controller-process.ts';
 import { installCrds } from './install-crds.ts';
@@ -47,12 +47,11 @@ describe(
       return page;
     };
 
-    /** `conveyor run FILE --state-dir DIR --run-id NAME`: a local run, to its end or its approval. */
+    /** A local run of `text`, to its end or its approval. */
     const runLocally = async (text: string, name: string, expectedCode: number): Promise<void> => {
       const file = join(work, `${name}-local.yaml`);
       writeFileSync(file, text);
-      const run = await conveyor(['run', file, '--state-dir', stateDir, '--run-id', name]);
-      assert.equal(run.code, expectedCode, run.stdout + run.stderr);
+      await runLocal(file, stateDir, name, expectedCode);
     };
 
     const clusterRun = async (jsonpath: string): Promise<string> =>
@@ -74,11 +73,7 @@ describe(
       controller = startController({ kubeconfig, namespace: ns.name });
       const file = join(work, 'ui-twin-cluster.yaml');
       writeFileSync(file, twin('cluster'));
-      const started = await conveyor(
-        ['run', file, '--cluster', '-n', ns.name, '--run-id', 'ui-twin', '--detach'],
-        { env: { KUBECONFIG: kubeconfig } },
-      );
-      assert.equal(started.code, 0, started.stdout + started.stderr);
+      await submitRun(file, ns.name, 'ui-twin', kubeconfig);
       // Exit 3: the local run waits for the approval of ship.
       await runLocally(twin('local side'), 'ui-twin', 3);
       ui = await startUi(['--cluster', '-n', ns.name, '--state-dir', stateDir], { KUBECONFIG: kubeconfig });
@@ -124,9 +119,7 @@ describe(
     test("each run's page, step output and workflow page come from where the run lives", async () => {
       const page = await open();
       await page.locator('#runs tr[data-run="local:ui-twin"]').click();
-      await page.locator('main p.muted', { hasText: `state directory ${stateDir}` }).waitFor();
-      await page.locator('#steps tr[data-step="hello"]').click();
-      await page.locator('#logs', { hasText: 'hello from the local side' }).waitFor();
+      await showsLocalGatedRun(page, stateDir);
       await page.locator('#workflow-link').click();
       await page.locator('main p.muted', { hasText: 'From the newest run, ui-twin' }).waitFor();
       await page.locator('#runs tr[data-run="local:ui-twin"]').waitFor();

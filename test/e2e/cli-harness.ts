@@ -1,5 +1,6 @@
 // Runs the real `conveyor` program as a child process, the way users and scripts do, and collects
 // its exit code and output.
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -49,6 +50,30 @@ steps:
     command: echo shipped
     manual_approval: true
 `;
+}
+
+/** `conveyor run FILE --state-dir DIR --run-id ID`, which must exit `expectedCode` (3: it waits for an approval). */
+export async function runLocal(
+  file: string,
+  stateDir: string,
+  runId: string,
+  expectedCode = 0,
+): Promise<void> {
+  const run = await conveyor(['run', file, '--state-dir', stateDir, '--run-id', runId]);
+  assert.equal(run.code, expectedCode, run.stdout + run.stderr);
+}
+
+/** `conveyor run FILE --cluster -n NS --run-id ID --detach` as the kubeconfig's user: a WorkflowRun, created. */
+export async function submitRun(
+  file: string,
+  namespace: string,
+  runId: string,
+  kubeconfig: string,
+): Promise<void> {
+  const started = await conveyor(['run', file, '--cluster', '-n', namespace, '--run-id', runId, '--detach'], {
+    env: { KUBECONFIG: kubeconfig },
+  });
+  assert.equal(started.code, 0, started.stdout + started.stderr);
 }
 
 export interface CliResult {

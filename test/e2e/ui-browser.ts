@@ -80,3 +80,18 @@ export function startUi(args: readonly string[], env: Record<string, string> = {
     child.once('exit', (code) => reject(new Error(`conveyor ui exited ${code}:\n${output}`)));
   });
 }
+
+/** On the page of a local run of gatedWorkflow: it says where it lives, and its step hello's output shows. */
+export async function showsLocalGatedRun(page: Page, stateDir: string): Promise<void> {
+  await page.locator('main p.muted', { hasText: `state directory ${stateDir}` }).waitFor();
+  await page.locator('#steps tr[data-step="hello"]').click();
+  await page.locator('#logs', { hasText: 'hello from the local side' }).waitFor();
+}
+
+/** On the page of run `runId` of gatedWorkflow: Approve ship, then Resume, and it ends Succeeded. */
+export async function approveShipAndResume(page: Page, runId: string): Promise<void> {
+  await page.locator('#approve-ship').click();
+  await page.locator('#notice', { hasText: `Approved ship of ${runId}` }).waitFor();
+  await page.locator('#resume').click();
+  await page.locator('h1 .phase[data-phase="Succeeded"]').waitFor({ timeout: 60_000 });
+}

@@ -10,8 +10,15 @@ import { createServer, type AddressInfo, type Server, type Socket } from 'node:n
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { conveyor, gatedWorkflow, tempDir } from './cli-harness.ts';
-import { noBrowser, openBrowserPage, startUi, type RunningUi } from './ui-browser.ts';
+import { conveyor, gatedWorkflow, runLocal, tempDir } from './cli-harness.ts';
+import {
+  approveShipAndResume,
+  noBrowser,
+  openBrowserPage,
+  type RunningUi,
+  showsLocalGatedRun,
+  startUi,
+} from './ui-browser.ts';
 
 const GATED = gatedWorkflow('offline-gated');
 
@@ -62,8 +69,7 @@ describe('conveyor ui over local runs and a cluster that cannot be reached', { s
   const runLocally = async (text: string, name: string, expectedCode: number): Promise<void> => {
     const file = join(dir, `${name}.yaml`);
     writeFileSync(file, text);
-    const run = await conveyor(['run', file, '--state-dir', stateDir, '--run-id', name]);
-    assert.equal(run.code, expectedCode, run.stdout + run.stderr);
+    await runLocal(file, stateDir, name, expectedCode);
   };
 
   before(async () => {
@@ -102,13 +108,8 @@ describe('conveyor ui over local runs and a cluster that cannot be reached', { s
 
   test("a local run's page, output and workflow page open, and Approve and Resume finish it", async () => {
     await page.goto(`${ui.url}#/run/local%3Aoffline-gated`);
-    await page.locator('main p.muted', { hasText: `state directory ${stateDir}` }).waitFor();
-    await page.locator('#steps tr[data-step="hello"]').click();
-    await page.locator('#logs', { hasText: 'hello from the local side' }).waitFor();
-    await page.locator('#approve-ship').click();
-    await page.locator('#notice', { hasText: 'Approved ship of offline-gated' }).waitFor();
-    await page.locator('#resume').click();
-    await page.locator('h1 .phase[data-phase="Succeeded"]').waitFor({ timeout: 60_000 });
+    await showsLocalGatedRun(page, stateDir);
+    await approveShipAndResume(page, 'offline-gated');
     const got = await conveyor(['get', 'offline-gated', '--state-dir', stateDir, '-o', 'json']);
     assert.equal((JSON.parse(got.stdout) as { phase: string }).phase, 'Succeeded', got.stdout);
 
