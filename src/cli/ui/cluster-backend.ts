@@ -5,7 +5,7 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { WorkflowObject, WorkflowRunObject } from '../../controller/resources.ts';
 import { ANNOTATIONS, API_VERSION, LABELS, labelValue, PLURALS } from '../../spec/crd/identity.ts';
-import { createInformer, type Informer } from '../../kube/informer.ts';
+import { createInformer } from '../../kube/informer.ts';
 import { PINNED_KEY } from '../../controller/start-run.ts';
 import { decodeEngineState } from '../../controller/engine-state-codec.ts';
 import { buildPlan } from '../../engine/plan.ts';
@@ -20,7 +20,8 @@ import { layoutGraph } from '../graph/layout.ts';
 import { renderSvg } from '../graph/svg.ts';
 import { workflowGraph } from '../graph/workflow-graph.ts';
 import type { CliIO } from '../io.ts';
-import type { ActionResult, UiBackend, Unavailable, WorkflowSummaryView } from './backend.ts';
+import type { ActionResult, UiBackend } from './backend.ts';
+import { ClusterLastSeen } from './cluster-last-seen.ts';
 import { ClusterScope, type Located } from './cluster-scope.ts';
 import { runActions } from './run-actions.ts';
 import { runCli } from './run-cli.ts';
@@ -81,14 +82,6 @@ interface RunStatus {
 
 const time = (t: string | undefined) => (t ? Date.parse(t) : undefined);
 
-/** How long a read waits while the watch has lost the API server, before the page is given what was
- *  last seen: a host that takes connections and never answers would otherwise hold it. */
-const LOST_READ_DEADLINE_MS = 3_000;
-/** The same while the watch has noticed nothing: a connection that went silent without being
- *  closed (a host gone, its TCP connections half-open) shows only when the watchdog barks, minutes
- *  later. Under the mixed list's own deadline (mixed-backend.ts), so that the runs stay listed. */
-const QUIET_READ_DEADLINE_MS = 15_000;
-
 export interface ClusterBackendOptions {
   /** Every run carries its namespace, in one namespace too: the list mixes them with local runs. */
   readonly namespaced?: boolean;
@@ -130,45 +123,8 @@ export function clusterBackend(
     };
   };
 
-  /** The watch's informer once watch() started it: its cache holds the runs as last seen. */
-  let informer: Informer<KubernetesObject> | undefined;
-  /** When reads of the cluster began to fail, for as long as they do (its watch may not know yet). */
-  let failingSince: number | undefined;
-  /** A read of the cluster that, once the watch has runs to show instead, fails when it gets no
-   *  answer in time: soon while the watch has lost contact, later while it has not noticed. */
-  const read = async <T>(fn: () => Promise<T>): Promise<T> => {
-    if (!informer?.hasSynced) return fn();
-    const ms = informer.isCurrent ? QUIET_READ_DEADLINE_MS : LOST_READ_DEADLINE_MS;
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${ms / 1000} s`)), ms);
-    });
-    try {
-      return await Promise.race([fn(), late]);
-    } finally {
-      clearTimeout(timer);
-    }
-  };
-  /** Of each run whose page was shown: its workflow's text and its Events, as last read, for its page
-   *  as last seen (the graph coloured by the watch's copy) while the cluster cannot be read. */
-  const lastRead = new Map<string, { text: string | undefined; events: EventView[] }>();
-  /** The workflows as last listed, shown (with why) while they cannot be listed. */
-  let lastWorkflows: WorkflowSummaryView[] | undefined;
-  /** What a read that failed with `error` can still show: the watch's runs as last seen, since when
-   *  and why they are not current; undefined when the watch never had them. */
-  const lastSeen = (
-    error: unknown,
-  ): { runs: WorkflowRunObject[]; stale: StaleView; unavailable: Unavailable } | undefined => {
-    if (!informer?.hasSynced) return undefined;
-    failingSince ??= Date.now();
-    const lastSeenAt = informer.stats().staleSince ?? failingSince;
-    const told = unavailable(scope.where, error, lastSeenAt);
-    return {
-      runs: informer.list() as WorkflowRunObject[],
-      stale: { lastSeenAt, message: told.message },
-      unavailable: told,
-    };
-  };
+  /** What the page can still show while the cluster cannot be read. */
+  const seen = new ClusterLastSeen(scope.where);
 
   const summary = (run: WorkflowRunObject): RunSummaryView => {
     const status = (run.status ?? {}) as RunStatus;
@@ -253,16 +209,15 @@ export function clusterBackend(
     async listRuns() {
       let runs: WorkflowRunObject[];
       try {
-        runs = await read(() => scope.listRuns());
+        runs = await seen.read(() => scope.listRuns());
       } catch (error) {
-        const seen = lastSeen(error);
-        if (!seen) throw error;
+        const last = seen.after(error);
+        if (!last) throw error;
         return {
-          runs: sortRuns(seen.runs.map((run) => ({ ...summary(run), stale: seen.stale }))),
-          unavailable: [seen.unavailable],
+          runs: sortRuns(last.runs.map((run) => ({ ...summary(run), stale: last.stale }))),
+          unavailable: [last.unavailable],
         };
       }
-      failingSince = undefined;
       return { runs: sortRuns(runs.map(summary)) };
     },
     async getRun(id) {
@@ -271,25 +226,24 @@ export function clusterBackend(
       let run: WorkflowRunObject | undefined;
       let stale: StaleView | undefined;
       try {
-        run = await read(() => found.api.getRun(found.name));
-        failingSince = undefined;
+        run = await seen.read(() => found.api.getRun(found.name));
       } catch (error) {
         // As last seen, with no further request: the watch's copy, and the workflow and Events as
         // last read for this page.
-        const seen = lastSeen(error);
-        run = seen?.runs.find(
+        const last = seen.after(error);
+        run = last?.runs.find(
           (r) =>
             (r.metadata.namespace ?? target.namespace) === found.namespace && r.metadata.name === found.name,
         );
-        if (!seen || !run) throw error;
-        stale = seen.stale;
+        if (!last || !run) throw error;
+        stale = last.stale;
       }
       if (!run) return undefined;
       const { api, name } = found;
       const status = (run.status ?? {}) as RunStatus;
       const base = stale ? { ...summary(run), stale } : summary(run);
       const text = stale
-        ? lastRead.get(id)?.text
+        ? seen.pages.get(id)?.text
         : await workflowTextOf(api, run, status).catch(() => undefined);
       let source: ReturnType<typeof clusterRunSource> | undefined;
       try {
@@ -335,8 +289,8 @@ export function clusterBackend(
           })),
         };
       });
-      const events = stale ? (lastRead.get(id)?.events ?? []) : await eventsOf(api, name);
-      if (!stale) lastRead.set(id, { text, events });
+      const events = stale ? (seen.pages.get(id)?.events ?? []) : await eventsOf(api, name);
+      if (!stale) seen.pages.set(id, { text, events });
       const view: RunView = {
         ...base,
         where: api.target.where,
@@ -408,11 +362,11 @@ export function clusterBackend(
     async listWorkflows() {
       let listed: WorkflowObject[];
       try {
-        listed = await read(() => scope.listWorkflows());
+        listed = await seen.read(() => scope.listWorkflows());
       } catch (error) {
         // Beside runs as last seen (the watch had them), the list still draws, without workflows.
-        if (!lastWorkflows && !informer?.hasSynced) throw error;
-        return { workflows: lastWorkflows ?? [], unavailable: [unavailable(scope.where, error)] };
+        if (!seen.workflows && !seen.watched) throw error;
+        return { workflows: seen.workflows ?? [], unavailable: [unavailable(scope.where, error)] };
       }
       const workflows = listed
         .map((wf) => ({
@@ -420,7 +374,7 @@ export function clusterBackend(
           ...(typeof wf.spec?.description === 'string' ? { description: wf.spec.description } : {}),
         }))
         .sort((a, b) => a.name.localeCompare(b.name));
-      lastWorkflows = workflows;
+      seen.workflows = workflows;
       return { workflows };
     },
     async getWorkflow(id) {
@@ -485,7 +439,7 @@ export function clusterBackend(
           },
         },
       );
-      informer = watching;
+      seen.informer = watching;
       void watching.waitForSync().then((synced) => synced && tell());
       watching.on('add', changed);
       watching.on('update', changed);
@@ -493,7 +447,7 @@ export function clusterBackend(
       watching.start();
       return () => {
         if (pending) clearTimeout(pending);
-        if (informer === watching) informer = undefined;
+        if (seen.informer === watching) seen.informer = undefined;
         void watching.stop();
       };
     },
