@@ -3,7 +3,7 @@
 // Workflow, and gate runs that wait for approval for the memory figure. Its extra figure is the
 // delay from a Job complete to its dependents' Jobs created, from a watch on Jobs.
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -18,7 +18,7 @@ import { pollUntil } from '../cluster/lib/wait.ts';
 import { dependencyDelays, percentile } from './controller-round.ts';
 import type { Contender, RoundTarget, RunningController } from './controller-round.ts';
 import { ObjectTracker } from './object-tracker.ts';
-import { writeRequestCounter } from './operator-request-counter.ts';
+import { readRequestCounts, writeRequestCounter } from './operator-request-counter.ts';
 
 const execFileAsync = promisify(execFile);
 
@@ -65,13 +65,9 @@ export async function startConveyorController(
   );
   child.stdout?.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-20_000)));
   child.stderr?.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-20_000)));
-  const readCounts = (): Record<string, number> => {
-    try {
-      return JSON.parse(readFileSync(countsFile, 'utf8')) as Record<string, number>;
-    } catch {
-      return {};
-    }
-  };
+  // Absent until the counter's first flush; once written, a bad read is an error, not zero requests.
+  const readCounts = (): Record<string, number> =>
+    existsSync(countsFile) ? readRequestCounts(countsFile) : {};
   // --log-level warn hides "controller started"; the counter's first flush says it is up.
   await pollUntil(
     () => {

@@ -2,14 +2,15 @@
 // module preloaded into the controller process (`node --import FILE.mjs`, plain JavaScript so that it
 // adds no loader of its own). It wraps http(s).request, which client-node's fetch goes through, counts
 // requests by verb and resource ("LIST jobs", "WATCH pods", "PATCH workflowruns/status", and failures
-// as "CREATE jobs 409"), and writes the totals as JSON to $CONVEYOR_BENCH_REQUEST_COUNTS.
-import { writeFileSync } from 'node:fs';
+// as "CREATE jobs 409"), and writes the totals as JSON to $CONVEYOR_BENCH_REQUEST_COUNTS, atomically,
+// every $CONVEYOR_BENCH_REQUEST_FLUSH_MS (200 ms by default).
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const REQUEST_COUNTER_SOURCE = `
 import http from 'node:http';
 import https from 'node:https';
-import { writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 
 const file = process.env.CONVEYOR_BENCH_REQUEST_COUNTS;
 const counts = {};
@@ -49,8 +50,12 @@ if (file) {
       return request;
     };
   }
-  const flush = () => writeFileSync(file, JSON.stringify(counts));
-  setInterval(flush, 200).unref();
+  // Written aside and renamed over, so that a reader sees the old counts or the new, never a part.
+  const flush = () => {
+    writeFileSync(file + '.tmp', JSON.stringify(counts));
+    renameSync(file + '.tmp', file);
+  };
+  setInterval(flush, Number(process.env.CONVEYOR_BENCH_REQUEST_FLUSH_MS ?? 200)).unref();
   process.on('exit', flush);
 }
 `;
@@ -60,4 +65,17 @@ export function writeRequestCounter(dir: string): string {
   const path = join(dir, 'request-counter.mjs');
   writeFileSync(path, REQUEST_COUNTER_SOURCE);
   return path;
+}
+
+/** The counts last written to `file`; throws when it is missing or unreadable, so no read passes for zero. */
+export function readRequestCounts(file: string): Record<string, number> {
+  const text = readFileSync(file, 'utf8');
+  try {
+    return JSON.parse(text) as Record<string, number>;
+  } catch (error) {
+    throw new Error(
+      `request counts in ${file} do not parse (${String(error)}): ${JSON.stringify(text.slice(0, 80))}`,
+      { cause: error },
+    );
+  }
 }
