@@ -64,6 +64,12 @@ export interface InformerOptions<T> {
   /** A list that takes longer is aborted and retried. Default 60 s. */
   listTimeoutMs?: number;
   /**
+   * A watch whose response has not begun this long after it was sent is aborted as an error (lost
+   * contact) and retried. A host that takes connections and never answers would otherwise hold a
+   * watch, and keep the cache current in name, until the watchdog: minutes. Default: none.
+   */
+  openTimeoutMs?: number;
+  /**
    * Applied to every object before it enters the cache (as client-go's SetTransform), to keep only
    * what the controller reads: dropping metadata.managedFields roughly halves what a cached run or
    * Job holds.
@@ -477,11 +483,28 @@ export class Informer<T extends KubernetesObject> {
     const bark = () =>
       controller.abort(new WatchEnd('watchdog', new Error(`no event for ${silenceMs} ms (watchdog)`)));
     let watchdog = this.clock.setTimer(bark, silenceMs);
+    const openTimeoutMs = this.options.openTimeoutMs;
+    let unanswered =
+      openTimeoutMs === undefined
+        ? undefined
+        : this.clock.setTimer(
+            () =>
+              controller.abort(
+                new WatchEnd('error', new Error(`no answer within ${openTimeoutMs / 1000} s`)),
+              ),
+            openTimeoutMs,
+          );
+    const answered = () => {
+      if (unanswered === undefined) return;
+      this.clock.clearTimer(unanswered);
+      unanswered = undefined;
+    };
     const startedAt = this.clock.now();
     let delivered = 0;
 
     const onEvent = (event: WatchEvent<T>) => {
       if (controller.signal.aborted) return;
+      answered();
       this.clock.clearTimer(watchdog);
       watchdog = this.clock.setTimer(bark, silenceMs);
       this.touch();
@@ -501,7 +524,9 @@ export class Informer<T extends KubernetesObject> {
         signal: controller.signal,
         onEvent,
         onOpen: () => {
-          if (!controller.signal.aborted) this.reachedServer();
+          if (controller.signal.aborted) return;
+          answered();
+          this.reachedServer();
         },
       });
       await raceAbort(watching, controller.signal);
@@ -509,6 +534,7 @@ export class Informer<T extends KubernetesObject> {
       failure = error;
     } finally {
       this.watching = false;
+      answered();
       this.clock.clearTimer(watchdog);
       this.stopController.signal.removeEventListener('abort', onStop);
     }

@@ -214,10 +214,15 @@ describe(
       for (const shown of [page, alone])
         await shown.locator('#runs tr[data-run="ui-outage-remote"]').waitFor();
       forwarder.hold();
-      for (const shown of [page, alone]) {
+      for (const [shown, which] of [
+        [page, 'the mixed list'],
+        [alone, "the cluster's list"],
+      ] as const) {
         const remote = shown.locator('#runs tr[data-run="ui-outage-remote"]');
         const note = shown.locator('.unavailable');
-        await note.waitFor({ timeout: 60_000 });
+        await note.waitFor({ timeout: 60_000 }).catch((error: Error) => {
+          throw new Error(`${which}: no note of the hanging cluster: ${error.message}`, { cause: error });
+        });
         assert.match(await note.innerText(), /no answer within/);
         assert.equal(await remote.count(), 1, 'the WorkflowRun stays listed while the cluster hangs');
         assert.equal(await remote.getAttribute('data-stale'), 'true');

@@ -39,6 +39,9 @@ import { stepViews } from './step-views.ts';
 import { unavailable } from './unavailable.ts';
 import { workflowView } from './workflow-view.ts';
 
+/** How long the watch waits for the API server to answer before the page says it is not reachable. */
+const WATCH_OPEN_TIMEOUT_MS = 10_000;
+
 interface RunStatus {
   phase?: string;
   reason?: string;
@@ -428,6 +431,9 @@ export function clusterBackend(
           namespace: scope.watchedNamespace,
         },
         {
+          // A host that takes the watch's connection and never answers (after a clean close, nothing
+          // else would tell) is lost contact too: the list then shows the runs as last seen.
+          openTimeoutMs: WATCH_OPEN_TIMEOUT_MS,
           onWatchRestart: (reason) => {
             if (lost || (reason !== 'error' && reason !== 'watchdog')) return;
             lost = true;

@@ -355,6 +355,61 @@ describe('informer', () => {
     await informer.stop();
   });
 
+  it('gives up on a watch that the server takes and never answers, with openTimeoutMs, and says it lost contact', async () => {
+    const recovered: number[] = [];
+    const { api, clock, informer, restarts } = setup({
+      openTimeoutMs: 10_000,
+      onRecover: () => recovered.push(clock.now()),
+    });
+    api.answerList({ items: [configMap('a', '1')], resourceVersion: '10' });
+    informer.start();
+    await informer.waitForSync();
+    await settle();
+    // The first watch is answered; the server's timeout ends it cleanly, and it resumes at once.
+    api.lastWatch.open();
+    await clock.advance(30_000);
+    assert.equal(informer.isCurrent, true);
+    api.lastWatch.close();
+    await settle();
+    assert.deepEqual(restarts, ['closed']);
+
+    // The host now takes the connection and never answers: nothing would end this watch but the
+    // watchdog, minutes later.
+    const held = api.lastWatch;
+    assert.equal(api.watches.length, 2);
+    await clock.advance(9_999);
+    assert.equal(held.aborted, false);
+    assert.equal(informer.isCurrent, true);
+    await clock.advance(1);
+    assert.equal(held.aborted, true);
+    assert.deepEqual(restarts, ['closed', 'error']);
+    assert.equal(informer.isCurrent, false);
+    assert.match(informer.stats().lastError ?? '', /no answer within 10 s/);
+    assert.equal(informer.stats().staleSince, clock.now());
+
+    // An answer in time, even with no event yet, keeps the next watch; the cache is current again.
+    await clock.advance(1_000);
+    assert.equal(api.watches.length, 3);
+    api.lastWatch.open();
+    await clock.advance(60_000);
+    assert.equal(api.lastWatch.aborted, false);
+    assert.equal(informer.isCurrent, true);
+    assert.equal(recovered.length, 1);
+    assert.equal(api.listCalls, 1);
+    await informer.stop();
+  });
+
+  it('lets a watch wait for its answer as long as it takes without openTimeoutMs', async () => {
+    const { api, clock, informer } = setup({ watchdogMs: 600_000 });
+    api.answerList({ items: [], resourceVersion: '10' });
+    informer.start();
+    await informer.waitForSync();
+    await settle();
+    await clock.advance(599_000);
+    assert.equal(api.lastWatch.aborted, false);
+    await informer.stop();
+  });
+
   it('by default lets a silent watch run until its server-side timeout plus a grace period', async () => {
     const { api, clock, informer } = setup({ watchTimeoutSeconds: 100, watchdogGraceMs: 30_000 });
     api.answerList({ items: [], resourceVersion: '10' });

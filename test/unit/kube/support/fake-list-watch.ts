@@ -35,6 +35,11 @@ export class WatchCall<T> {
     return this.options.signal.aborted;
   }
 
+  /** The server answers the request: the response's headers arrive, no event yet. */
+  open(): void {
+    if (!this.ended) this.options.onOpen?.();
+  }
+
   emit(event: WatchEvent<T>): void {
     if (!this.ended) this.options.onEvent(event);
   }
