@@ -214,14 +214,17 @@ describe(
       for (const shown of [page, alone])
         await shown.locator('#runs tr[data-run="ui-outage-remote"]').waitFor();
       forwarder.hold();
-      for (const [shown, which] of [
-        [page, 'the mixed list'],
-        [alone, "the cluster's list"],
+      for (const [shown, which, server] of [
+        [page, 'the mixed list', ui],
+        [alone, "the cluster's list", clusterUi],
       ] as const) {
         const remote = shown.locator('#runs tr[data-run="ui-outage-remote"]');
         const note = shown.locator('.unavailable');
         await note.waitFor({ timeout: 60_000 }).catch((error: Error) => {
-          throw new Error(`${which}: no note of the hanging cluster: ${error.message}`, { cause: error });
+          throw new Error(
+            `${which}: no note of the hanging cluster: ${error.message}\nits conveyor ui printed:\n${server?.output().slice(-4000)}`,
+            { cause: error },
+          );
         });
         assert.match(await note.innerText(), /no answer within/);
         assert.equal(await remote.count(), 1, 'the WorkflowRun stays listed while the cluster hangs');

@@ -46,6 +46,8 @@ export async function openBrowserPage(): Promise<BrowserPage> {
 export interface RunningUi {
   readonly url: string;
   readonly process: ChildProcess;
+  /** What it printed so far (the last 20,000 characters), for a failure's message. */
+  output(): string;
   stop(): Promise<void>;
 }
 
@@ -60,13 +62,14 @@ export function startUi(args: readonly string[], env: Record<string, string> = {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`conveyor ui printed no URL:\n${output}`)), 60_000);
     const onData = (d: Buffer) => {
-      output += d.toString();
+      output = (output + d.toString()).slice(-20_000);
       const url = /http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]+/.exec(output)?.[0];
       if (!url) return;
       clearTimeout(timer);
       resolve({
         url,
         process: child,
+        output: () => output,
         stop: () =>
           new Promise<void>((done) => {
             if (child.exitCode !== null) return done();
