@@ -4,7 +4,7 @@
 // when it catches up after an outage.
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { silentLogger, type Logger } from '../observability/logger.ts';
-import { KubeApiError, isGone, isUnreachable } from './api-error.ts';
+import { KubeApiError, isGone, isUnreachable, statusCodeOf } from './api-error.ts';
 import { backoffDelay, type BackoffPolicy } from './backoff.ts';
 import {
   raceAbort,
@@ -102,6 +102,8 @@ export interface InformerStats {
   staleSince: number | undefined;
   /** Why it last lost contact. */
   lastError: string | undefined;
+  /** The HTTP status of that error, when the API server answered with one (403: a watch refused). */
+  lastErrorStatus: number | undefined;
 }
 
 type AddHandler<T> = (object: T) => void;
@@ -164,6 +166,7 @@ export class Informer<T extends KubernetesObject> {
   /** Went stale after the first sync and has not caught up yet. */
   private staleSince: number | undefined;
   private lastError: string | undefined;
+  private lastErrorStatus: number | undefined;
 
   constructor(private readonly options: InformerOptions<T>) {
     this.name = options.name;
@@ -292,6 +295,7 @@ export class Informer<T extends KubernetesObject> {
       current: this.isCurrent,
       staleSince: this.staleSince,
       lastError: this.lastError,
+      lastErrorStatus: this.lastErrorStatus,
     };
   }
 
@@ -414,7 +418,10 @@ export class Informer<T extends KubernetesObject> {
 
   private lostContact(cause: unknown): void {
     this.connected = false;
-    if (cause !== undefined) this.lastError = messageOf(cause) ?? String(cause);
+    if (cause !== undefined) {
+      this.lastError = messageOf(cause) ?? String(cause);
+      this.lastErrorStatus = statusCodeOf(cause);
+    }
     if (this.synced) this.staleSince ??= this.clock.now();
   }
 
@@ -428,6 +435,7 @@ export class Informer<T extends KubernetesObject> {
     const staleMs = this.clock.now() - this.staleSince;
     this.staleSince = undefined;
     this.lastError = undefined;
+    this.lastErrorStatus = undefined;
     this.log.info({ staleMs }, `The ${this.name} cache is current again after ${staleMs} ms.`);
     this.notify(() => this.options.onRecover?.());
   }

@@ -1,8 +1,9 @@
 // `conveyor ui --cluster -n NS --state-dir DIR` as a user who may not list WorkflowRuns in NS, in a
 // real browser against the test control plane: the local runs are listed and can be acted on, and
 // the page names the API server's Forbidden message, once, with what the user needs, instead of
-// failing as a whole; once the user is given the right, the namespace's WorkflowRun comes and the
-// note goes, without a reload.
+// failing as a whole; once the user may list WorkflowRuns, the namespace's WorkflowRun comes, with a
+// note that the list is not live while the user may not watch them; once the user may, the note goes,
+// without a reload.
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -91,37 +92,43 @@ describe(
       await approveShipAndResume(page, 'forbidden-local');
     });
 
-    test('the WorkflowRun comes and the note goes, without a reload, once the user may list them', async () => {
+    test('the WorkflowRun comes once the user may list it, with a note that the list is not live until the user may watch too; then the note goes, without a reload', async () => {
       await page.locator('#home').click();
       const note = page.locator('.unavailable');
       await note.waitFor();
       const { kubeconfig } = suite.get();
-      await apply(
-        [
-          {
-            apiVersion: 'rbac.authorization.k8s.io/v1',
-            kind: 'Role',
-            metadata: { name: 'ui-reader', namespace: ns.name },
-            rules: [
-              {
-                apiGroups: ['conveyor.dev'],
-                resources: ['workflowruns', 'workflows'],
-                verbs: ['get', 'list', 'watch'],
-              },
-            ],
-          },
-          {
-            apiVersion: 'rbac.authorization.k8s.io/v1',
-            kind: 'RoleBinding',
-            metadata: { name: 'ui-reader', namespace: ns.name },
-            roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'ui-reader' },
-            subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: OUTSIDER }],
-          },
-        ],
-        { kubeconfig, namespace: ns.name },
-      );
+      const grant = (verbs: string[]) =>
+        apply(
+          [
+            {
+              apiVersion: 'rbac.authorization.k8s.io/v1',
+              kind: 'Role',
+              metadata: { name: 'ui-reader', namespace: ns.name },
+              rules: [{ apiGroups: ['conveyor.dev'], resources: ['workflowruns', 'workflows'], verbs }],
+            },
+            {
+              apiVersion: 'rbac.authorization.k8s.io/v1',
+              kind: 'RoleBinding',
+              metadata: { name: 'ui-reader', namespace: ns.name },
+              roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'ui-reader' },
+              subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: OUTSIDER }],
+            },
+          ],
+          { kubeconfig, namespace: ns.name },
+        );
+      // Listing, but not watching: the WorkflowRun is listed, and the note says the list is not live.
+      await grant(['get', 'list']);
       await page.locator('#runs tr[data-run="forbidden-remote"]').waitFor({ timeout: 90_000 });
-      await note.waitFor({ state: 'detached' });
+      const notLive = page.locator('.unavailable', { hasText: 'are not live' });
+      await notLive.waitFor({ timeout: 60_000 });
+      assert.match(await notLive.innerText(), /cannot watch resource "workflowruns"/);
+      assert.match(await notLive.innerText(), /Watch on workflowruns\.conveyor\.dev makes it live/);
+      assert.equal(await page.locator('.unavailable').count(), 1, 'one note');
+
+      // With watch too, the note goes without a reload.
+      await grant(['get', 'list', 'watch']);
+      await note.waitFor({ state: 'detached', timeout: 90_000 });
+      assert.equal(await page.locator('#runs tr[data-run="forbidden-remote"]').count(), 1);
       await page
         .locator('#runs tr[data-run="local:forbidden-local"] .phase[data-phase="Succeeded"]')
         .waitFor();

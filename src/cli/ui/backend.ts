@@ -30,6 +30,8 @@ export interface Unavailable {
   readonly hint?: string;
   /** When its runs (listed as last seen, each marked `stale`) could last be read. */
   readonly lastSeenAt?: number;
+  /** Its runs are listed, as read now, but nothing tells the page of their changes (a watch refused). */
+  readonly notLive?: true;
 }
 
 /** The runs the UI shows, and the parts it could not read (the list shows the rest). */

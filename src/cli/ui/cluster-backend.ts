@@ -36,7 +36,7 @@ import {
   type StepView,
 } from './run-view.ts';
 import { stepViews } from './step-views.ts';
-import { unavailable } from './unavailable.ts';
+import { notWatched, unavailable } from './unavailable.ts';
 import { workflowView } from './workflow-view.ts';
 
 /** How long the watch waits for the API server to answer before the page says it is not reachable. */
@@ -221,7 +221,11 @@ export function clusterBackend(
           unavailable: [last.unavailable],
         };
       }
-      return { runs: sortRuns(runs.map(summary)) };
+      const refused = seen.watchRefused;
+      return {
+        runs: sortRuns(runs.map(summary)),
+        ...(refused !== undefined ? { unavailable: [notWatched(scope.where, refused)] } : {}),
+      };
     },
     async getRun(id) {
       const found = scope.locate(id);

@@ -46,6 +46,13 @@ export class ClusterLastSeen {
     return this.informer?.hasSynced === true;
   }
 
+  /** The API server's refusal, while it lets the user list runs but refuses to watch them: the
+   *  list is then as read when the page drew it, and nothing tells the page of later changes. */
+  get watchRefused(): string | undefined {
+    const stats = this.informer?.stats();
+    return stats?.hasSynced && !stats.current && stats.lastErrorStatus === 403 ? stats.lastError : undefined;
+  }
+
   /** A read of the cluster that, once the watch has runs to show instead, fails when it gets no
    *  answer in time: soon while the watch has lost contact, later while it has not noticed. */
   async read<T>(fn: () => Promise<T>): Promise<T> {

@@ -331,6 +331,34 @@ describe('informer', () => {
     await informer.stop();
   });
 
+  it('keeps the status of the error that made it lose contact (a watch refused: 403) until it is current again', async () => {
+    const { api, clock, informer } = setup();
+    api.answerList({ items: [configMap('a', '1')], resourceVersion: '10' });
+    informer.start();
+    await informer.waitForSync();
+    await settle();
+    assert.equal(informer.stats().lastErrorStatus, undefined);
+    api.lastWatch.fail(
+      new KubeApiError(
+        403,
+        'workflowruns is forbidden: User "ann" cannot watch resource "workflowruns"',
+        'Forbidden',
+      ),
+    );
+    await settle();
+    assert.equal(informer.isCurrent, false);
+    assert.equal(informer.stats().lastErrorStatus, 403);
+    assert.match(informer.stats().lastError ?? '', /cannot watch/);
+    assert.deepEqual(names(informer.list()), ['a'], 'the listed objects stay');
+
+    await clock.advance(1_000);
+    api.lastWatch.emit({ type: 'BOOKMARK', object: { metadata: { resourceVersion: '11' } } });
+    assert.equal(informer.isCurrent, true);
+    assert.equal(informer.stats().lastErrorStatus, undefined);
+    assert.equal(informer.stats().lastError, undefined);
+    await informer.stop();
+  });
+
   it('restarts a watch that stayed silent longer than the watchdog allows', async () => {
     const { api, clock, informer, restarts } = setup({ watchdogMs: 60_000 });
     api.answerList({ items: [], resourceVersion: '10' });

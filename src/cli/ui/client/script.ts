@@ -98,7 +98,9 @@ function unavailableNotes(...lists) {
   const byWhere = new Map();
   for (const u of lists.flatMap((l) => l.unavailable || [])) if (!byWhere.has(u.where) || u.lastSeenAt) byWhere.set(u.where, u);
   return [...byWhere].map(([where, u]) => el('div', { class: 'unavailable', role: 'status', 'data-where': where },
-    u.lastSeenAt
+    u.notLive
+      ? 'The runs of ' + where + ' are not live: ' + u.message + '\n' + u.hint
+      : u.lastSeenAt
       ? 'The runs of ' + where + ' cannot be read just now: ' + u.message + '\nThey are shown as last seen at ' + new Date(u.lastSeenAt).toLocaleTimeString() + ', marked so, and cannot be acted on until it answers again.' + (u.hint ? '\n' + u.hint : '')
       : 'The runs of ' + where + ' cannot be shown: ' + u.message + '\n' + (u.hint || 'The list shows them again once they can be read.')));
 }
