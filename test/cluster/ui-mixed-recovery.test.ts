@@ -196,6 +196,16 @@ describe(
       assert.match(await stale.innerText(), /ECONNREFUSED/);
       assert.equal(await graph.count(), 1, 'the graph as last drawn');
       assert.equal(await page.locator('main button').count(), 0);
+      // Its workflow's page, never opened before: the Workflow as last listed, its graph, and the
+      // run as last seen.
+      await page.locator('#workflow-link').click();
+      const workflowStale = page.locator('#stale', { hasText: 'the workflow as last read' });
+      await workflowStale.waitFor();
+      assert.match(await workflowStale.innerText(), /ECONNREFUSED/);
+      assert.equal(await page.locator('#graph g.step[data-step="only"]').count(), 1);
+      assert.equal(await page.locator('tr[data-run="ui-outage-remote"]').count(), 1);
+      await page.goBack();
+      await stale.waitFor();
 
       await forwarder.open();
       // Live again, without a reload: its page, then its row.

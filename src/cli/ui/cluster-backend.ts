@@ -375,6 +375,8 @@ export function clusterBackend(
         if (!seen.workflows && !seen.watched) throw error;
         return { workflows: seen.workflows ?? [], unavailable: [unavailable(scope.where, error)] };
       }
+      for (const wf of listed)
+        seen.workflowObjects.set(scope.idOf(wf.metadata.namespace ?? target.namespace, wf.metadata.name), wf);
       const workflows = listed
         .map((wf) => ({
           name: scope.idOf(wf.metadata.namespace ?? target.namespace, wf.metadata.name),
@@ -386,20 +388,38 @@ export function clusterBackend(
     },
     async getWorkflow(id) {
       const found = scope.locate(id);
-      const wf = found && (await found.api.getWorkflow(found.name));
-      if (!found || !wf) return undefined;
-      const { api, name } = found;
+      if (!found) return undefined;
+      const { api, name, namespace } = found;
+      let wf: WorkflowObject | undefined;
+      let runs: WorkflowRunObject[];
+      let stale: StaleView | undefined;
+      try {
+        wf = await seen.read(() => api.getWorkflow(name));
+        if (!wf) return undefined;
+        seen.workflowObjects.set(id, wf);
+        runs = await seen.read(() => api.listRuns());
+      } catch (error) {
+        // As last read (listed or shown), with its runs as the watch last saw them.
+        const last = seen.after(error);
+        wf = seen.workflowObjects.get(id);
+        if (!last || !wf) throw error;
+        runs = last.runs.filter((r) => (r.metadata.namespace ?? target.namespace) === namespace);
+        stale = last.stale;
+      }
       const loaded = loadWorkflowObject({ ...(wf.spec ?? {}), name }, `workflow/${name}`);
       if (!loaded.workflow) throw new Error(loaded.diagnostics.map(formatDiagnostic).join('\n'));
-      const runs = (await api.listRuns()).map(summary).filter((r) => r.workflow === name);
+      const summaries = runs
+        .map((run) => (stale ? { ...summary(run), stale } : summary(run)))
+        .filter((r) => r.workflow === name);
       return workflowView({
         workflow: loaded.workflow,
         where: api.target.where,
         source: `Workflow ${name}`,
         schedulesRun: true,
         svg: renderSvg(await layoutGraph(workflowGraph(loaded.workflow, new Map())), name),
-        runs: sortRuns(runs),
+        runs: sortRuns(summaries),
         now: Date.now(),
+        ...(stale ? { stale } : {}),
       });
     },
     watch(onChange) {

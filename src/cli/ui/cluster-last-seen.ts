@@ -1,10 +1,10 @@
 // What `conveyor ui` can still show of a cluster it cannot read: the runs as its watch last saw them
-// (each marked stale, since when and why), the workflows as last listed, and each opened run's
+// (each marked stale, since when and why), the workflows as last listed (their pages too), and each opened run's
 // workflow text and Events as last read. Reads of the cluster go through `read`, which gives up in
 // time once the watch has something to show instead: a host that takes connections and never
 // answers would otherwise hold the page.
 import type { KubernetesObject } from '@kubernetes/client-node';
-import type { WorkflowRunObject } from '../../controller/resources.ts';
+import type { WorkflowObject, WorkflowRunObject } from '../../controller/resources.ts';
 import type { Informer } from '../../kube/informer.ts';
 import type { Unavailable, WorkflowSummaryView } from './backend.ts';
 import type { EventView, StaleView } from './run-view.ts';
@@ -34,6 +34,8 @@ export class ClusterLastSeen {
   informer: Informer<KubernetesObject> | undefined;
   /** The workflows as last listed, shown (with why) while they cannot be listed. */
   workflows: WorkflowSummaryView[] | undefined;
+  /** Each Workflow as last read (listed or shown), by id, for its page as last seen. */
+  readonly workflowObjects = new Map<string, WorkflowObject>();
   /** Of each run whose page was shown, by id: what it showed, for its page as last seen. */
   readonly pages = new Map<string, PageAsRead>();
   /** When reads of the cluster began to fail, for as long as they do (its watch may not know yet). */

@@ -3,7 +3,7 @@
 // schedule's time zone, as the controller computes them), its graph and its recent runs.
 import { DEFAULT_TIMEZONE, nextFireTimes } from '../../spec/cron.ts';
 import type { Workflow } from '../../spec/model.ts';
-import type { RunSummaryView } from './run-view.ts';
+import type { RunSummaryView, StaleView } from './run-view.ts';
 
 export interface ParameterView {
   readonly name: string;
@@ -40,6 +40,8 @@ export interface WorkflowView {
   readonly schedulesRun: boolean;
   readonly svg: string;
   readonly runs: readonly RunSummaryView[];
+  /** Shown as last read, while its cluster cannot be read. */
+  readonly stale?: StaleView;
 }
 
 export const NEXT_FIRE_TIMES = 3;
@@ -79,6 +81,7 @@ export function workflowView(inputs: {
   readonly svg: string;
   readonly runs: readonly RunSummaryView[];
   readonly now: number;
+  readonly stale?: StaleView;
 }): WorkflowView {
   const { workflow } = inputs;
   return {
@@ -97,5 +100,6 @@ export function workflowView(inputs: {
     schedulesRun: inputs.schedulesRun,
     svg: inputs.svg,
     runs: inputs.runs.slice(0, RECENT_RUNS),
+    ...(inputs.stale ? { stale: inputs.stale } : {}),
   };
 }

@@ -14,6 +14,8 @@ function scheduleRows(w) {
 async function renderWorkflow(name) {
   const w = await getJson('/api/workflows/' + encodeURIComponent(name));
   const parts = [el('h1', {}, w.name), el('p', { class: 'muted' }, 'From ' + w.source + ' · ' + w.where)];
+  if (w.stale) parts.push(el('div', { id: 'stale', class: 'unavailable', role: 'status' }, w.where + ' cannot be reached just now: ' + w.stale.message +
+    '\nThis is the workflow as last read, and its runs as last seen at ' + new Date(w.stale.lastSeenAt).toLocaleTimeString() + '.'));
   if (w.description) parts.push(el('p', { id: 'workflow-description' }, w.description));
   const graph = el('div', { class: 'graph', id: 'graph' });
   graph.innerHTML = w.svg;
