@@ -69,6 +69,11 @@ if (wanted('local')) {
       );
       console.log(`    with a log file per step ${cell(l.floor.logFiles)}`);
       console.log(`    output to /dev/null      ${cell(l.floor.noLogs)}`);
+      // What conveyor's own work (engine, journal, state, progress, its start) adds to that floor.
+      const logs = l.floor.logFiles;
+      console.log(
+        `    installed conveyor against it (log files): wall ${(l.installed.wallMs / logs.wallMs).toFixed(2)}x, CPU ${(l.installed.cpuMs / logs.cpuMs).toFixed(2)}x`,
+      );
     } else console.log('  (no native launcher here: no floor reference)');
   }
 }
