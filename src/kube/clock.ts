@@ -69,7 +69,14 @@ export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<
  */
 export async function withDeadline<T>(
   fn: (signal: AbortSignal) => Promise<T>,
-  options: { ms: number; clock: Clock; what: string; signal?: AbortSignal },
+  options: {
+    ms: number;
+    clock: Clock;
+    what: string;
+    signal?: AbortSignal;
+    /** The timeout's message, when the default (`WHAT timed out after MS ms`) is not what to show. */
+    message?: string;
+  },
 ): Promise<T> {
   const controller = new AbortController();
   const parent = options.signal;
@@ -77,7 +84,10 @@ export async function withDeadline<T>(
   if (parent?.aborted) onParentAbort();
   else parent?.addEventListener('abort', onParentAbort, { once: true });
   const timer = options.clock.setTimer(
-    () => controller.abort(new TimeoutError(`${options.what} timed out after ${options.ms} ms`)),
+    () =>
+      controller.abort(
+        new TimeoutError(options.message ?? `${options.what} timed out after ${options.ms} ms`),
+      ),
     options.ms,
   );
   try {

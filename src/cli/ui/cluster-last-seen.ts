@@ -8,6 +8,7 @@ import type { WorkflowObject, WorkflowRunObject } from '../../controller/resourc
 import type { Informer } from '../../kube/informer.ts';
 import type { Unavailable, WorkflowSummaryView } from './backend.ts';
 import type { EventView, StaleView } from './run-view.ts';
+import { answerWithin } from './answer-within.ts';
 import { unavailable } from './unavailable.ts';
 
 /** How long a read waits while the watch has lost the API server. */
@@ -63,18 +64,9 @@ export class ClusterLastSeen {
     return answer;
   }
 
-  private async withinDeadline<T>(fn: () => Promise<T>): Promise<T> {
+  private withinDeadline<T>(fn: () => Promise<T>): Promise<T> {
     if (!this.informer?.hasSynced) return fn();
-    const ms = this.informer.isCurrent ? QUIET_READ_DEADLINE_MS : LOST_READ_DEADLINE_MS;
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${ms / 1000} s`)), ms);
-    });
-    try {
-      return await Promise.race([fn(), late]);
-    } finally {
-      clearTimeout(timer);
-    }
+    return answerWithin(this.informer.isCurrent ? QUIET_READ_DEADLINE_MS : LOST_READ_DEADLINE_MS, fn);
   }
 
   /** What a read that failed with `error` can still show: the watch's runs as last seen, since when

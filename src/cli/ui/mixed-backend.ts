@@ -13,6 +13,7 @@ import type {
   WorkflowSummaryView,
 } from './backend.ts';
 import { sortRuns, type RunSummaryView, type RunView } from './run-view.ts';
+import { answerWithin } from './answer-within.ts';
 import { unavailable } from './unavailable.ts';
 import type { WorkflowView } from './workflow-view.ts';
 
@@ -24,19 +25,10 @@ const LIST_DEADLINE_MS = 20_000;
 
 /** What `read` gave, or why it could not be read, within the deadline. */
 async function settle<T>(where: string, read: () => Promise<T>): Promise<T | Unavailable> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`no answer within ${LIST_DEADLINE_MS / 1000} s`)),
-      LIST_DEADLINE_MS,
-    );
-  });
   try {
-    return await Promise.race([read(), late]);
+    return await answerWithin(LIST_DEADLINE_MS, read);
   } catch (error) {
     return unavailable(where, error);
-  } finally {
-    clearTimeout(timer);
   }
 }
 
