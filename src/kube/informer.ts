@@ -165,8 +165,8 @@ export class Informer<T extends KubernetesObject> {
   private connected = false;
   /** Went stale after the first sync and has not caught up yet. */
   private staleSince: number | undefined;
-  private lastError: string | undefined;
-  private lastErrorStatus: number | undefined;
+  /** Why it last lost contact, and the HTTP status of that error when there was one. */
+  private lastFailure: { readonly message: string; readonly status: number | undefined } | undefined;
 
   constructor(private readonly options: InformerOptions<T>) {
     this.name = options.name;
@@ -228,7 +228,7 @@ export class Informer<T extends KubernetesObject> {
     if (this.isCurrent) return undefined;
     const since = this.staleSince === undefined ? '' : ` for ${Math.round((now - this.staleSince) / 1000)} s`;
     const why = this.relistReason ? 'listing again' : 'cannot watch';
-    return `${why}${since}${this.lastError ? ` (${this.lastError})` : ''}`;
+    return `${why}${since}${this.lastFailure ? ` (${this.lastFailure.message})` : ''}`;
   }
 
   get isStopped(): boolean {
@@ -294,8 +294,8 @@ export class Informer<T extends KubernetesObject> {
       lastActivityAt: this.lastActivityAt,
       current: this.isCurrent,
       staleSince: this.staleSince,
-      lastError: this.lastError,
-      lastErrorStatus: this.lastErrorStatus,
+      lastError: this.lastFailure?.message,
+      lastErrorStatus: this.lastFailure?.status,
     };
   }
 
@@ -418,10 +418,8 @@ export class Informer<T extends KubernetesObject> {
 
   private lostContact(cause: unknown): void {
     this.connected = false;
-    if (cause !== undefined) {
-      this.lastError = messageOf(cause) ?? String(cause);
-      this.lastErrorStatus = statusCodeOf(cause);
-    }
+    if (cause !== undefined)
+      this.lastFailure = { message: messageOf(cause) ?? String(cause), status: statusCodeOf(cause) };
     if (this.synced) this.staleSince ??= this.clock.now();
   }
 
@@ -434,8 +432,7 @@ export class Informer<T extends KubernetesObject> {
     if (this.staleSince === undefined || !this.isCurrent) return;
     const staleMs = this.clock.now() - this.staleSince;
     this.staleSince = undefined;
-    this.lastError = undefined;
-    this.lastErrorStatus = undefined;
+    this.lastFailure = undefined;
     this.log.info({ staleMs }, `The ${this.name} cache is current again after ${staleMs} ms.`);
     this.notify(() => this.options.onRecover?.());
   }

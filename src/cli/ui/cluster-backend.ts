@@ -375,13 +375,15 @@ export function clusterBackend(
         if (!seen.workflows && !seen.watched) throw error;
         return { workflows: seen.workflows ?? [], unavailable: [unavailable(scope.where, error)] };
       }
-      for (const wf of listed)
-        seen.workflowObjects.set(scope.idOf(wf.metadata.namespace ?? target.namespace, wf.metadata.name), wf);
       const workflows = listed
-        .map((wf) => ({
-          name: scope.idOf(wf.metadata.namespace ?? target.namespace, wf.metadata.name),
-          ...(typeof wf.spec?.description === 'string' ? { description: wf.spec.description } : {}),
-        }))
+        .map((wf) => {
+          const name = scope.idOf(wf.metadata.namespace ?? target.namespace, wf.metadata.name);
+          seen.workflowObjects.set(name, wf);
+          return {
+            name,
+            ...(typeof wf.spec?.description === 'string' ? { description: wf.spec.description } : {}),
+          };
+        })
         .sort((a, b) => a.name.localeCompare(b.name));
       seen.workflows = workflows;
       return { workflows };
